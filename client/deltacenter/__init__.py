@@ -1,0 +1,3 @@
+"""Delta Center client."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""Read and check a safetensors header without loading any tensor (and without torch).
+
+Layout: 8 bytes little-endian header length N, N bytes of JSON, then the data region. The JSON maps each
+tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative to the data region) and may
+hold a "__metadata__" map of strings. A checked file has every tensor within the data region, no two
+tensors overlapping, no gap, nothing after the last one, and only dtypes from the allowlist.
+"""
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+
+MAX_HEADER_BYTES = 8 * 1024 * 1024
+DTYPE_SIZES = {
+    "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
+}
+
+
+class SafetensorsError(ValueError):
+    """The bytes are not a well-formed safetensors file; `code` says why in one word."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    name: str
+    dtype: str
+    shape: tuple
+    begin: int
+    end: int
+
+    @property
+    def numel(self):
+        return math.prod(self.shape)
+
+
+@dataclass(frozen=True)
+class SafetensorsHeader:
+    header_length: int
+    tensors: tuple
+    metadata: dict
+
+    @property
+    def data_start(self):
+        return 8 + self.header_length
+
+    @property
+    def num_parameters(self):
+        return sum(tensor.numel for tensor in self.tensors)
+
+
+def header_length(prefix, file_size=None):
+    """The JSON header's length, from the file's first 8 bytes."""
+    if len(prefix) < 8:
+        raise SafetensorsError("invalid_safetensors", "The file is shorter than a safetensors header (8 bytes).")
+    (length,) = struct.unpack("<Q", prefix[:8])
+    if file_size is not None and 8 + length > file_size:
+        raise SafetensorsError(
+            "invalid_safetensors", "This is not a safetensors file: its header would be longer than the file."
+        )
+    if length == 0 or length > MAX_HEADER_BYTES:
+        raise SafetensorsError(
+            "safetensors_header_too_large" if length else "invalid_safetensors",
+            f"The safetensors header claims {length} bytes; it must be between 1 and {MAX_HEADER_BYTES}.",
+        )
+    return length
+
+
+def parse_header(header_bytes, file_size):
+    """Check the JSON header (the bytes after the 8-byte length) against a file of `file_size` bytes."""
+    if not header_bytes.lstrip().startswith(b"{"):
+        raise SafetensorsError("invalid_safetensors", "The file does not start with a safetensors JSON header.")
+    try:
+        raw = json.loads(header_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise SafetensorsError("invalid_safetensors", "The safetensors header is not valid UTF-8 JSON.") from None
+    if not isinstance(raw, dict):
+        raise SafetensorsError("invalid_safetensors", "The safetensors header must be a JSON object.")
+    metadata = _metadata(raw.pop("__metadata__", {}))
+    tensors = tuple(sorted((_tensor(name, entry) for name, entry in raw.items()), key=lambda t: t.begin))
+    _check_layout(tensors, file_size - 8 - len(header_bytes))
+    return SafetensorsHeader(header_length=len(header_bytes), tensors=tensors, metadata=metadata)
+
+
+def read_header(fileobj, file_size):
+    """Parse the header of an open binary file positioned at its start."""
+    length = header_length(fileobj.read(8), file_size)
+    return parse_header(fileobj.read(length), file_size)
+
+
+def _metadata(value):
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise SafetensorsError("invalid_safetensors", "__metadata__ must map strings to strings.")
+    return value
+
+
+def _tensor(name, entry):
+    if not isinstance(entry, dict):
+        raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: its entry must be an object.")
+    dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+    if dtype not in DTYPE_SIZES:
+        allowed = ", ".join(DTYPE_SIZES)
+        raise SafetensorsError("dtype_not_allowed", f"Tensor {name!r} has dtype {dtype!r}; allowed: {allowed}.")
+    if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: shape must be a list of sizes.")
+    if (
+        not isinstance(offsets, list) or len(offsets) != 2
+        or not all(isinstance(o, int) and o >= 0 for o in offsets) or offsets[0] > offsets[1]
+    ):
+        raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: data_offsets must be [begin, end].")
+    begin, end = offsets
+    if end - begin != math.prod(shape) * DTYPE_SIZES[dtype]:
+        raise SafetensorsError(
+            "invalid_safetensors", f"Tensor {name!r}: {end - begin} bytes do not fit shape {shape} of {dtype}."
+        )
+    return TensorInfo(name=name, dtype=dtype, shape=tuple(shape), begin=begin, end=end)
+
+
+def _check_layout(tensors, data_size):
+    position = 0
+    for tensor in tensors:
+        if tensor.begin != position:
+            problem = "overlaps the previous one" if tensor.begin < position else "leaves a gap before it"
+            raise SafetensorsError("invalid_safetensors", f"Tensor {tensor.name!r} {problem}.")
+        position = tensor.end
+    if position != data_size:
+        raise SafetensorsError(
+            "invalid_safetensors",
+            f"The tensors cover {position} bytes but the data region holds {data_size}: offsets out of range"
+            " or trailing bytes.",
+        )

@@ -1,0 +1,54 @@
+"""Who owns a namespace, and what a user may do in it."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from hub.accounts.models import Membership, Namespace, Organization
+from hub.accounts.names import validate_namespace_name
+
+WRITER_ROLES = (Membership.Role.ADMIN, Membership.Role.WRITE)
+
+
+def ensure_user_namespace(user):
+    """Give `user` the namespace named after them, if their username is a valid, free namespace name."""
+    existing = Namespace.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        validate_namespace_name(user.username)
+    except ValidationError:
+        return None
+    if Namespace.objects.filter(name__iexact=user.username).exists():
+        return None
+    return Namespace.objects.create(name=user.username, user=user)
+
+
+@transaction.atomic
+def create_organization(name, owner, display_name=""):
+    validate_namespace_name(name)
+    if Namespace.objects.filter(name__iexact=name).exists():
+        raise ValidationError(f"The name {name!r} is already taken.", code="name_taken")
+    org = Organization.objects.create(display_name=display_name or name)
+    Namespace.objects.create(name=name, organization=org)
+    Membership.objects.create(organization=org, user=owner, role=Membership.Role.ADMIN)
+    return org
+
+
+def can_write(user, namespace):
+    """May `user` publish into, or delete from, `namespace`?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if namespace.user_id is not None:
+        return namespace.user_id == user.pk
+    return Membership.objects.filter(
+        organization_id=namespace.organization_id, user=user, role__in=WRITER_ROLES
+    ).exists()
+
+
+def readable_namespace_ids(user):
+    """Namespaces whose private deltas `user` may see: their own and those of their organisations."""
+    if not user.is_authenticated:
+        return Namespace.objects.none().values("pk")
+    owned = Q(user=user) | Q(organization__memberships__user=user)
+    return Namespace.objects.filter(owned).values("pk")

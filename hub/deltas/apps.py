@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeltasConfig(AppConfig):
+    name = "hub.deltas"
+    label = "deltas"

@@ -1,0 +1,196 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from hub.accounts.models import Namespace
+from hub.accounts.names import validate_name
+from hub.accounts.namespaces import readable_namespace_ids
+
+sha256_hex = RegexValidator(r"^[0-9a-f]{64}$", "Expected 64 lowercase hexadecimal characters (a sha256).")
+
+
+def object_key(sha256):
+    """S3 key of the object holding bytes whose sha256 is `sha256`: objects/ab/cd/abcd..."""
+    return f"objects/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+class StoredObject(models.Model):
+    """Bytes in the bucket, shared by every file (in any version or backbone) with the same content."""
+
+    sha256 = models.CharField(max_length=64, unique=True, validators=[sha256_hex])
+    size = models.BigIntegerField(validators=[MinValueValidator(0)])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.sha256[:12]}… ({self.size} bytes)"
+
+    @property
+    def key(self):
+        return object_key(self.sha256)
+
+
+class Backbone(models.Model):
+    """A pretrained model, identified by the content hash of its weights (see deltacenter.backbone_hash)."""
+
+    content_hash = models.CharField(max_length=64, unique=True, validators=[sha256_hex])
+    structure_hash = models.CharField(max_length=64, db_index=True, validators=[sha256_hex])
+    name = models.CharField(max_length=200, help_text="Display name, such as sentence-transformers/all-MiniLM-L6-v2")
+    aliases = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    architecture = models.CharField(max_length=100, blank=True)
+    model_type = models.CharField(max_length=50, blank=True)
+    config = models.JSONField(default=dict, blank=True)
+    num_parameters = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+    dtype = models.CharField(max_length=20, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [GinIndex(fields=["aliases"], name="backbone_aliases_gin")]
+
+    def __str__(self):
+        return f"{self.name} ({self.content_hash[:12]})"
+
+    @property
+    def has_weights(self):
+        return self.files.exists()
+
+
+class BackboneFile(models.Model):
+    """A file of a backbone's checkpoint (config, safetensors weights, tokenizer), so workers can fetch it."""
+
+    backbone = models.ForeignKey(Backbone, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=255)
+    object = models.ForeignKey(StoredObject, on_delete=models.PROTECT, related_name="backbone_files")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["backbone", "path"], name="unique_backbone_file_path")]
+
+    def __str__(self):
+        return self.path
+
+
+class DeltaQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def visible_to(self, user):
+        """Deltas `user` may know exist: public ones, plus private ones in namespaces they belong to."""
+        live = self.live()
+        if user.is_authenticated and user.is_superuser:
+            return live
+        return live.filter(Q(private=False) | Q(namespace__in=readable_namespace_ids(user)))
+
+
+class Delta(models.Model):
+    """A repository of delta versions, `namespace/name`."""
+
+    class DeltaType(models.TextChoices):
+        LORA = "lora", "LoRA"
+        ADAPTER = "adapter", "Adapter"
+        PREFIX = "prefix", "Prefix tuning"
+        PROMPT = "prompt", "Prompt tuning"
+        BITFIT = "bitfit", "BitFit"
+        IA3 = "ia3", "IA3"
+        COMPACTER = "compacter", "Compacter"
+        OTHER = "other", "Other"
+
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="deltas")
+    name = models.CharField(max_length=96, validators=[validate_name])
+    delta_type = models.CharField(max_length=16, choices=DeltaType.choices)
+    backbone = models.ForeignKey(Backbone, on_delete=models.PROTECT, related_name="deltas")
+    task = models.CharField(max_length=100, blank=True, db_index=True)
+    train_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    test_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    dict_tags = models.JSONField(default=dict, blank=True)
+    license = models.CharField(max_length=64, blank=True)
+    private = models.BooleanField(default=False)
+    card = models.TextField(blank=True, help_text="Model card, in Markdown.")
+    likes_count = models.PositiveIntegerField(default=0)
+    downloads_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Kept up to date by the validation workers, so listings can filter and sort without joins.
+    validated = models.BooleanField(default=False, db_index=True)
+    verified_score = models.FloatField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = DeltaQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "name"], name="unique_delta_name_in_namespace"),
+        ]
+        indexes = [
+            GinIndex(fields=["tags"], name="delta_tags_gin"),
+            GinIndex(fields=["train_datasets"], name="delta_train_datasets_gin"),
+            GinIndex(fields=["test_datasets"], name="delta_test_datasets_gin"),
+            models.Index(fields=["-downloads_count"], name="delta_downloads_idx"),
+            models.Index(fields=["-likes_count"], name="delta_likes_idx"),
+            models.Index(fields=["-created_at"], name="delta_created_idx"),
+            models.Index(fields=["-verified_score"], name="delta_score_idx"),
+            GinIndex(fields=["search_vector"], name="delta_search_gin"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.namespace.name}/{self.name}"
+
+
+class DeltaVersion(models.Model):
+    """An immutable snapshot of a delta's files and metadata. `main` is the newest."""
+
+    delta = models.ForeignKey(Delta, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    commit_id = models.CharField(max_length=40, unique=True)
+    manifest_sha256 = models.CharField(
+        max_length=64, validators=[sha256_hex], help_text="sha256 of the sorted (path, sha256) list of its files."
+    )
+    delta_config = models.JSONField(default=dict, blank=True)
+    trainable_parameters = models.BigIntegerField(null=True, blank=True)
+    trainable_share = models.FloatField(null=True, blank=True, help_text="Trainable parameters / backbone's.")
+    claimed_metrics = models.JSONField(default=dict, blank=True)
+    training_args = models.JSONField(default=dict, blank=True)
+    commit_message = models.TextField(blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["delta", "number"], name="unique_version_number")]
+
+    def __str__(self):
+        return f"{self.delta} @ {self.commit_id[:12]}"
+
+
+class VersionFile(models.Model):
+    version = models.ForeignKey(DeltaVersion, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=255)
+    object = models.ForeignKey(StoredObject, on_delete=models.PROTECT, related_name="version_files")
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [models.UniqueConstraint(fields=["version", "path"], name="unique_version_file_path")]
+
+    def __str__(self):
+        return self.path
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    delta = models.ForeignKey(Delta, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "delta"], name="one_like_per_user")]

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry, ReviewEvent, ValidationJob
+
+
+@admin.register(ValidationJob)
+class ValidationJobAdmin(admin.ModelAdmin):
+    list_display = ["version", "status", "stage", "reason_code", "attempts", "worker", "heartbeat_at", "queued_at"]
+    list_filter = ["status", "reason_code"]
+    search_fields = ["version__commit_id", "version__delta__name"]
+    raw_id_fields = ["version"]
+
+
+@admin.register(EvalSuite)
+class EvalSuiteAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "task", "metric", "is_active", "created_at"]
+    list_filter = ["task", "metric", "is_active"]
+    search_fields = ["name", "task"]
+    raw_id_fields = ["dataset"]
+
+
+@admin.register(EvalResult)
+class EvalResultAdmin(admin.ModelAdmin):
+    list_display = ["version", "suite", "score", "claimed_score", "differs_from_claim", "num_examples", "device"]
+    list_filter = ["suite", "differs_from_claim"]
+    raw_id_fields = ["version", "job"]
+
+
+class ReviewEventInline(admin.TabularInline):
+    model = ReviewEvent
+    extra = 0
+    readonly_fields = ["actor", "from_status", "to_status", "reason", "created_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LeaderboardEntry)
+class LeaderboardEntryAdmin(admin.ModelAdmin):
+    list_display = ["result", "status", "reviewer", "reviewed_at"]
+    list_filter = ["status", "result__suite"]
+    raw_id_fields = ["result", "reviewer"]
+    inlines = [ReviewEventInline]

@@ -1,0 +1,130 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from hub.deltas.models import DeltaVersion, StoredObject, sha256_hex
+
+
+class ValidationJob(models.Model):
+    """One validation of one delta version by a worker. Attempts are retried; the row is reused."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"  # the upload's fault: final, with a reason code
+        ERROR = "error", "Error"  # infrastructure: retried with backoff
+        BACKBONE_UNAVAILABLE = "backbone_unavailable", "Backbone unavailable"
+
+    FINAL_STATES = (Status.PASSED, Status.FAILED)
+
+    version = models.ForeignKey(DeltaVersion, on_delete=models.CASCADE, related_name="validation_jobs")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    stage = models.CharField(max_length=40, blank=True)
+    reason_code = models.CharField(max_length=60, blank=True)
+    reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds spent in each stage.")
+    log = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx")]
+
+    def __str__(self):
+        return f"validation of {self.version} ({self.status})"
+
+
+class EvalSuite(models.Model):
+    """A named, versioned evaluation: a dataset with fixed splits, its fields, labels and metric."""
+
+    class Metric(models.TextChoices):
+        ACCURACY = "accuracy", "Accuracy"
+        MACRO_F1 = "macro_f1", "Macro-F1"
+        MATTHEWS = "matthews", "Matthews correlation"
+        PEARSON = "pearson", "Pearson correlation"
+
+    name = models.CharField(max_length=100)
+    version = models.CharField(max_length=20)
+    task = models.CharField(max_length=100, db_index=True)
+    description = models.TextField(blank=True)
+    metric = models.CharField(max_length=16, choices=Metric.choices)
+    dataset = models.ForeignKey(StoredObject, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    dataset_sha256 = models.CharField(max_length=64, validators=[sha256_hex])
+    input_fields = models.JSONField(default=list, help_text='Columns fed to the model, e.g. ["text"].')
+    label_field = models.CharField(max_length=100, default="label")
+    label_names = models.JSONField(default=list, help_text="Label names, in the order of the model's classes.")
+    split = models.JSONField(default=dict, help_text='How the test split is drawn, e.g. {"seed": 0, "size": 500}.')
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="unique_suite_version")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class EvalResult(models.Model):
+    version = models.ForeignKey(DeltaVersion, on_delete=models.CASCADE, related_name="eval_results")
+    suite = models.ForeignKey(EvalSuite, on_delete=models.PROTECT, related_name="results")
+    job = models.ForeignKey(ValidationJob, null=True, on_delete=models.SET_NULL, related_name="results")
+    metrics = models.JSONField(default=dict)
+    score = models.FloatField(help_text="The suite's main metric.")
+    num_examples = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    duration_seconds = models.FloatField()
+    device = models.CharField(max_length=100)
+    software = models.JSONField(default=dict, help_text="Versions of torch, transformers, peft and the harness.")
+    claimed_score = models.FloatField(null=True, blank=True)
+    differs_from_claim = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "suite"], name="one_result_per_version_suite")]
+
+    def __str__(self):
+        return f"{self.version} on {self.suite}: {self.score:.4f}"
+
+
+class LeaderboardEntry(models.Model):
+    class Review(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        FLAGGED = "flagged", "Flagged"
+
+    result = models.OneToOneField(EvalResult, on_delete=models.CASCADE, related_name="leaderboard_entry")
+    status = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING, db_index=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "leaderboard entries"
+
+    def __str__(self):
+        return f"{self.result} [{self.status}]"
+
+
+class ReviewEvent(models.Model):
+    """Audit trail: every change of a leaderboard entry's review status."""
+
+    entry = models.ForeignKey(LeaderboardEntry, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=10)
+    to_status = models.CharField(max_length=10)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]

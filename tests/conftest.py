@@ -1,0 +1,91 @@
+import pytest
+from rest_framework.test import APIClient
+
+from hub.accounts.tokens import create_token
+from hub.deltas.models import Backbone
+
+
+def _user(django_user_model, username):
+    return django_user_model.objects.create_user(username=username, password="correct horse battery")
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return _user(django_user_model, "alice")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return _user(django_user_model, "bob")
+
+
+@pytest.fixture
+def carol(django_user_model):
+    return _user(django_user_model, "carol")
+
+
+@pytest.fixture
+def backbone():
+    return Backbone.objects.create(
+        content_hash="1" * 64, structure_hash="2" * 64, name="tiny-bert", architecture="BertModel",
+        model_type="bert", num_parameters=1000,
+    )
+
+
+def api_client_for(user, scopes=("write",)):
+    client = APIClient()
+    if user is not None:
+        _, secret = create_token(user, "test", scopes)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def _test_database_url():
+    from urllib.parse import quote
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    auth = quote(db["USER"] or "postgres", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db.get("HOST") or "localhost", safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker process on the test database and the test queue; yields its name."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    from workers.celery import app
+
+    hostname = f"test-{secrets.token_hex(3)}@localhost"
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": _test_database_url()}
+    command = [
+        sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool", "solo", "--hostname", hostname,
+        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-mingle", "--without-gossip", "--loglevel", "INFO",
+    ]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"The test worker did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
+        yield hostname
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,37 @@
+import pytest
+from django.test import override_settings
+
+from hub.core import health, objectstore
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_reports_every_component_up_with_a_live_worker(client, celery_worker):
+    response = client.get("/api/health")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert set(body["components"]) == {"database", "broker", "object_store", "workers"}
+    assert celery_worker in body["components"]["workers"]["detail"]
+
+
+def test_health_is_503_when_the_object_store_is_down(client):
+    objectstore.client.cache_clear()
+    try:
+        with override_settings(S3_ENDPOINT_URL="http://127.0.0.1:9"):
+            response = client.get("/api/health")
+    finally:
+        objectstore.client.cache_clear()
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "down"
+    assert body["components"]["object_store"]["ok"] is False
+    assert body["components"]["database"]["ok"] is True
+
+
+def test_a_failing_check_is_reported_not_raised():
+    def broken():
+        raise ConnectionError("connection refused")
+
+    report = health.run_checks({"thing": broken})
+    assert report == {"thing": {"ok": False, "detail": "ConnectionError: connection refused"}}
