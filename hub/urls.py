@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("hub.core.urls")),
+    path("api/", include("hub.deltas.api.urls")),
     path("", include("hub.deltas.urls")),
 ]

@@ -1,0 +1,90 @@
+"""Local files: hashing, the content-addressed cache, and verified downloads."""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import requests
+from tqdm.auto import tqdm
+
+from deltacenter.errors import DeltaCenterError, IntegrityError
+
+CHUNK = 8 * 1024 * 1024
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def describe_files(directory):
+    """[{path, size, sha256}] for every file under `directory`, paths relative and POSIX."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise DeltaCenterError(f"{directory} is not a directory.")
+    entries = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        entries.append({"path": relative, "size": path.stat().st_size, "sha256": sha256_file(path), "local": path})
+    if not entries:
+        raise DeltaCenterError(f"{directory} holds no files to push.")
+    return entries
+
+
+class BlobStore:
+    """Downloaded files, stored once by sha256 whatever delta they came from."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def path(self, sha256):
+        return self.root / "blobs" / sha256[:2] / sha256
+
+    def has(self, sha256):
+        return self.path(sha256).is_file()
+
+    def download(self, session, url, sha256, size, label):
+        """Stream `url` into the store, checking the sha256 before the file becomes visible."""
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as out, _get(session, url) as response, tqdm(
+                total=size, unit="B", unit_scale=True, desc=label, leave=False
+            ) as bar:
+                for chunk in response.iter_content(CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+            if digest.hexdigest() != sha256:
+                raise IntegrityError(f"{label}: downloaded bytes hash to {digest.hexdigest()[:12]}…, expected {sha256[:12]}….")
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return target
+
+
+def _get(session, url):
+    response = session.get(url, stream=True, timeout=(10, 300))
+    if response.status_code != 200:
+        response.close()
+        raise DeltaCenterError(f"Download failed with HTTP {response.status_code}: {response.text[:200]}")
+    return response
+
+
+def link_or_copy(source, target):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target.unlink()
+    try:
+        os.link(source, target)
+    except OSError:
+        import shutil
+
+        shutil.copyfile(source, target)

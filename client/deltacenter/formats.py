@@ -1,0 +1,94 @@
+"""Delta formats the hub understands: PEFT adapters, and bias-only (BitFit) deltas."""
+
+import json
+from pathlib import Path
+
+from deltacenter.errors import DeltaCenterError
+
+PEFT_CONFIG = "adapter_config.json"
+DELTA_CONFIG = "delta_config.json"
+BITFIT_WEIGHTS = "delta.safetensors"
+BITFIT_FORMAT = "deltacenter-bitfit/1"
+PEFT_TYPES = {
+    "LORA": "lora", "ADALORA": "lora", "LOHA": "lora", "LOKR": "lora", "IA3": "ia3",
+    "PREFIX_TUNING": "prefix", "PROMPT_TUNING": "prompt", "P_TUNING": "prompt", "MULTITASK_PROMPT_TUNING": "prompt",
+}
+
+
+def _read_json(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise DeltaCenterError(f"Cannot read {path}: {exc}") from None
+
+
+def detect_delta_type(directory):
+    directory = Path(directory)
+    if (directory / PEFT_CONFIG).is_file():
+        peft_type = _read_json(directory / PEFT_CONFIG).get("peft_type", "")
+        return PEFT_TYPES.get(str(peft_type).upper(), "other")
+    if (directory / DELTA_CONFIG).is_file():
+        return _read_json(directory / DELTA_CONFIG).get("delta_type", "other")
+    raise DeltaCenterError(
+        f"{directory} has neither {PEFT_CONFIG} (a PEFT save_pretrained directory) nor {DELTA_CONFIG} (a BitFit delta)."
+    )
+
+
+def bias_names(model):
+    """Names of the backbone's bias tensors, as the backbone hash names them."""
+    from deltacenter.backbone_hash import backbone_module
+
+    return [name for name, _ in backbone_module(model).named_parameters() if name.endswith(".bias")]
+
+
+def save_bitfit(model, directory, names=None):
+    """Save the backbone's biases (the trainable part of a BitFit delta) as safetensors plus a small config."""
+    from safetensors.torch import save_file
+
+    from deltacenter.backbone_hash import backbone_module
+
+    module = backbone_module(model)
+    names = list(names) if names is not None else bias_names(model)
+    params = dict(module.named_parameters())
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise DeltaCenterError(f"The backbone has no parameters named {missing[:5]}.")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    save_file({n: params[n].detach().cpu().contiguous() for n in names}, str(directory / BITFIT_WEIGHTS))
+    (directory / DELTA_CONFIG).write_text(json.dumps({"delta_type": "bitfit", "format": BITFIT_FORMAT}, indent=2))
+    return directory
+
+
+def apply_bitfit(model, directory):
+    """Load a BitFit delta into `model` in place; every tensor must match a backbone parameter exactly."""
+    import torch
+    from safetensors.torch import load_file
+
+    from deltacenter.backbone_hash import backbone_module
+
+    module = backbone_module(model)
+    params = dict(module.named_parameters())
+    tensors = load_file(str(Path(directory) / BITFIT_WEIGHTS))
+    unexpected = sorted(n for n in tensors if n not in params)
+    mismatched = sorted(n for n in tensors if n in params and params[n].shape != tensors[n].shape)
+    if unexpected or mismatched:
+        raise DeltaCenterError(
+            f"This BitFit delta does not fit the model: unexpected keys {unexpected[:5]}, shape mismatches {mismatched[:5]}."
+        )
+    with torch.no_grad():
+        for name, tensor in tensors.items():
+            params[name].copy_(tensor.to(params[name].device, params[name].dtype))
+    return model
+
+
+def attach(model, directory, is_trainable=False):
+    """Attach the delta saved in `directory` to `model`; returns the model to run."""
+    directory = Path(directory)
+    if (directory / PEFT_CONFIG).is_file():
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model, str(directory), is_trainable=is_trainable)
+    if detect_delta_type(directory) == "bitfit":
+        return apply_bitfit(model, directory)
+    raise DeltaCenterError(f"Don't know how to attach the delta in {directory}.")

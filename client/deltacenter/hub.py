@@ -1,0 +1,91 @@
+"""DeltaCenter: the hub's REST API as Python methods."""
+
+from deltacenter.errors import DeltaCenterError
+from deltacenter.http import HubSession
+from deltacenter.upload import upload_planned
+
+
+def split_repo_id(repo_id):
+    namespace, sep, name = (repo_id or "").partition("/")
+    if not sep or not namespace or not name or "/" in name:
+        raise DeltaCenterError(f"{repo_id!r} is not a repository id; write it as namespace/name, e.g. alice/bert-lora.")
+    return namespace, name
+
+
+class DeltaCenter:
+    def __init__(self, endpoint=None, token=None):
+        self.http = HubSession(endpoint, token)
+
+    @property
+    def endpoint(self):
+        return self.http.endpoint
+
+    def whoami(self):
+        return self.http.get_json("api/whoami")
+
+    def list(self, limit=20, **filters):
+        """Iterate over deltas matching filters (backbone, delta_type, task, dataset, tag, author, validated,
+        license, q, sort), following the cursor pages."""
+        params = {key: value for key, value in filters.items() if value is not None}
+        params["limit"] = min(limit, 100)
+        path, yielded = "api/deltas", 0
+        while path and yielded < limit:
+            page = self.http.get_json(path, params=params)
+            for delta in page["results"]:
+                if yielded >= limit:
+                    return
+                yielded += 1
+                yield delta
+            path, params = page.get("next"), None
+
+    def search(self, text, limit=20, **filters):
+        return self.list(limit=limit, q=text, **filters)
+
+    def info(self, repo_id):
+        namespace, name = split_repo_id(repo_id)
+        return self.http.get_json(f"api/deltas/{namespace}/{name}")
+
+    def versions(self, repo_id):
+        namespace, name = split_repo_id(repo_id)
+        return self.http.get_json(f"api/deltas/{namespace}/{name}/versions")["versions"]
+
+    def revision(self, repo_id, revision="main"):
+        namespace, name = split_repo_id(repo_id)
+        return self.http.get_json(f"api/deltas/{namespace}/{name}/revision/{revision}")
+
+    def delete(self, repo_id):
+        namespace, name = split_repo_id(repo_id)
+        self.http.request("DELETE", f"api/deltas/{namespace}/{name}")
+
+    def like(self, repo_id):
+        namespace, name = split_repo_id(repo_id)
+        return self.http.post_json(f"api/deltas/{namespace}/{name}/like", {})
+
+    def backbone(self, content_hash):
+        return self.http.get_json(f"api/backbones/{content_hash}")
+
+    def register_backbone(self, description):
+        return self.http.post_json("api/backbones", description)
+
+    def download(self, repo_id, revision="main", cache_dir=None):
+        """Fetch a version's files into the cache; returns the local directory."""
+        from deltacenter.pull import download_snapshot
+
+        return download_snapshot(self, repo_id, revision, cache_dir)
+
+    def push_files(self, repo_id, files, metadata):
+        """Upload what the hub lacks, then commit. `files` come from files.describe_files()."""
+        namespace, name = split_repo_id(repo_id)
+        declared = [{key: f[key] for key in ("path", "size", "sha256")} for f in files]
+        plan = self.http.post_json(f"api/deltas/{namespace}/{name}/upload", {"files": declared})["files"]
+        sent = upload_planned(self.http, plan, files, f"api/deltas/{namespace}/{name}/upload/complete")
+        result = self.http.post_json(f"api/deltas/{namespace}/{name}/commit", {**metadata, "files": declared})
+        return {**result, "bytes_uploaded": sent}
+
+    def push_backbone_files(self, content_hash, files):
+        declared = [{key: f[key] for key in ("path", "size", "sha256")} for f in files]
+        plan = self.http.post_json(f"api/backbones/{content_hash}/upload", {"files": declared})["files"]
+        sent = upload_planned(self.http, plan, files, f"api/backbones/{content_hash}/upload/complete")
+        self.http.post_json(f"api/backbones/{content_hash}/files", {"files": declared})
+        return sent
+

@@ -1,0 +1,94 @@
+"""Download a version into the local cache and attach it to a backbone."""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from deltacenter import config
+from deltacenter.errors import BackboneMismatchError, DeltaCenterError, HubError
+from deltacenter.files import BlobStore, link_or_copy
+from deltacenter.formats import attach
+from deltacenter.hub import DeltaCenter, split_repo_id
+
+
+class RefStore:
+    """Which files a revision holds, remembered per hub and full repository id, for offline use."""
+
+    def __init__(self, root, endpoint):
+        self.root = Path(root) / "refs" / hashlib.sha256(endpoint.encode()).hexdigest()[:16]
+
+    def _path(self, repo_id, revision):
+        namespace, name = split_repo_id(repo_id)
+        return self.root / namespace / name / f"{revision}.json"
+
+    def save(self, repo_id, revision, manifest):
+        path = self._path(repo_id, revision)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest))
+        os.replace(tmp, path)
+
+    def load(self, repo_id, revision):
+        try:
+            return json.loads(self._path(repo_id, revision).read_text())
+        except (OSError, ValueError):
+            return None
+
+
+def _manifest(hub, refs, repo_id, revision):
+    offline = os.environ.get("DELTACENTER_OFFLINE") == "1"
+    if not offline:
+        try:
+            manifest = hub.revision(repo_id, revision)
+            refs.save(repo_id, revision, manifest)
+            return manifest
+        except HubError as exc:
+            if exc.code != "unreachable":
+                raise
+    manifest = refs.load(repo_id, revision)
+    if manifest is None:
+        raise DeltaCenterError(f"{repo_id}@{revision} is not in the local cache and the hub cannot be reached.")
+    return manifest
+
+
+def download_snapshot(hub, repo_id, revision="main", cache_dir=None):
+    """Return (directory, manifest) for `repo_id` at `revision`, downloading only missing blobs."""
+    root = Path(cache_dir or config.cache_dir())
+    blobs, refs = BlobStore(root), RefStore(root, hub.endpoint)
+    manifest = _manifest(hub, refs, repo_id, revision)
+    namespace, name = split_repo_id(repo_id)
+    snapshot = root / "snapshots" / manifest["commit_id"]
+    for entry in manifest["files"]:
+        sha = entry["sha256"]
+        if not blobs.has(sha):
+            url = hub.http.url(f"{namespace}/{name}/resolve/{manifest['commit_id']}/{entry['path']}")
+            blobs.download(hub.http.session, url, sha, entry["size"], entry["path"])
+        link_or_copy(blobs.path(sha), snapshot / entry["path"])
+    return snapshot, manifest
+
+
+def verify_backbone(model, manifest):
+    from deltacenter.backbone_hash import backbone_hash
+
+    expected = manifest["backbone"]["content_hash"]
+    actual = backbone_hash(model)
+    if actual != expected:
+        raise BackboneMismatchError(
+            f"{manifest['id']} was trained on backbone {manifest['backbone']['name']} ({expected[:12]}…), but the"
+            f" model you passed hashes to {actual[:12]}…. Load that exact checkpoint, or pass check_backbone=False"
+            " to attach it anyway."
+        )
+
+
+def from_finetuned(repo_id, backbone_model, *, revision="main", check_backbone=True, is_trainable=False,
+                   endpoint=None, token=None, cache_dir=None):
+    """Download `repo_id` (cached by content), verify the backbone's hash, attach the delta and return the model."""
+    hub = DeltaCenter(endpoint, token)
+    directory, manifest = download_snapshot(hub, repo_id, revision, cache_dir)
+    if check_backbone:
+        verify_backbone(backbone_model, manifest)
+    model = attach(backbone_model, directory, is_trainable=is_trainable)
+    if hasattr(model, "eval") and not is_trainable:
+        model.eval()
+    return model

@@ -1,0 +1,172 @@
+"""Publish a delta (or a backbone's weights) in one call."""
+
+import json
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from deltacenter.errors import DeltaCenterError, HubError
+from deltacenter.files import describe_files
+from deltacenter.formats import detect_delta_type
+from deltacenter.hub import DeltaCenter, split_repo_id
+
+_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    repo_id: str
+    commit_id: str
+    number: int
+    url: str
+    created: bool
+    bytes_uploaded: int
+
+
+def _is_model(obj):
+    return hasattr(obj, "state_dict") and hasattr(obj, "named_parameters")
+
+
+@contextmanager
+def _delta_directory(delta):
+    if isinstance(delta, (str, Path)):
+        yield Path(delta)
+        return
+    if hasattr(delta, "peft_config") and hasattr(delta, "save_pretrained"):
+        with tempfile.TemporaryDirectory(prefix="deltacenter-push-") as tmp:
+            delta.save_pretrained(tmp, safe_serialization=True)
+            yield Path(tmp)
+        return
+    raise DeltaCenterError(
+        "push_to_hub takes a PEFT model, or a directory written by save_pretrained or deltacenter.formats.save_bitfit."
+    )
+
+
+def describe_backbone(model, hashes):
+    from deltacenter.backbone_hash import backbone_module
+
+    base = backbone_module(model)
+    config = getattr(base, "config", None)
+    config_dict = json.loads(config.to_json_string()) if config is not None else {}
+    dtypes = sorted(hashes.dtypes, key=lambda item: -item[1])
+    return {
+        "content_hash": hashes.content_hash,
+        "structure_hash": hashes.structure_hash,
+        "name": (config_dict.get("_name_or_path") or type(base).__name__)[:200],
+        "architecture": type(base).__name__,
+        "model_type": config_dict.get("model_type", ""),
+        "config": config_dict,
+        "num_parameters": hashes.num_parameters,
+        "dtype": dtypes[0][0] if dtypes else "",
+    }
+
+
+def ensure_backbone(hub, model=None, content_hash=None, name=None):
+    """Make sure the hub knows the backbone; returns its content hash."""
+    if model is None:
+        if not content_hash:
+            raise DeltaCenterError("Pass backbone= (the model in memory, or its content hash) when pushing a directory.")
+        try:
+            hub.backbone(content_hash)
+        except HubError as exc:
+            if exc.status == 404:
+                raise DeltaCenterError(
+                    f"The hub does not know backbone {content_hash[:12]}…. Pass the model itself as backbone=, or"
+                    " register it with push_backbone()."
+                ) from None
+            raise
+        return content_hash
+    from deltacenter.backbone_hash import hash_backbone
+
+    description = describe_backbone(model, hash_backbone(model))
+    if name:
+        description["name"] = name
+    hub.register_backbone(description)
+    return description["content_hash"]
+
+
+def _backbone_args(delta, backbone):
+    if isinstance(backbone, str):
+        if not _HASH_RE.match(backbone):
+            raise DeltaCenterError("backbone= must be a model or a 64-character content hash.")
+        return {"content_hash": backbone}
+    if backbone is not None:
+        return {"model": backbone}
+    if _is_model(delta):
+        return {"model": delta}
+    return {}
+
+
+def _datasets(datasets):
+    if datasets is None:
+        return {}
+    if isinstance(datasets, dict):
+        return {"train_datasets": list(datasets.get("train", [])), "test_datasets": list(datasets.get("test", []))}
+    return {"train_datasets": [datasets] if isinstance(datasets, str) else list(datasets)}
+
+
+def push_to_hub(delta, repo_id, *, backbone=None, task=None, datasets=None, metrics=None, tags=None, dict_tags=None,
+                license=None, private=None, card=None, commit_message=None, training_args=None, endpoint=None,
+                token=None):
+    """Publish `delta` as a new version of `repo_id` (namespace/name) and return a PushResult."""
+    split_repo_id(repo_id)
+    hub = DeltaCenter(endpoint, token)
+    backbone_hash = ensure_backbone(hub, **_backbone_args(delta, backbone))
+    with _delta_directory(delta) as directory:
+        files = describe_files(directory)
+        pickles = [f["path"] for f in files if f["path"].endswith(PICKLE_SUFFIXES)]
+        if pickles:
+            raise DeltaCenterError(f"Refusing to push pickled weights {pickles}; save with safetensors instead.")
+        readme = next((f["local"] for f in files if f["path"] == "README.md"), None)
+        metadata = {
+            "backbone": backbone_hash,
+            "delta_type": detect_delta_type(directory),
+            "task": task,
+            **_datasets(datasets),
+            "tags": tags,
+            "dict_tags": dict_tags,
+            "license": license,
+            "private": private,
+            "card": card if card is not None else (readme.read_text() if readme else None),
+            "commit_message": commit_message,
+            "claimed_metrics": metrics,
+            "training_args": training_args,
+        }
+        result = hub.push_files(repo_id, files, {k: v for k, v in metadata.items() if v is not None})
+    return PushResult(
+        repo_id=result["id"], commit_id=result["commit_id"], number=result["number"], url=result["url"],
+        created=result["created"], bytes_uploaded=result["bytes_uploaded"],
+    )
+
+
+def push_backbone(model_or_dir, name, *, endpoint=None, token=None):
+    """Upload a backbone's weights as safetensors so workers can load it by its hash; returns the hash."""
+    from deltacenter.backbone_hash import backbone_module
+
+    hub = DeltaCenter(endpoint, token)
+    model = model_or_dir
+    if isinstance(model_or_dir, (str, Path)):
+        from transformers import AutoModel
+
+        model = AutoModel.from_pretrained(str(model_or_dir))
+    content_hash = ensure_backbone(hub, model=model, name=name)
+    with tempfile.TemporaryDirectory(prefix="deltacenter-backbone-") as tmp:
+        backbone_module(model).save_pretrained(tmp, safe_serialization=True)
+        if isinstance(model_or_dir, (str, Path)):
+            _copy_tokenizer_files(Path(model_or_dir), Path(tmp))
+        hub.push_backbone_files(content_hash, describe_files(tmp))
+    return content_hash
+
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
+
+
+def _copy_tokenizer_files(source, target):
+    import shutil
+
+    for name in TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, target / name)

@@ -1,0 +1,31 @@
+"""GET/HEAD /{namespace}/{name}/resolve/{revision}/{path}: a redirect to a short-lived S3 URL."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hub.core import objectstore
+from hub.core.errors import ApiError
+from hub.deltas import services
+
+COUNTED_SUFFIXES = (".safetensors",)
+
+
+class ResolveView(APIView):
+    def get(self, request, namespace, name, revision, path):
+        delta = services.get_visible_delta(request.user, namespace, name)
+        version = services.resolve_version(delta, revision)
+        entry = next((f for f in version.files.all() if f.path == path), None)
+        if entry is None:
+            raise ApiError("entry_not_found", f"{delta.full_name}@{version.commit_id[:12]} has no file {path!r}.", 404)
+        if request.method == "GET" and path.endswith(COUNTED_SUFFIXES):
+            services.record_download(delta)
+        url = objectstore.presigned_get(entry.object.key, filename=path.rsplit("/", 1)[-1])
+        response = Response(status=302)
+        response["Location"] = url
+        response["ETag"] = f'"{entry.object.sha256}"'
+        response["X-Linked-Etag"] = f'"{entry.object.sha256}"'
+        response["X-Linked-Size"] = str(entry.object.size)
+        response["X-Repo-Commit"] = version.commit_id
+        response["X-Content-Sha256"] = entry.object.sha256
+        response["Cache-Control"] = "private, no-store"
+        return response

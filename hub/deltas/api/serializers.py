@@ -1,0 +1,76 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from hub.deltas.models import Backbone, Delta, DeltaVersion, VersionFile
+
+
+class BackboneRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Backbone
+        fields = ["content_hash", "name"]
+
+
+class BackboneSerializer(serializers.ModelSerializer):
+    has_weights = serializers.SerializerMethodField()
+    delta_count = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Backbone
+        fields = [
+            "content_hash", "structure_hash", "name", "aliases", "architecture", "model_type", "config",
+            "num_parameters", "dtype", "has_weights", "delta_count", "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def get_has_weights(self, backbone):
+        return backbone.files.exists()
+
+
+class DeltaSummarySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="full_name")
+    namespace = serializers.CharField(source="namespace.name")
+    backbone = BackboneRefSerializer()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Delta
+        fields = [
+            "id", "namespace", "name", "delta_type", "backbone", "task", "train_datasets", "test_datasets", "tags",
+            "license", "private", "likes_count", "downloads_count", "validated", "verified_score", "created_at",
+            "updated_at", "url",
+        ]
+
+    def get_url(self, delta):
+        return f"{settings.SITE_URL}/{delta.full_name}"
+
+
+class VersionFileSerializer(serializers.ModelSerializer):
+    sha256 = serializers.CharField(source="object.sha256")
+    size = serializers.IntegerField(source="object.size")
+
+    class Meta:
+        model = VersionFile
+        fields = ["path", "size", "sha256"]
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    files = VersionFileSerializer(many=True)
+    author = serializers.CharField(source="author.username", default=None)
+
+    class Meta:
+        model = DeltaVersion
+        fields = [
+            "commit_id", "number", "created_at", "author", "commit_message", "delta_config", "trainable_parameters",
+            "trainable_share", "claimed_metrics", "training_args", "files",
+        ]
+
+
+class DeltaDetailSerializer(DeltaSummarySerializer):
+    latest = serializers.SerializerMethodField()
+
+    class Meta(DeltaSummarySerializer.Meta):
+        fields = DeltaSummarySerializer.Meta.fields + ["card", "dict_tags", "latest"]
+
+    def get_latest(self, delta):
+        version = self.context.get("latest_version")
+        return VersionSerializer(version).data if version is not None else None

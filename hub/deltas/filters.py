@@ -1,0 +1,60 @@
+"""Filters for delta listings, shared by the API and the browser pages."""
+
+import django_filters
+from django.db.models import Q
+
+from hub.deltas.models import Delta
+from hub.deltas.search import search
+
+
+class DeltaFilter(django_filters.FilterSet):
+    backbone = django_filters.CharFilter(method="filter_backbone", label="Backbone hash or name")
+    delta_type = django_filters.MultipleChoiceFilter(choices=Delta.DeltaType.choices)
+    task = django_filters.CharFilter(field_name="task", lookup_expr="iexact")
+    dataset = django_filters.CharFilter(method="filter_dataset", label="Train or test dataset")
+    tag = django_filters.CharFilter(method="filter_tag")
+    author = django_filters.CharFilter(field_name="namespace__name", lookup_expr="iexact")
+    license = django_filters.CharFilter(field_name="license", lookup_expr="iexact")
+    validated = django_filters.BooleanFilter(field_name="validated")
+    q = django_filters.CharFilter(method="filter_search", label="Full-text search")
+
+    class Meta:
+        model = Delta
+        fields = []
+
+    def filter_backbone(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(backbone__content_hash=value.lower()) | Q(backbone__name__iexact=value) | Q(backbone__aliases__contains=[value])
+        )
+
+    def filter_dataset(self, queryset, name, value):
+        return queryset.filter(Q(train_datasets__contains=[value]) | Q(test_datasets__contains=[value]))
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__contains=[value])
+
+    def filter_search(self, queryset, name, value):
+        return search(queryset, value) if value.strip() else queryset
+
+
+SORTS = {
+    "recent": ("-created_at", "-id"),
+    "updated": ("-updated_at", "-id"),
+    "downloads": ("-downloads_count", "-id"),
+    "likes": ("-likes_count", "-id"),
+    "score": ("-verified_score", "-id"),
+}
+DEFAULT_SORT = "recent"
+
+
+def sort_key(request_params):
+    value = request_params.get("sort", DEFAULT_SORT)
+    return value if value in SORTS else DEFAULT_SORT
+
+
+def apply_sort(queryset, key):
+    if key == "score":
+        # Only validated deltas have a verified score to rank by.
+        queryset = queryset.filter(verified_score__isnull=False)
+    return queryset.order_by(*SORTS[key])

@@ -1,0 +1,133 @@
+"""Step one of a push: the client declares its files and learns which ones to send, and where.
+
+Objects are uploaded to a staging key private to the uploader (a presigned URL can only write there), and
+only copied to their content address once the commit has checked their size and sha256. So a presigned
+URL can never overwrite a stored object, and every step can be retried.
+"""
+
+import hashlib
+import hmac
+import math
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from hub.core import objectstore
+from hub.core.errors import ApiError
+from hub.deltas.models import StoredObject
+from hub.deltas.paths import validate_path
+
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class DeclaredFile:
+    path: str
+    size: int
+    sha256: str
+
+
+def parse_declared_files(items, max_file_bytes=None, check_path=validate_path):
+    """Validate the client's file list: [{"path", "size", "sha256"}, ...]."""
+    max_file_bytes = max_file_bytes or settings.DELTACENTER_MAX_FILE_BYTES
+    if not isinstance(items, list) or not items:
+        raise ApiError("no_files", "Declare at least one file as {path, size, sha256}.")
+    if len(items) > settings.DELTACENTER_MAX_FILES:
+        raise ApiError("too_many_files", f"{len(items)} files; the limit is {settings.DELTACENTER_MAX_FILES}.")
+    files = [_declared_file(item, max_file_bytes, check_path) for item in items]
+    paths = [f.path for f in files]
+    if len(set(paths)) != len(paths):
+        raise ApiError("duplicate_path", "Each path may appear only once.")
+    return files
+
+
+def _declared_file(item, max_file_bytes, check_path):
+    if not isinstance(item, dict):
+        raise ApiError("invalid_file", "Each file must be an object {path, size, sha256}.")
+    path, size, sha256 = item.get("path"), item.get("size"), item.get("sha256")
+    check_path(path)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ApiError("invalid_file", f"{path}: size must be a non-negative integer.")
+    if size > max_file_bytes:
+        raise ApiError("file_too_large", f"{path} is {size} bytes; the limit is {max_file_bytes}.", status_code=413)
+    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+        raise ApiError("invalid_file", f"{path}: sha256 must be 64 lowercase hexadecimal characters.")
+    return DeclaredFile(path=path, size=size, sha256=sha256)
+
+
+def staging_key(user, sha256):
+    token = hmac.new(settings.SECRET_KEY.encode(), f"{user.pk}:{sha256}".encode(), hashlib.sha256).hexdigest()
+    return f"uploads/{user.pk}/{token[:32]}/{sha256}"
+
+
+def plan_uploads(user, files):
+    """For each declared file: already stored, already staged, or how to upload it."""
+    stored = {o.sha256: o for o in StoredObject.objects.filter(sha256__in=[f.sha256 for f in files])}
+    plan, planned = [], {}
+    for declared in files:
+        if declared.sha256 not in planned:
+            planned[declared.sha256] = _plan_one(user, declared, stored.get(declared.sha256))
+        plan.append({"path": declared.path, "sha256": declared.sha256, **planned[declared.sha256]})
+    return plan
+
+
+def _plan_one(user, declared, stored):
+    if stored is not None:
+        if stored.size != declared.size:
+            raise ApiError(
+                "size_mismatch",
+                f"{declared.path}: content {declared.sha256[:12]}… is stored with {stored.size} bytes,"
+                f" not {declared.size}. Recompute the file's size and sha256.",
+                status_code=409,
+            )
+        return {"action": "stored"}
+    key = staging_key(user, declared.sha256)
+    if _staged_size(key) == declared.size:
+        return {"action": "staged"}
+    if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
+        return _multipart_plan(key, declared.size)
+    url = objectstore.public_client().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": objectstore.bucket(), "Key": key, "ContentLength": declared.size},
+        ExpiresIn=settings.S3_PRESIGN_SECONDS,
+    )
+    return {"action": "upload", "url": url, "method": "PUT", "headers": {"Content-Length": str(declared.size)}}
+
+
+def _multipart_plan(key, size):
+    part_bytes = settings.DELTACENTER_MULTIPART_PART_BYTES
+    upload_id = objectstore.client().create_multipart_upload(Bucket=objectstore.bucket(), Key=key)["UploadId"]
+    parts = []
+    for number in range(1, math.ceil(size / part_bytes) + 1):
+        url = objectstore.public_client().generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": objectstore.bucket(), "Key": key, "UploadId": upload_id, "PartNumber": number},
+            ExpiresIn=settings.S3_PRESIGN_SECONDS,
+        )
+        parts.append({"part_number": number, "url": url})
+    return {"action": "multipart", "upload_id": upload_id, "part_bytes": part_bytes, "parts": parts}
+
+
+def complete_multipart(user, sha256, upload_id, parts):
+    """Assemble the parts the client uploaded; a second call after success is a no-op."""
+    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+        raise ApiError("invalid_file", "sha256 must be 64 lowercase hexadecimal characters.")
+    key = staging_key(user, sha256)
+    try:
+        objectstore.client().complete_multipart_upload(
+            Bucket=objectstore.bucket(),
+            Key=key,
+            UploadId=str(upload_id),
+            MultipartUpload={"Parts": [{"PartNumber": int(p["part_number"]), "ETag": str(p["etag"])} for p in parts]},
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ApiError("invalid_parts", "parts must be a list of {part_number, etag}.") from None
+    except objectstore.ClientError as exc:
+        if _staged_size(key) is None:
+            raise ApiError("multipart_incomplete", f"S3 refused to assemble the upload: {exc}", status_code=409)
+    return {"sha256": sha256, "staged_bytes": _staged_size(key)}
+
+
+def _staged_size(key):
+    return objectstore.object_size(key)

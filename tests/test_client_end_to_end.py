@@ -1,0 +1,98 @@
+"""The `deltacenter` client against a real running hub (live server, real S3, real PEFT)."""
+
+import pytest
+import torch
+
+from deltacenter import BackboneMismatchError, DeltaCenter, from_finetuned, push_to_hub
+from deltacenter.formats import save_bitfit
+from hub.accounts.tokens import create_token
+from tests.models import sample_inputs, tiny_bert, tiny_lora
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def hub_env(live_server, alice, tmp_path, monkeypatch):
+    _, secret = create_token(alice, "client", ["write"])
+    monkeypatch.setenv("DELTACENTER_ENDPOINT", live_server.url)
+    monkeypatch.setenv("DELTACENTER_TOKEN", secret)
+    monkeypatch.setenv("DELTACENTER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DELTACENTER_HOME", str(tmp_path / "home"))
+    return live_server.url
+
+
+def _logits(model):
+    with torch.no_grad():
+        return model(**sample_inputs()).logits
+
+
+def test_push_find_and_pull_gives_bit_identical_outputs(hub_env):
+    trained = tiny_lora(tiny_bert(seed=0))
+    expected = _logits(trained)
+    result = push_to_hub(trained, "alice/tiny-lora", task="sentiment", datasets=["rotten-tomatoes"],
+                         metrics={"accuracy": 0.5}, tags=["test"], license="mit")
+    assert result.created and result.number == 1 and result.bytes_uploaded > 0
+
+    found = list(DeltaCenter().list(backbone=None, delta_type="lora", dataset="rotten-tomatoes"))
+    assert [d["id"] for d in found] == ["alice/tiny-lora"]
+
+    pulled = from_finetuned("alice/tiny-lora", tiny_bert(seed=0))
+    assert torch.equal(_logits(pulled), expected)
+
+
+def test_an_identical_repush_sends_zero_bytes(hub_env):
+    trained = tiny_lora(tiny_bert(seed=0))
+    first = push_to_hub(trained, "alice/tiny-lora", task="sentiment")
+    again = push_to_hub(trained, "alice/tiny-lora", task="sentiment")
+    assert again.bytes_uploaded == 0 and not again.created and again.commit_id == first.commit_id
+    assert len(DeltaCenter().versions("alice/tiny-lora")) == 1
+
+
+def test_pulling_onto_another_backbone_is_refused(hub_env):
+    push_to_hub(tiny_lora(tiny_bert(seed=0)), "alice/tiny-lora")
+    with pytest.raises(BackboneMismatchError, match="hashes to"):
+        from_finetuned("alice/tiny-lora", tiny_bert(seed=7))
+
+
+def test_the_cache_serves_a_pulled_delta_offline(hub_env, monkeypatch):
+    trained = tiny_lora(tiny_bert(seed=0))
+    push_to_hub(trained, "alice/tiny-lora")
+    from_finetuned("alice/tiny-lora", tiny_bert(seed=0))
+    monkeypatch.setenv("DELTACENTER_OFFLINE", "1")
+    assert torch.equal(_logits(from_finetuned("alice/tiny-lora", tiny_bert(seed=0))), _logits(trained))
+
+
+def test_a_bitfit_delta_round_trips(hub_env, tmp_path):
+    tuned = tiny_bert(seed=0)
+    with torch.no_grad():
+        for name, param in tuned.bert.named_parameters():
+            if name.endswith(".bias"):
+                param.add_(0.1)
+    directory = save_bitfit(tuned, tmp_path / "bitfit")
+    original = tiny_bert(seed=0)
+    push_to_hub(directory, "alice/tiny-bitfit", backbone=original, task="sentiment")
+    assert DeltaCenter().info("alice/tiny-bitfit")["delta_type"] == "bitfit"
+    pulled = from_finetuned("alice/tiny-bitfit", tiny_bert(seed=0))
+    assert torch.equal(_logits(pulled), _logits(tuned))
+
+
+def test_an_outsider_sees_nothing_of_a_private_delta(hub_env, bob, live_server):
+    import requests
+
+    push_to_hub(tiny_lora(tiny_bert(seed=0)), "alice/secret-lora", private=True)
+    owner = DeltaCenter()
+    assert owner.info("alice/secret-lora")["private"] is True
+    _, bob_secret = create_token(bob, "bob", ["write"])
+    outsider = {"Authorization": f"Bearer {bob_secret}"}
+    backbone_hash = owner.info("alice/secret-lora")["backbone"]["content_hash"]
+    for path in ("api/deltas/alice/secret-lora", "api/deltas/alice/secret-lora/versions",
+                 "api/deltas/alice/secret-lora/revision/main", "alice/secret-lora/resolve/main/adapter_config.json"):
+        for headers in (outsider, {}):
+            response = requests.get(f"{live_server.url}/{path}", headers=headers, allow_redirects=False, timeout=30)
+            assert response.status_code == 404, path
+    like = requests.post(f"{live_server.url}/api/deltas/alice/secret-lora/like", headers=outsider, timeout=30)
+    assert like.status_code == 404
+    listing = requests.get(f"{live_server.url}/api/deltas?q=secret", headers=outsider, timeout=30).json()
+    assert listing["results"] == []
+    backbone = requests.get(f"{live_server.url}/api/backbones/{backbone_hash}", headers=outsider, timeout=30).json()
+    assert backbone["deltas"] == []

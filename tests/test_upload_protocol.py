@@ -1,0 +1,120 @@
+"""The upload protocol over the REST API, with bytes really going to S3."""
+
+import pytest
+import requests
+from django.test import override_settings
+
+from hub.deltas.models import Delta, DeltaVersion, StoredObject, VersionFile
+from tests.conftest import api_client_for
+from tests.uploads import declare, lora_files, push
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_push_creates_a_version_with_files_and_parsed_config(alice, backbone):
+    response = push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone, task="sentiment",
+                    tags=["demo"], claimed_metrics={"accuracy": 0.9})
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["created"] is True and body["number"] == 1
+    version = DeltaVersion.objects.get(commit_id=body["commit_id"])
+    assert version.delta_config == {"peft_type": "LORA", "r": 2}
+    assert version.trainable_parameters == 2
+    assert version.trainable_share == pytest.approx(2 / backbone.num_parameters)
+    assert sorted(version.files.values_list("path", flat=True)) == ["adapter_config.json", "adapter_model.safetensors"]
+    assert version.delta.task == "sentiment" and version.delta.tags == ["demo"]
+
+
+def test_an_identical_repush_uploads_nothing_and_makes_no_new_version(alice, backbone):
+    client = api_client_for(alice)
+    first = push(client, "alice/tiny-lora", lora_files(), backbone)
+    plan = client.post("/api/deltas/alice/tiny-lora/upload", {"files": declare(lora_files())}, format="json")
+    assert {entry["action"] for entry in plan.json()["files"]} == {"stored"}
+    again = push(client, "alice/tiny-lora", lora_files(), backbone)
+    assert again.status_code == 200
+    assert again.json()["commit_id"] == first.json()["commit_id"] and again.json()["created"] is False
+    assert DeltaVersion.objects.count() == 1
+
+
+def test_new_content_makes_version_two_and_shares_unchanged_objects(alice, backbone):
+    client = api_client_for(alice)
+    push(client, "alice/tiny-lora", lora_files(), backbone)
+    second = push(client, "alice/tiny-lora", lora_files(values=(1.0, 2.0)), backbone)
+    assert second.status_code == 201 and second.json()["number"] == 2
+    assert StoredObject.objects.count() == 3  # the config is shared by both versions
+
+
+def test_a_staged_upload_is_not_sent_twice(alice, backbone):
+    client = api_client_for(alice)
+    files = lora_files()
+    plan = client.post("/api/deltas/alice/x/upload", {"files": declare(files)}, format="json").json()["files"]
+    for entry in plan:
+        requests.put(entry["url"], data=files[entry["path"]], timeout=30)
+    again = client.post("/api/deltas/alice/x/upload", {"files": declare(files)}, format="json").json()["files"]
+    assert {entry["action"] for entry in again} == {"staged"}
+
+
+def test_download_redirects_to_s3_with_the_digest_and_counts(alice, backbone, client):
+    push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
+    version = DeltaVersion.objects.get()
+    weights = VersionFile.objects.get(version=version, path="adapter_model.safetensors").object
+    head = client.head("/alice/tiny-lora/resolve/main/adapter_model.safetensors")
+    assert head.status_code == 302
+    assert head["ETag"] == f'"{weights.sha256}"'
+    assert head["X-Repo-Commit"] == version.commit_id
+    assert head["X-Linked-Size"] == str(weights.size)
+    assert Delta.objects.get().downloads_count == 0
+    response = client.get(f"/alice/tiny-lora/resolve/{version.commit_id}/adapter_model.safetensors")
+    downloaded = requests.get(response["Location"], timeout=30)
+    assert downloaded.content == lora_files()["adapter_model.safetensors"]
+    assert Delta.objects.get().downloads_count == 1
+
+
+def test_a_tampered_presigned_url_is_refused_by_s3(alice, backbone, client):
+    push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
+    location = client.get("/alice/tiny-lora/resolve/main/adapter_model.safetensors")["Location"]
+    tampered = location.replace("X-Amz-Signature=", "X-Amz-Signature=0")
+    assert requests.get(tampered, timeout=30).status_code == 403
+
+
+def test_unknown_revision_and_path_answer_404_json(alice, backbone, client):
+    push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
+    assert client.get("/alice/tiny-lora/resolve/deadbeef00/adapter_config.json").json()["error"]["code"] == "revision_not_found"
+    assert client.get("/alice/tiny-lora/resolve/main/nope.json").json()["error"]["code"] == "entry_not_found"
+
+
+def test_likes_count_once_per_user(alice, bob, backbone):
+    push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
+    client = api_client_for(bob)
+    client.post("/api/deltas/alice/tiny-lora/like")
+    assert client.post("/api/deltas/alice/tiny-lora/like").json()["likes_count"] == 1
+    assert client.delete("/api/deltas/alice/tiny-lora/like").json()["likes_count"] == 0
+
+
+def test_only_owners_delete_and_deleted_deltas_leave_listings(alice, bob, backbone):
+    push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
+    assert api_client_for(bob).delete("/api/deltas/alice/tiny-lora").status_code == 403
+    assert api_client_for(alice).delete("/api/deltas/alice/tiny-lora").status_code == 204
+    assert api_client_for(alice).get("/api/deltas").json()["results"] == []
+    assert StoredObject.objects.count() == 2  # bytes stay: other versions may share them
+
+
+@override_settings(DELTACENTER_MULTIPART_THRESHOLD=6 * 1024 * 1024, DELTACENTER_MULTIPART_PART_BYTES=5 * 1024 * 1024)
+def test_large_files_go_up_in_parts(alice, backbone):
+    client = api_client_for(alice)
+    big = bytes(range(256)) * (7 * 1024 * 1024 // 256)
+    files = {"README.md": big}
+    declared = declare(files)
+    plan = client.post("/api/deltas/alice/big/upload", {"files": declared}, format="json").json()["files"][0]
+    assert plan["action"] == "multipart" and len(plan["parts"]) == 2
+    etags = []
+    for part in plan["parts"]:
+        start = (part["part_number"] - 1) * plan["part_bytes"]
+        answer = requests.put(part["url"], data=big[start:start + plan["part_bytes"]], timeout=60)
+        etags.append({"part_number": part["part_number"], "etag": answer.headers["ETag"]})
+    body = {"sha256": declared[0]["sha256"], "upload_id": plan["upload_id"], "parts": etags}
+    assert client.post("/api/deltas/alice/big/upload/complete", body, format="json").status_code == 200
+    commit = client.post("/api/deltas/alice/big/commit",
+                         {"files": declared, "backbone": backbone.content_hash, "delta_type": "other"}, format="json")
+    assert commit.status_code == 201, commit.json()
+    assert StoredObject.objects.get().size == len(big)

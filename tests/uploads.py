@@ -1,0 +1,55 @@
+"""Drive the upload protocol from tests: declare, PUT to the presigned URLs, commit."""
+
+import hashlib
+import json
+import struct
+
+import requests
+
+
+def safetensors_bytes(tensors=None, header=None, data=None):
+    """A safetensors file; pass `header`/`data` to build a malformed one on purpose."""
+    if header is None:
+        tensors = tensors or {"lora_A.weight": [0.5, -0.25]}
+        header, data, offset = {}, b"", 0
+        for name, values in tensors.items():
+            raw = struct.pack(f"<{len(values)}f", *values)
+            header[name] = {"dtype": "F32", "shape": [len(values)], "data_offsets": [offset, offset + len(raw)]}
+            data += raw
+            offset += len(raw)
+    encoded = json.dumps(header).encode() if not isinstance(header, bytes) else header
+    return struct.pack("<Q", len(encoded)) + encoded + (data or b"")
+
+
+def declare(files):
+    return [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()} for p, b in files.items()]
+
+
+def put_planned(plan, files, body_for=None):
+    """PUT each planned upload; `body_for(path, bytes)` may substitute what is sent."""
+    for entry in plan:
+        if entry["action"] != "upload":
+            continue
+        body = files[entry["path"]]
+        if body_for is not None:
+            body = body_for(entry["path"], body)
+        response = requests.put(entry["url"], data=body, timeout=30)
+        assert response.status_code == 200, response.text
+
+
+def push(client, repo, files, backbone, body_for=None, **metadata):
+    """Run the whole protocol with a DRF APIClient; returns the commit response."""
+    declared = declare(files)
+    plan = client.post(f"/api/deltas/{repo}/upload", {"files": declared}, format="json")
+    if plan.status_code != 200:
+        return plan
+    put_planned(plan.json()["files"], files, body_for)
+    body = {"files": declared, "backbone": backbone.content_hash, "delta_type": "lora", **metadata}
+    return client.post(f"/api/deltas/{repo}/commit", body, format="json")
+
+
+def lora_files(values=(0.5, -0.25)):
+    return {
+        "adapter_config.json": json.dumps({"peft_type": "LORA", "r": 2}).encode(),
+        "adapter_model.safetensors": safetensors_bytes({"lora_A.weight": list(values)}),
+    }
