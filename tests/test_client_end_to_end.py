@@ -31,7 +31,7 @@ def test_push_find_and_pull_gives_bit_identical_outputs(hub_env):
     expected = _logits(trained)
     result = push_to_hub(trained, "alice/tiny-lora", task="sentiment", datasets=["rotten-tomatoes"],
                          metrics={"accuracy": 0.5}, tags=["test"], license="mit")
-    assert result.created and result.number == 1 and result.bytes_uploaded > 0
+    assert result.created and result.number == 1
 
     found = list(DeltaCenter().list(backbone=None, delta_type="lora", dataset="rotten-tomatoes"))
     assert [d["id"] for d in found] == ["alice/tiny-lora"]

@@ -1,6 +1,7 @@
 """Bad input: a clear JSON error, and nothing left behind."""
 
 import pytest
+import requests
 from django.test import override_settings
 
 from hub.accounts.models import Membership
@@ -8,7 +9,7 @@ from hub.accounts.namespaces import create_organization
 from hub.accounts.tokens import create_token, revoke_token
 from hub.deltas.models import Delta, DeltaVersion, StoredObject
 from tests.conftest import api_client_for
-from tests.uploads import declare, lora_files, push, safetensors_bytes
+from tests.uploads import checksum_header, declare, lora_files, push, safetensors_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -101,23 +102,47 @@ def test_it_refuses_bad_safetensors_and_removes_the_upload(writer, backbone, cas
     assert not StoredObject.objects.filter(sha256=sha).exists()
 
 
+def _plan(client, files):
+    return client.post("/api/deltas/alice/d/upload", {"files": declare(files)}, format="json").json()["files"]
+
+
+def _commit_missing(client, files, backbone):
+    body = {"files": declare(files), "backbone": backbone.content_hash, "delta_type": "lora"}
+    _assert_error(client.post("/api/deltas/alice/d/commit", body, format="json"), 409, "object_missing")
+    _assert_nothing_created()
+
+
 def test_size_that_does_not_match_what_was_declared(writer, backbone):
-    import requests
-
     files = {"notes.txt": b"hello"}
-    declared = declare(files)
-    plan = writer.post("/api/deltas/alice/d/upload", {"files": declared}, format="json").json()["files"]
+    entry = _plan(writer, files)[0]
     # The declared size is part of the signature: S3 itself refuses other lengths.
-    assert requests.put(plan[0]["url"], data=b"hello, longer", timeout=30).status_code == 403
+    sent = requests.put(entry["url"], data=b"hello, longer", headers=checksum_header(entry), timeout=30)
+    assert sent.status_code in (400, 403)
+    _commit_missing(writer, files, backbone)
+
+
+def test_sha256_that_does_not_match_what_was_declared(writer, backbone):
+    files = {"notes.txt": b"hello"}
+    entry = _plan(writer, files)[0]
+    # So is the sha256: S3 refuses other bytes of the same length, and a PUT without the checksum header.
+    assert requests.put(entry["url"], data=b"jello", headers=checksum_header(entry), timeout=30).status_code == 400
+    assert requests.put(entry["url"], data=b"hello", timeout=30).status_code == 403
+    _commit_missing(writer, files, backbone)
+
+
+@override_settings(DELTACENTER_MULTIPART_THRESHOLD=5 * 1024 * 1024)
+def test_sha256_mismatch_of_a_staged_multipart_upload_is_caught_at_commit(writer, backbone):
+    from hub.core import objectstore
+    from hub.deltas.uploads import staging_key
+
+    declared = declare({"notes.txt": b"a" * (5 * 1024 * 1024)})
+    # Bytes of the right size but other content reach the uploader's staging key.
+    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=staging_key(_user("alice"), declared[0]["sha256"]),
+                                    Body=b"b" * (5 * 1024 * 1024))
     body = {"files": declared, "backbone": backbone.content_hash, "delta_type": "lora"}
-    _assert_error(writer.post("/api/deltas/alice/d/commit", body, format="json"), 409, "object_missing")
+    _assert_error(writer.post("/api/deltas/alice/d/commit", body, format="json"), 409, "sha256_mismatch")
     _assert_nothing_created()
-
-
-def test_sha256_that_does_not_match_what_reached_s3(writer, backbone):
-    response = push(writer, "alice/d", {"notes.txt": b"hello"}, backbone, body_for=lambda path, body: b"jello")
-    _assert_error(response, 409, "sha256_mismatch")
-    _assert_nothing_created()
+    assert objectstore.object_size(staging_key(_user("alice"), declared[0]["sha256"])) is None
 
 
 def test_a_commit_naming_an_object_never_uploaded(writer, backbone):

@@ -33,8 +33,13 @@ def put_planned(plan, files, body_for=None):
         body = files[entry["path"]]
         if body_for is not None:
             body = body_for(entry["path"], body)
-        response = requests.put(entry["url"], data=body, timeout=30)
+        response = requests.put(entry["url"], data=body, headers=checksum_header(entry), timeout=30)
         assert response.status_code == 200, response.text
+
+
+def checksum_header(entry):
+    """The signed headers of a planned upload, less Content-Length (requests sets it from the body)."""
+    return {k: v for k, v in entry.get("headers", {}).items() if k.lower() != "content-length"}
 
 
 def push(client, repo, files, backbone, body_for=None, **metadata):

@@ -3,6 +3,7 @@
 import hashlib
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -56,11 +57,17 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as out, _get(session, url) as response, tqdm(
                 total=size, unit="B", unit_scale=True, desc=label, leave=False
-            ) as bar:
-                for chunk in response.iter_content(CHUNK):
+            ) as bar, ThreadPoolExecutor(1) as hasher:
+                # Hash each chunk on another thread while the next one arrives (sha256 releases the GIL).
+                hashing = None
+                for chunk in iter(lambda: response.raw.read(CHUNK), b""):
                     out.write(chunk)
-                    digest.update(chunk)
+                    if hashing is not None:
+                        hashing.result()
+                    hashing = hasher.submit(digest.update, chunk)
                     bar.update(len(chunk))
+                if hashing is not None:
+                    hashing.result()
             if digest.hexdigest() != sha256:
                 raise IntegrityError(f"{label}: downloaded bytes hash to {digest.hexdigest()[:12]}…, expected {sha256[:12]}….")
             os.replace(tmp, target)

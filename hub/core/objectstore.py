@@ -50,8 +50,14 @@ def check_bucket():
 
 def object_size(key):
     """Size of the object at `key`, or None when there is none."""
+    head = head_with_checksum(key)
+    return None if head is None else head["ContentLength"]
+
+
+def head_with_checksum(key):
+    """HEAD `key` asking for its stored checksum; None when there is no such object."""
     try:
-        return client().head_object(Bucket=bucket(), Key=key)["ContentLength"]
+        return client().head_object(Bucket=bucket(), Key=key, ChecksumMode="ENABLED")
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None

@@ -1,10 +1,13 @@
 """Step one of a push: the client declares its files and learns which ones to send, and where.
 
-Objects are uploaded to a staging key private to the uploader (a presigned URL can only write there), and
-only copied to their content address once the commit has checked their size and sha256. So a presigned
-URL can never overwrite a stored object, and every step can be retried.
+A file sent in one PUT goes straight to its content address: its presigned URL signs the declared size and
+sha256, and S3 refuses any other bytes, so the URL can only ever write the content the address names.
+Files large enough for multipart go to a staging key private to the uploader and are copied to their
+content address only once the commit has read them back and checked their sha256. Either way a presigned
+URL never overwrites a stored object with other bytes, and every step can be retried.
 """
 
+import base64
 import hashlib
 import hmac
 import math
@@ -15,7 +18,7 @@ from django.conf import settings
 
 from hub.core import objectstore
 from hub.core.errors import ApiError
-from hub.deltas.models import StoredObject
+from hub.deltas.models import StoredObject, object_key
 from hub.deltas.paths import validate_path
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -82,17 +85,37 @@ def _plan_one(user, declared, stored):
                 status_code=409,
             )
         return {"action": "stored"}
-    key = staging_key(user, declared.sha256)
-    if _staged_size(key) == declared.size:
-        return {"action": "staged"}
     if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
+        key = staging_key(user, declared.sha256)
+        if _staged_size(key) == declared.size:
+            return {"action": "staged"}
         return _multipart_plan(key, declared.size)
+    if checksummed_upload_present(declared):
+        return {"action": "staged"}
+    checksum = sha256_base64(declared.sha256)
     url = objectstore.public_client().generate_presigned_url(
         "put_object",
-        Params={"Bucket": objectstore.bucket(), "Key": key, "ContentLength": declared.size},
+        Params={
+            "Bucket": objectstore.bucket(), "Key": object_key(declared.sha256), "ContentLength": declared.size,
+            "ChecksumSHA256": checksum,
+        },
         ExpiresIn=settings.S3_PRESIGN_SECONDS,
     )
-    return {"action": "upload", "url": url, "method": "PUT", "headers": {"Content-Length": str(declared.size)}}
+    headers = {"Content-Length": str(declared.size), "x-amz-checksum-sha256": checksum}
+    return {"action": "upload", "url": url, "method": "PUT", "headers": headers}
+
+
+def sha256_base64(hex_digest):
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def checksummed_upload_present(declared):
+    """Is the content address already holding these bytes, as S3 itself checked them on upload?"""
+    head = objectstore.head_with_checksum(object_key(declared.sha256))
+    if head is None:
+        return False
+    checksum = head.get("ChecksumSHA256") or ""
+    return head["ContentLength"] == declared.size and hmac.compare_digest(checksum, sha256_base64(declared.sha256))
 
 
 def _multipart_plan(key, size):

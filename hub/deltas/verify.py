@@ -12,7 +12,7 @@ from deltacenter.safetensors_header import SafetensorsError, header_length, pars
 from hub.core import objectstore
 from hub.core.errors import ApiError
 from hub.deltas.models import StoredObject, object_key
-from hub.deltas.uploads import staging_key
+from hub.deltas.uploads import checksummed_upload_present, staging_key
 
 
 @dataclass
@@ -83,6 +83,8 @@ def store_declared_file(user, declared):
     existing = StoredObject.objects.filter(sha256=declared.sha256).first()
     if existing is not None:
         return _check_stored(declared, existing)
+    if checksummed_upload_present(declared):
+        return _adopt_checksummed_upload(declared)
     key = staging_key(user, declared.sha256)
     size = objectstore.object_size(key)
     if size is None:
@@ -141,16 +143,34 @@ def _check_stored(declared, stored):
             "size_mismatch", f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}.",
             status_code=409,
         )
-    checker = _ContentChecker(declared.path, stored.size)
+    return CheckedFile(declared.path, stored, *_inspect(declared, stored.key))
+
+
+def _adopt_checksummed_upload(declared):
+    """S3 already checked the size and sha256 of a direct upload; only the format is left to check."""
+    key = object_key(declared.sha256)
+    try:
+        parsed = _inspect(declared, key)
+    except ApiError:
+        objectstore.delete_object(key)  # unreferenced bytes that can never be committed
+        raise
+    return CheckedFile(declared.path, _record_object(declared), *parsed)
+
+
+def _inspect(declared, key):
+    """Check the format of the object at `key` with range reads: a safetensors header, or a small JSON file."""
+    checker = _ContentChecker(declared.path, declared.size)
     if checker.kind == "safetensors":
-        head = objectstore.read_range(stored.key, 0, 8)
+        head = objectstore.read_range(key, 0, 8) if declared.size else b""
         try:
-            length = header_length(head, stored.size)
+            length = header_length(head, declared.size)
         except SafetensorsError as exc:
             raise ApiError(exc.code, f"{declared.path}: {exc}") from None
-        checker.head = bytearray(head + objectstore.read_range(stored.key, 8, length))
+        checker.head = bytearray(head + objectstore.read_range(key, 8, length))
+    elif checker.kind == "json" and declared.size:
+        if declared.size > settings.DELTACENTER_MAX_JSON_BYTES:
+            checker.feed(b"x" * (settings.DELTACENTER_MAX_JSON_BYTES + 1))
+        checker.head = bytearray(objectstore.read_range(key, 0, declared.size))
+    if checker.kind is not None:
         checker._try_parse(final=True)
-    elif checker.kind == "json":
-        checker.head = bytearray(objectstore.read_range(stored.key, 0, stored.size) if stored.size else b"")
-        checker._try_parse(final=True)
-    return CheckedFile(declared.path, stored, *_parsed_fields(checker))
+    return _parsed_fields(checker)

@@ -1,0 +1,130 @@
+"""`deltacenter`: log in, push a directory, pull a delta, list and inspect deltas."""
+
+import argparse
+import getpass
+import json
+import sys
+
+from deltacenter.config import resolve_endpoint, save_login
+from deltacenter.errors import DeltaCenterError
+from deltacenter.hub import DeltaCenter
+
+
+def _login(args):
+    endpoint = resolve_endpoint(args.endpoint)
+    token = args.token or getpass.getpass(f"Token for {endpoint} (create one on your tokens page): ").strip()
+    who = DeltaCenter(endpoint, token).whoami()
+    path = save_login(endpoint, token)
+    print(f"Logged in to {endpoint} as {who['username']}; token saved in {path}.")
+
+
+def _whoami(args):
+    who = DeltaCenter(args.endpoint).whoami()
+    print(f"{who['username']} (namespaces: {', '.join(who['namespaces']) or 'none'}; scopes: {', '.join(who['scopes'])})")
+
+
+def _metrics(pairs):
+    metrics = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        try:
+            metrics[name] = float(value)
+        except ValueError:
+            raise DeltaCenterError(f"--metric takes name=number, not {pair!r}.") from None
+        if not sep or not name:
+            raise DeltaCenterError(f"--metric takes name=number, not {pair!r}.")
+    return metrics or None
+
+
+def _push(args):
+    from deltacenter.push import push_to_hub
+
+    result = push_to_hub(
+        args.directory, args.repo_id, backbone=args.backbone, task=args.task, datasets=args.dataset or None,
+        metrics=_metrics(args.metric), tags=args.tag or None, license=args.license,
+        private=True if args.private else None, commit_message=args.message, endpoint=args.endpoint,
+    )
+    state = "new version" if result.created else "unchanged, nothing uploaded"
+    print(f"{result.repo_id} version {result.number} ({result.commit_id[:12]}): {state}. {result.url}")
+
+
+def _pull(args):
+    from deltacenter.pull import download_snapshot
+
+    directory, manifest = download_snapshot(DeltaCenter(args.endpoint), args.repo_id, args.revision, args.cache_dir)
+    print(directory)
+
+
+def _ls(args):
+    filters = {
+        "backbone": args.backbone, "delta_type": args.type, "task": args.task, "dataset": args.dataset,
+        "tag": args.tag, "author": args.author, "license": args.license, "q": args.search, "sort": args.sort,
+        "validated": "true" if args.validated else None,
+    }
+    for delta in DeltaCenter(args.endpoint).list(limit=args.limit, **filters):
+        badge = "verified" if delta["validated"] else "unverified"
+        print(f"{delta['id']:<48} {delta['delta_type']:<9} {delta['task'] or '-':<16} {badge:<10} "
+              f"↓{delta['downloads_count']} ♥{delta['likes_count']}")
+
+
+def _info(args):
+    print(json.dumps(DeltaCenter(args.endpoint).info(args.repo_id), indent=2))
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="deltacenter", description="Publish and fetch fine-tuning deltas.")
+    parser.add_argument("--endpoint", help="Hub URL (default: $DELTACENTER_ENDPOINT or the saved login).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    login = commands.add_parser("login", help="Save an API token for this hub.")
+    login.add_argument("--token")
+    login.set_defaults(run=_login)
+    commands.add_parser("whoami", help="Show who the token belongs to.").set_defaults(run=_whoami)
+
+    push = commands.add_parser("push", help="Push a delta directory (PEFT save_pretrained or BitFit).")
+    push.add_argument("directory")
+    push.add_argument("repo_id", help="namespace/name")
+    push.add_argument("--backbone", required=True, help="Content hash of the backbone it was trained on.")
+    push.add_argument("--task")
+    push.add_argument("--dataset", action="append")
+    push.add_argument("--tag", action="append")
+    push.add_argument("--metric", action="append", help="Claimed metric, name=value (repeatable).")
+    push.add_argument("--license")
+    push.add_argument("--private", action="store_true")
+    push.add_argument("--message", help="Commit message.")
+    push.set_defaults(run=_push)
+
+    pull = commands.add_parser("pull", help="Download a delta into the cache and print its directory.")
+    pull.add_argument("repo_id")
+    pull.add_argument("--revision", default="main")
+    pull.add_argument("--cache-dir")
+    pull.set_defaults(run=_pull)
+
+    ls = commands.add_parser("ls", help="List deltas.")
+    for name in ("backbone", "type", "task", "dataset", "tag", "author", "license", "search"):
+        ls.add_argument(f"--{name}")
+    ls.add_argument("--validated", action="store_true")
+    ls.add_argument("--sort", choices=["recent", "updated", "downloads", "likes", "score"])
+    ls.add_argument("--limit", type=int, default=20)
+    ls.set_defaults(run=_ls)
+
+    info = commands.add_parser("info", help="Show a delta's metadata and latest version.")
+    info.add_argument("repo_id")
+    info.set_defaults(run=_info)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except DeltaCenterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
