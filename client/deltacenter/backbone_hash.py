@@ -89,8 +89,6 @@ Importing this module does not import torch, so a web server without torch can u
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import os
 import struct
 import sys
@@ -99,6 +97,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Union
+
+from deltacenter.safetensors_header import ITEM_SIZES, SafetensorsError, read_header
 
 if TYPE_CHECKING:
     import torch
@@ -116,15 +116,6 @@ __all__ = [
 
 CONTENT_TAG = b"deltacenter-backbone/1\n"
 STRUCTURE_TAG = b"deltacenter-backbone-structure/1\n"
-
-# Element sizes of the safetensors dtypes this format accepts.
-_ITEMSIZE = {
-    "BOOL": 1, "U8": 1, "I8": 1,
-    "F8_E4M3": 1, "F8_E4M3FNUZ": 1, "F8_E5M2": 1, "F8_E5M2FNUZ": 1, "F8_E8M0": 1,
-    "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-    "I32": 4, "U32": 4, "F32": 4,
-    "I64": 8, "U64": 8, "F64": 8, "C64": 8,
-}  # fmt: skip
 
 # torch dtype names (without "torch.") to safetensors names.
 _SAFETENSORS_DTYPE = {
@@ -213,7 +204,7 @@ def _hash_records(records: Iterable[_Record]) -> BackboneHashes:
         structure.update(header)
         content.update(header)
         _update_with_data(content, record)
-        elements_by_dtype[record.dtype] += record.nbytes // _ITEMSIZE[record.dtype]
+        elements_by_dtype[record.dtype] += record.nbytes // ITEM_SIZES[record.dtype]
         num_tensors += 1
         num_bytes += record.nbytes
     return BackboneHashes(
@@ -400,16 +391,15 @@ def _tensor_chunks(tensor: torch.Tensor) -> Iterator[memoryview]:
 
 
 def _safetensors_entries(file: BinaryIO, path: str, prefix: str) -> Iterator[tuple[str, dict]]:
-    header, data_start = _read_safetensors_header(file, path)
-    file_size = os.fstat(file.fileno()).st_size
-    for key, entry in header.items():
-        if key == "__metadata__" or not key.startswith(prefix):
+    try:
+        header = read_header(file, os.fstat(file.fileno()).st_size, ITEM_SIZES, _MAX_HEADER_BYTES)
+    except SafetensorsError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    for tensor in header.tensors:
+        if not tensor.name.startswith(prefix):
             continue
-        begin, end = _checked_offsets(path, key, entry)
-        if data_start + end > file_size:
-            raise ValueError(f"{path}: tensor {key!r} runs past the end of the file (truncated download?)")
-        location = {"path": path, "file": file, "start": data_start + begin, "nbytes": end - begin}
-        yield key[len(prefix) :], {**entry, **location}
+        location = {"path": path, "file": file, "start": header.data_start + tensor.begin, "nbytes": tensor.end - tensor.begin}
+        yield tensor.name[len(prefix) :], {"dtype": tensor.dtype, "shape": list(tensor.shape), **location}
 
 
 def _entries_by_name(files: Mapping[str, BinaryIO], prefix: str) -> dict[str, dict]:
@@ -422,40 +412,6 @@ def _entries_by_name(files: Mapping[str, BinaryIO], prefix: str) -> dict[str, di
     if prefix and not entries:
         raise ValueError(f"no tensor name starts with {prefix!r}: is that the backbone's prefix?")
     return entries
-
-
-def _read_safetensors_header(file: BinaryIO, path: str) -> tuple[dict, int]:
-    length_bytes = file.read(8)
-    if len(length_bytes) != 8:
-        raise ValueError(f"{path}: not a safetensors file (shorter than 8 bytes)")
-    (length,) = struct.unpack("<Q", length_bytes)
-    if length > _MAX_HEADER_BYTES:
-        raise ValueError(f"{path}: not a safetensors file (header length {length} is implausible)")
-    raw = file.read(length)
-    try:
-        header = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a safetensors file (header is not JSON: {exc})") from None
-    if len(raw) != length or not isinstance(header, dict):
-        raise ValueError(f"{path}: not a safetensors file (truncated or malformed header)")
-    return header, 8 + length
-
-
-def _checked_offsets(path: str, key: str, entry: Any) -> tuple[int, int]:
-    try:
-        dtype, shape, (begin, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
-    except (TypeError, KeyError, ValueError):
-        raise ValueError(f"{path}: malformed header entry for {key!r}") from None
-    if dtype not in _ITEMSIZE:
-        raise ValueError(f"{path}: tensor {key!r} has dtype {dtype!r}, which this hash does not support")
-    if not isinstance(shape, list) or not all(isinstance(dim, int) and dim >= 0 for dim in shape):
-        raise ValueError(f"{path}: tensor {key!r} has a malformed shape {shape!r}")
-    if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end):
-        raise ValueError(f"{path}: tensor {key!r} has malformed data offsets")
-    need = math.prod(shape) * _ITEMSIZE[dtype]
-    if end - begin != need:
-        raise ValueError(f"{path}: tensor {key!r} holds {end - begin} bytes, its dtype and shape need {need}")
-    return begin, end
 
 
 def _file_records(entries: Mapping[str, dict], buffer: bytearray) -> Iterator[_Record]:

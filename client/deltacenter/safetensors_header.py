@@ -11,10 +11,18 @@ import math
 import struct
 from dataclasses import dataclass
 
+# Deltas are small: a header beyond this is an attack or an accident. Backbones pass a larger limit.
 MAX_HEADER_BYTES = 8 * 1024 * 1024
-DTYPE_SIZES = {
-    "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
-}
+# Element sizes of every safetensors dtype.
+ITEM_SIZES = {
+    "BOOL": 1, "U8": 1, "I8": 1,
+    "F8_E4M3": 1, "F8_E4M3FNUZ": 1, "F8_E5M2": 1, "F8_E5M2FNUZ": 1, "F8_E8M0": 1,
+    "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+    "I32": 4, "U32": 4, "F32": 4,
+    "I64": 8, "U64": 8, "F64": 8, "C64": 8,
+}  # fmt: skip
+# The dtypes a delta may use.
+DTYPE_SIZES = {name: ITEM_SIZES[name] for name in ("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL")}
 
 
 class SafetensorsError(ValueError):
@@ -53,7 +61,7 @@ class SafetensorsHeader:
         return sum(tensor.numel for tensor in self.tensors)
 
 
-def header_length(prefix, file_size=None):
+def header_length(prefix, file_size=None, max_header_bytes=MAX_HEADER_BYTES):
     """The JSON header's length, from the file's first 8 bytes."""
     if len(prefix) < 8:
         raise SafetensorsError("invalid_safetensors", "The file is shorter than a safetensors header (8 bytes).")
@@ -62,15 +70,15 @@ def header_length(prefix, file_size=None):
         raise SafetensorsError(
             "invalid_safetensors", "This is not a safetensors file: its header would be longer than the file."
         )
-    if length == 0 or length > MAX_HEADER_BYTES:
+    if length == 0 or length > max_header_bytes:
         raise SafetensorsError(
             "safetensors_header_too_large" if length else "invalid_safetensors",
-            f"The safetensors header claims {length} bytes; it must be between 1 and {MAX_HEADER_BYTES}.",
+            f"The safetensors header claims {length} bytes; it must be between 1 and {max_header_bytes}.",
         )
     return length
 
 
-def parse_header(header_bytes, file_size):
+def parse_header(header_bytes, file_size, allowed_dtypes=DTYPE_SIZES):
     """Check the JSON header (the bytes after the 8-byte length) against a file of `file_size` bytes."""
     if not header_bytes.lstrip().startswith(b"{"):
         raise SafetensorsError("invalid_safetensors", "The file does not start with a safetensors JSON header.")
@@ -81,15 +89,17 @@ def parse_header(header_bytes, file_size):
     if not isinstance(raw, dict):
         raise SafetensorsError("invalid_safetensors", "The safetensors header must be a JSON object.")
     metadata = _metadata(raw.pop("__metadata__", {}))
-    tensors = tuple(sorted((_tensor(name, entry) for name, entry in raw.items()), key=lambda t: t.begin))
+    tensors = tuple(
+        sorted((_tensor(name, entry, allowed_dtypes) for name, entry in raw.items()), key=lambda t: t.begin)
+    )
     _check_layout(tensors, file_size - 8 - len(header_bytes))
     return SafetensorsHeader(header_length=len(header_bytes), tensors=tensors, metadata=metadata)
 
 
-def read_header(fileobj, file_size):
+def read_header(fileobj, file_size, allowed_dtypes=DTYPE_SIZES, max_header_bytes=MAX_HEADER_BYTES):
     """Parse the header of an open binary file positioned at its start."""
-    length = header_length(fileobj.read(8), file_size)
-    return parse_header(fileobj.read(length), file_size)
+    length = header_length(fileobj.read(8), file_size, max_header_bytes)
+    return parse_header(fileobj.read(length), file_size, allowed_dtypes)
 
 
 def _metadata(value):
@@ -98,12 +108,12 @@ def _metadata(value):
     return value
 
 
-def _tensor(name, entry):
+def _tensor(name, entry, allowed_dtypes):
     if not isinstance(entry, dict):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: its entry must be an object.")
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-    if dtype not in DTYPE_SIZES:
-        allowed = ", ".join(DTYPE_SIZES)
+    if dtype not in allowed_dtypes:
+        allowed = ", ".join(allowed_dtypes)
         raise SafetensorsError("dtype_not_allowed", f"Tensor {name!r} has dtype {dtype!r}; allowed: {allowed}.")
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: shape must be a list of sizes.")
@@ -113,7 +123,7 @@ def _tensor(name, entry):
     ):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: data_offsets must be [begin, end].")
     begin, end = offsets
-    if end - begin != math.prod(shape) * DTYPE_SIZES[dtype]:
+    if end - begin != math.prod(shape) * allowed_dtypes[dtype]:
         raise SafetensorsError(
             "invalid_safetensors", f"Tensor {name!r}: {end - begin} bytes do not fit shape {shape} of {dtype}."
         )
