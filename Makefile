@@ -3,13 +3,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench clean-var
+.PHONY: run test bench token clean-var
 
 run: $(INSTALLED)
 	$(PY) -m hub.devstack run
 
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+# A write token for NAME on the hub `make run` started (the token is the last line).
+token: $(INSTALLED)
+	@test -n "$(NAME)" || (echo "usage: make token NAME=username" && exit 2)
+	$(PY) -m hub.devstack manage create_token $(NAME) --write
 
 bench: $(INSTALLED)
 	for script in bench/bench_*.py; do $(PY) $$script || exit 1; done

@@ -172,3 +172,11 @@ def test_s3_stores_objects_and_rejects_a_tampered_presigned_url(s3_env):
     assert error.value.code == 403
     assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b"delta bytes"
     client.delete_object(Bucket=bucket, Key=key)
+
+
+def test_the_saved_hub_environment_keeps_only_hub_settings_privately(tmp_path):
+    from hub.devstack.saved_env import load_hub_env, save_hub_env, saved_env_path
+
+    save_hub_env(tmp_path, {"SECRET_KEY": "k" * 40, "DATABASE_URL": "postgres://x/y", "HOME": "/root"})
+    assert load_hub_env(tmp_path) == {"SECRET_KEY": "k" * 40, "DATABASE_URL": "postgres://x/y"}
+    assert stat.S_IMODE(saved_env_path(tmp_path).stat().st_mode) == 0o600

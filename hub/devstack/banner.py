@@ -32,7 +32,7 @@ def banner(var: Path, engine_env: dict[str, str], external: list[str], admin_out
         RULE,
         f"  Delta Center is running at http://{WEB_HOST}:{WEB_PORT}/",
         *_login_lines(var, admin_output),
-        "  API token:  .venv/bin/python manage.py create_token USERNAME --write",
+        "  API token:  make token NAME=alice   (a write token for alice, created if new)",
         *_engine_lines(var, engine_env, external),
         "  Stop with Ctrl-C.",
         RULE,

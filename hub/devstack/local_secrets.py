@@ -13,7 +13,7 @@ SECRET_GENERATORS = {
 }
 
 
-def _write_private(path: Path, values: dict) -> None:
+def write_private(path: Path, values: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as file:
@@ -29,5 +29,5 @@ def load_or_create_secrets(path) -> dict[str, str]:
     missing = {name: make() for name, make in SECRET_GENERATORS.items() if not values.get(name)}
     if missing or (path.stat().st_mode & 0o777) != 0o600:
         values.update(missing)
-        _write_private(path, values)
+        write_private(path, values)
     return values

@@ -10,6 +10,7 @@ from hub.devstack.dev_stack import WEB_PORT, child_environment, dev_engines, dev
 from hub.devstack.engine import EngineError, EngineStack, is_configured, start_engines
 from hub.devstack.local_secrets import load_or_create_secrets
 from hub.devstack.ports import require_free_ports
+from hub.devstack.saved_env import save_hub_env
 from hub.devstack.services import ServiceFailed, Services
 from hub.devstack.setup_steps import SetupFailed, run_setup_commands
 from hub.devstack.signals import StopRequested, signals_ignored, stop_on_signals
@@ -29,6 +30,7 @@ def _bring_up(environ, stack: EngineStack, services: Services) -> None:
     require_free_ports("gunicorn", [WEB_PORT])
     start_engines(wanted, stack)
     env = child_environment(environ, dev_settings(var, secrets), stack.env)
+    save_hub_env(var, env)
     admin_output = run_setup_commands(env, REPO_ROOT, var)
     for name, argv in service_commands(var).items():
         services.start(name, argv, env, REPO_ROOT)
