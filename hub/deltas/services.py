@@ -34,6 +34,17 @@ def get_visible_delta(user, namespace, name):
     return delta
 
 
+def get_visible_job(user, job_id):
+    """A validation job, visible exactly when its delta is."""
+    from hub.evaluation.models import ValidationJob
+
+    visible = Delta.objects.visible_to(user).values("pk")
+    job = ValidationJob.objects.select_related("version").filter(pk=job_id, version__delta__in=visible).first()
+    if job is None:
+        raise ApiError("job_not_found", f"No validation job {job_id}, or you are not allowed to see it.", 404)
+    return job
+
+
 def latest_version(delta):
     return delta.versions.select_related("author").prefetch_related("files__object").order_by("-number").first()
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from hub.deltas.models import Backbone, Delta, DeltaVersion, VersionFile
+from hub.evaluation.models import EvalResult, ValidationJob
 
 
 class BackboneRefSerializer(serializers.ModelSerializer):
@@ -65,12 +66,54 @@ class VersionSerializer(serializers.ModelSerializer):
         ]
 
 
+class ValidationJobSerializer(serializers.ModelSerializer):
+    commit_id = serializers.CharField(source="version.commit_id")
+
+    class Meta:
+        model = ValidationJob
+        fields = [
+            "id", "commit_id", "status", "stage", "reason_code", "reason", "attempts", "worker", "device",
+            "queued_at", "started_at", "finished_at", "heartbeat_at", "timings",
+        ]
+
+
+class EvalResultSerializer(serializers.ModelSerializer):
+    suite = serializers.CharField(source="suite.name")
+    suite_version = serializers.CharField(source="suite.version")
+    metric = serializers.CharField(source="suite.metric")
+    review = serializers.CharField(source="leaderboard_entry.status", default=None)
+
+    class Meta:
+        model = EvalResult
+        fields = [
+            "suite", "suite_version", "metric", "score", "metrics", "claimed_score", "differs_from_claim",
+            "num_examples", "seed", "duration_seconds", "device", "software", "review",
+        ]
+
+
 class DeltaDetailSerializer(DeltaSummarySerializer):
     latest = serializers.SerializerMethodField()
+    validation = serializers.SerializerMethodField()
+    verified_metrics = serializers.SerializerMethodField()
 
     class Meta(DeltaSummarySerializer.Meta):
-        fields = DeltaSummarySerializer.Meta.fields + ["card", "dict_tags", "latest"]
+        fields = DeltaSummarySerializer.Meta.fields + ["card", "dict_tags", "latest", "validation", "verified_metrics"]
+
+    def _latest(self):
+        return self.context.get("latest_version")
 
     def get_latest(self, delta):
-        version = self.context.get("latest_version")
+        version = self._latest()
         return VersionSerializer(version).data if version is not None else None
+
+    def get_validation(self, delta):
+        version = self._latest()
+        job = version.validation_jobs.order_by("-queued_at").first() if version is not None else None
+        return ValidationJobSerializer(job).data if job is not None else None
+
+    def get_verified_metrics(self, delta):
+        version = self._latest()
+        if version is None:
+            return []
+        results = version.eval_results.select_related("suite", "leaderboard_entry").order_by("suite__name")
+        return EvalResultSerializer(results, many=True).data

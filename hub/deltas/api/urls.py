@@ -12,6 +12,7 @@ urlpatterns = [
     path("deltas/<str:namespace>/<str:name>/upload/complete", views.UploadCompleteView.as_view(), name="api-upload-complete"),
     path("deltas/<str:namespace>/<str:name>/commit", views.CommitView.as_view(), name="api-commit"),
     path("deltas/<str:namespace>/<str:name>/like", views.LikeView.as_view(), name="api-like"),
+    path("jobs/<int:job_id>", views.ValidationJobView.as_view(), name="api-job"),
     path("backbones", views.BackboneListView.as_view(), name="api-backbones"),
     path("backbones/<str:content_hash>", views.BackboneDetailView.as_view(), name="api-backbone"),
     path("backbones/<str:content_hash>/upload", views.BackboneUploadPlanView.as_view(), name="api-backbone-upload"),

@@ -15,6 +15,7 @@ from hub.deltas.api.serializers import (
     BackboneSerializer,
     DeltaDetailSerializer,
     DeltaSummarySerializer,
+    ValidationJobSerializer,
     VersionSerializer,
 )
 from hub.deltas.commit import commit_version, resolve_writable_namespace
@@ -183,6 +184,12 @@ class BackboneFilesView(APIView):
     def post(self, request, content_hash):
         backbone = services.attach_backbone_files(request.user, services.get_backbone(content_hash), request.data)
         return Response(BackboneSerializer(backbone).data)
+
+
+class ValidationJobView(APIView):
+    def get(self, request, job_id):
+        job = services.get_visible_job(request.user, job_id)
+        return Response(ValidationJobSerializer(job).data)
 
 
 class WhoAmIView(APIView):

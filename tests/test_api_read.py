@@ -1,0 +1,86 @@
+"""Read endpoints: delta info with validation and verified metrics, jobs, backbones, schema."""
+
+import pytest
+
+from hub.deltas.models import DeltaVersion
+from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry, ValidationJob
+from tests.conftest import api_client_for
+from tests.uploads import lora_files, push
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def validated_version(alice, backbone):
+    push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone, claimed_metrics={"accuracy": 0.9})
+    version = DeltaVersion.objects.get()
+    job = ValidationJob.objects.create(version=version, status="passed", stage="done", device="cpu")
+    suite = EvalSuite.objects.create(name="rotten-tomatoes", version="1", task="sentiment", metric="accuracy",
+                                     dataset_sha256="a" * 64, input_fields=["text"], label_names=["neg", "pos"])
+    result = EvalResult.objects.create(version=version, suite=suite, job=job, metrics={"accuracy": 0.8}, score=0.8,
+                                       num_examples=100, seed=0, duration_seconds=1.5, device="cpu",
+                                       claimed_score=0.9, differs_from_claim=True)
+    LeaderboardEntry.objects.create(result=result)
+    return version, job
+
+
+def test_delta_info_shows_validation_and_verified_metrics(validated_version, client):
+    version, job = validated_version
+    body = client.get("/api/deltas/alice/tiny-lora").json()
+    assert body["latest"]["commit_id"] == version.commit_id
+    assert body["latest"]["claimed_metrics"] == {"accuracy": 0.9}
+    assert body["validation"]["status"] == "passed" and body["validation"]["id"] == job.pk
+    [verified] = body["verified_metrics"]
+    assert verified["suite"] == "rotten-tomatoes" and verified["score"] == 0.8
+    assert verified["differs_from_claim"] is True and verified["review"] == "pending"
+
+
+def test_a_job_is_visible_exactly_when_its_delta_is(validated_version, alice, bob, client):
+    version, job = validated_version
+    assert client.get(f"/api/jobs/{job.pk}").json()["status"] == "passed"
+    version.delta.private = True
+    version.delta.save()
+    assert client.get(f"/api/jobs/{job.pk}").status_code == 404
+    assert api_client_for(bob).get(f"/api/jobs/{job.pk}").status_code == 404
+    assert api_client_for(alice).get(f"/api/jobs/{job.pk}").status_code == 200
+
+
+def test_backbones_list_counts_only_visible_deltas(alice, backbone, client):
+    push(api_client_for(alice), "alice/open", lora_files(), backbone)
+    push(api_client_for(alice), "alice/hidden", lora_files(values=(9.0, 8.0)), backbone, private=True)
+    [listed] = client.get("/api/backbones").json()
+    assert listed["content_hash"] == backbone.content_hash and listed["delta_count"] == 1
+    assert api_client_for(alice).get("/api/backbones").json()[0]["delta_count"] == 2
+
+
+def test_filters_and_sorts_of_the_listing(alice, backbone, client):
+    push(api_client_for(alice), "alice/sst", lora_files(), backbone, task="sentiment", tags=["small"],
+         train_datasets=["sst2"])
+    push(api_client_for(alice), "alice/news", lora_files(values=(3.0, 1.0)), backbone, task="topic",
+         delta_type="bitfit", card="Trained on BBC news articles.")
+    ids = lambda query: [d["id"] for d in client.get(f"/api/deltas?{query}").json()["results"]]  # noqa: E731
+    assert ids("task=sentiment") == ["alice/sst"]
+    assert ids("delta_type=bitfit") == ["alice/news"]
+    assert ids("tag=small") == ["alice/sst"]
+    assert ids("dataset=sst2") == ["alice/sst"]
+    assert ids("q=bbc") == ["alice/news"]
+    assert ids(f"backbone={backbone.content_hash}") == ["alice/news", "alice/sst"]
+    assert ids("backbone=tiny-bert&author=alice&sort=likes") == ["alice/news", "alice/sst"]
+    assert ids("validated=true") == []
+
+
+def test_listing_pages_with_a_cursor(alice, backbone, client):
+    for i in range(3):
+        push(api_client_for(alice), f"alice/d{i}", lora_files(values=(float(i), 0.0)), backbone)
+    first = client.get("/api/deltas?limit=2").json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+
+
+def test_the_openapi_schema_and_docs_are_served(client):
+    schema = client.get("/api/schema?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/deltas" in paths and "/api/deltas/{namespace}/{name}/commit" in paths
+    assert client.get("/api/docs").status_code == 200
