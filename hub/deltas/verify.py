@@ -39,15 +39,18 @@ class _ContentChecker:
             return
         self.head += chunk
         if self.kind == "json" and len(self.head) > settings.DELTACENTER_MAX_JSON_BYTES:
-            raise ApiError(
-                "file_too_large", f"{self.path}: JSON files may be at most {settings.DELTACENTER_MAX_JSON_BYTES} bytes."
-            )
+            raise _json_too_large(self.path)
         self._try_parse()
 
     def finish(self):
         if self.kind is not None and self.parsed is None:
             self._try_parse(final=True)
         return self.hasher.hexdigest()
+
+    def check_head(self, data):
+        """Check the file's leading bytes (all of a JSON file, the header of a safetensors one) without hashing."""
+        self.head = bytearray(data)
+        self._try_parse(final=True)
 
     def _try_parse(self, final=False):
         if self.kind == "safetensors":
@@ -69,9 +72,14 @@ class _ContentChecker:
             raise ApiError(exc.code, f"{self.path}: {exc}") from None
 
 
+def _json_too_large(path):
+    limit = settings.DELTACENTER_MAX_JSON_BYTES
+    return ApiError("file_too_large", f"{path}: JSON files may be at most {limit} bytes.")
+
+
 def _parse_json(path, data):
     if len(data) > settings.DELTACENTER_MAX_JSON_BYTES:
-        raise ApiError("file_too_large", f"{path}: JSON files may be at most {settings.DELTACENTER_MAX_JSON_BYTES} bytes.")
+        raise _json_too_large(path)
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -161,16 +169,18 @@ def _inspect(declared, key):
     """Check the format of the object at `key` with range reads: a safetensors header, or a small JSON file."""
     checker = _ContentChecker(declared.path, declared.size)
     if checker.kind == "safetensors":
-        head = objectstore.read_range(key, 0, 8) if declared.size else b""
-        try:
-            length = header_length(head, declared.size)
-        except SafetensorsError as exc:
-            raise ApiError(exc.code, f"{declared.path}: {exc}") from None
-        checker.head = bytearray(head + objectstore.read_range(key, 8, length))
-    elif checker.kind == "json" and declared.size:
+        checker.check_head(_safetensors_head(declared, key))
+    elif checker.kind == "json":
         if declared.size > settings.DELTACENTER_MAX_JSON_BYTES:
-            checker.feed(b"x" * (settings.DELTACENTER_MAX_JSON_BYTES + 1))
-        checker.head = bytearray(objectstore.read_range(key, 0, declared.size))
-    if checker.kind is not None:
-        checker._try_parse(final=True)
+            raise _json_too_large(declared.path)
+        checker.check_head(objectstore.read_range(key, 0, declared.size) if declared.size else b"")
     return _parsed_fields(checker)
+
+
+def _safetensors_head(declared, key):
+    prefix = objectstore.read_range(key, 0, 8) if declared.size else b""
+    try:
+        length = header_length(prefix, declared.size)
+    except SafetensorsError as exc:
+        raise ApiError(exc.code, f"{declared.path}: {exc}") from None
+    return prefix + objectstore.read_range(key, 8, length)
