@@ -84,3 +84,21 @@ def test_the_openapi_schema_and_docs_are_served(client):
     paths = schema.json()["paths"]
     assert "/api/deltas" in paths and "/api/deltas/{namespace}/{name}/commit" in paths
     assert client.get("/api/docs").status_code == 200
+
+
+def test_the_listing_query_count_does_not_grow_with_the_page(alice, backbone, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hub.deltas.models import Delta
+
+    def queries_for(count):
+        Delta.objects.all().delete()
+        Delta.objects.bulk_create(
+            Delta(namespace=alice.namespace, name=f"d{i}", delta_type="lora", backbone=backbone) for i in range(count)
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert len(client.get("/api/deltas?limit=50").json()["results"]) == count
+        return len(captured)
+
+    assert queries_for(2) == queries_for(12)

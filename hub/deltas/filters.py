@@ -9,7 +9,7 @@ from hub.deltas.search import search
 
 class DeltaFilter(django_filters.FilterSet):
     backbone = django_filters.CharFilter(method="filter_backbone", label="Backbone hash or name")
-    delta_type = django_filters.MultipleChoiceFilter(choices=Delta.DeltaType.choices)
+    delta_type = django_filters.MultipleChoiceFilter(choices=Delta.DeltaType.choices, distinct=False)
     task = django_filters.CharFilter(field_name="task", lookup_expr="iexact")
     dataset = django_filters.CharFilter(method="filter_dataset", label="Train or test dataset")
     tag = django_filters.CharFilter(method="filter_tag")

@@ -41,6 +41,8 @@ class DeltaListView(generics.ListAPIView):
 
     def get_queryset(self):
         deltas = Delta.objects.visible_to(self.request.user).select_related("namespace", "backbone")
+        # Listings never show the card, and the search vector is large: leave both in the database.
+        deltas = deltas.defer("card", "search_vector", "dict_tags")
         deltas = DeltaFilter(self.request.query_params, queryset=deltas).qs
         return apply_sort(deltas, sort_key(self.request.query_params))
 
