@@ -57,17 +57,8 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as out, _get(session, url) as response, tqdm(
                 total=size, unit="B", unit_scale=True, desc=label, leave=False
-            ) as bar, ThreadPoolExecutor(1) as hasher:
-                # Hash each chunk on another thread while the next one arrives (sha256 releases the GIL).
-                hashing = None
-                for chunk in iter(lambda: response.raw.read(CHUNK), b""):
-                    out.write(chunk)
-                    if hashing is not None:
-                        hashing.result()
-                    hashing = hasher.submit(digest.update, chunk)
-                    bar.update(len(chunk))
-                if hashing is not None:
-                    hashing.result()
+            ) as bar:
+                _stream(response.raw, [out.write, digest.update], bar.update)
             if digest.hexdigest() != sha256:
                 raise IntegrityError(f"{label}: downloaded bytes hash to {digest.hexdigest()[:12]}…, expected {sha256[:12]}….")
             os.replace(tmp, target)
@@ -75,6 +66,23 @@ class BlobStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return target
+
+
+def _stream(source, sinks, progress):
+    """Read `source` in chunks and give each chunk to every sink, in order.
+
+    Each sink runs on a thread of its own while the next chunk is read: file writes and sha256 release the
+    GIL, so writing and hashing overlap with the network instead of following it.
+    """
+    with ThreadPoolExecutor(len(sinks)) as pool:
+        pending = []
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            for future in pending:
+                future.result()
+            pending = [pool.submit(sink, chunk) for sink in sinks]
+            progress(len(chunk))
+        for future in pending:
+            future.result()
 
 
 def _get(session, url):
