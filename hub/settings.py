@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "hub.accounts",
     "hub.deltas",
     "hub.evaluation",
+    "hub.web",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +83,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("hub.core.urls")),
     path("api/", include("hub.deltas.api.urls")),
+    path("", include("hub.web.urls")),
     path("", include("hub.deltas.urls")),
 ]

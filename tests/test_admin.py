@@ -46,3 +46,21 @@ def test_moderators_can_review_entries_but_not_edit_deltas(client, django_user_m
     assert client.get("/admin/deltas/delta/").status_code == 200
     assert client.get("/admin/deltas/delta/add/").status_code == 403
     assert client.get("/admin/accounts/apitoken/").status_code == 403
+
+
+def test_admin_review_actions_write_the_audit_trail(admin_client, admin_user, alice, backbone):
+    from hub.deltas.models import Delta, DeltaVersion
+    from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry
+
+    delta = Delta.objects.create(namespace=alice.namespace, name="d", delta_type="lora", backbone=backbone)
+    version = DeltaVersion.objects.create(delta=delta, number=1, commit_id="c" * 40, manifest_sha256="0" * 64)
+    suite = EvalSuite.objects.create(name="s", version="1", task="t", metric="accuracy", dataset_sha256="a" * 64)
+    result = EvalResult.objects.create(version=version, suite=suite, score=0.5, num_examples=10, seed=0,
+                                       duration_seconds=1, device="cpu")
+    entry = LeaderboardEntry.objects.create(result=result)
+    response = admin_client.post("/admin/evaluation/leaderboardentry/",
+                                 {"action": "review_approve", "_selected_action": [entry.pk]})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == "approved" and entry.reviewer == admin_user
+    assert list(entry.events.values_list("from_status", "to_status")) == [("pending", "approved")]

@@ -8,7 +8,7 @@ MAX_NAME_LENGTH = 96
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMESPACES = frozenset(
     {"admin", "api", "static", "media", "accounts", "login", "logout", "signup", "settings",
-     "backbones", "leaderboards", "review", "search", "new", "docs", "health", "tokens", "orgs"}
+     "backbones", "leaderboards", "review", "search", "new", "docs", "health", "tokens", "orgs", "users"}
 )
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry, ReviewEvent, ValidationJob
+from hub.evaluation.review import review_entry
 
 
 @admin.register(ValidationJob)
@@ -36,9 +37,21 @@ class ReviewEventInline(admin.TabularInline):
         return False
 
 
+def _review_action(action, description):
+    def review(modeladmin, request, queryset):
+        for entry in queryset:
+            review_entry(entry, request.user, action, reason=f"{description} from the admin")
+
+    review.__name__ = f"review_{action}"
+    return admin.action(description=f"{description} selected entries")(review)
+
+
 @admin.register(LeaderboardEntry)
 class LeaderboardEntryAdmin(admin.ModelAdmin):
     list_display = ["result", "status", "reviewer", "reviewed_at"]
     list_filter = ["status", "result__suite"]
     raw_id_fields = ["result", "reviewer"]
+    # Status changes go through review_entry, so each one lands in the audit trail.
+    readonly_fields = ["status", "reviewer", "reviewed_at"]
     inlines = [ReviewEventInline]
+    actions = [_review_action("approve", "Approve"), _review_action("reject", "Reject"), _review_action("flag", "Flag")]

@@ -1,0 +1,13 @@
+"""Model cards: Markdown written by uploaders, rendered to HTML and sanitised before it reaches a page."""
+
+import markdown
+import nh3
+from django.utils.safestring import mark_safe
+
+EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+
+
+def render_card(text):
+    """Safe HTML for a card: scripts, event handlers, styles and javascript: links are stripped."""
+    html = markdown.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    return mark_safe(nh3.clean(html, link_rel="noopener noreferrer nofollow"))

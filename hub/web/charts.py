@@ -1,0 +1,73 @@
+"""Server-rendered SVG scatter plot: verified score against the share of parameters trained."""
+
+import math
+from dataclasses import dataclass
+
+WIDTH, HEIGHT, PAD = 640, 320, 48
+
+
+@dataclass
+class Dot:
+    cx: float
+    cy: float
+    label: str
+    url: str
+
+
+@dataclass
+class Tick:
+    pos: float
+    text: str
+
+
+@dataclass
+class Chart:
+    dots: list
+    x_ticks: list
+    y_ticks: list
+    width: int = WIDTH
+    height: int = HEIGHT
+    pad: int = PAD
+
+    @property
+    def plot_right(self):
+        return self.width - self.pad
+
+    @property
+    def plot_bottom(self):
+        return self.height - self.pad
+
+
+def score_vs_share(rows):
+    """`rows`: (share, score, label, url); share on a log axis, since deltas span orders of magnitude."""
+    rows = [r for r in rows if r[0] and r[0] > 0 and r[1] is not None]
+    if not rows:
+        return None
+    xs = [math.log10(r[0]) for r in rows]
+    ys = [r[1] for r in rows]
+    x_lo, x_hi = _span(math.floor(min(xs)), math.ceil(max(xs)))
+    y_lo, y_hi = _span(min(ys), max(ys))
+    x_pos = _scale(x_lo, x_hi, PAD, WIDTH - PAD)
+    y_pos = _scale(y_lo, y_hi, HEIGHT - PAD, PAD)
+    dots = [Dot(round(x_pos(x), 1), round(y_pos(y), 1), r[2], r[3]) for x, y, r in zip(xs, ys, rows)]
+    x_ticks = [Tick(round(x_pos(e), 1), _percent(10**e)) for e in range(int(x_lo), int(x_hi) + 1)]
+    y_ticks = [Tick(round(y_pos(v), 1), f"{v:.3g}") for v in _steps(y_lo, y_hi, 4)]
+    return Chart(dots, x_ticks, y_ticks)
+
+
+def _span(lo, hi):
+    if hi - lo < 1e-9:
+        return lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def _scale(lo, hi, out_lo, out_hi):
+    return lambda v: out_lo + (v - lo) / (hi - lo) * (out_hi - out_lo)
+
+
+def _steps(lo, hi, count):
+    return [lo + (hi - lo) * i / count for i in range(count + 1)]
+
+
+def _percent(share):
+    return f"{share * 100:.3g}%"

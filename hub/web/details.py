@@ -1,0 +1,55 @@
+"""What the delta page shows, gathered with a fixed number of queries."""
+
+from django.db.models import Count
+
+from hub.deltas.models import Like
+from hub.deltas.services import latest_version
+from hub.evaluation.models import EvalResult, ValidationJob
+from hub.web.cards import render_card
+from hub.web.module_tree import module_tree
+
+
+def delta_page(user, delta):
+    version = latest_version(delta)
+    return {
+        "delta": delta,
+        "version": version,
+        "files": list(version.files.all()) if version else [],
+        "versions": delta.versions.select_related("author").annotate(file_count=Count("files")).order_by("-number"),
+        "job": _latest_job(version),
+        "results": _results(version),
+        "card_html": render_card(delta.card),
+        "liked": user.is_authenticated and Like.objects.filter(user=user, delta=delta).exists(),
+        "usage": usage_snippet(delta),
+        "tree": module_tree(delta.backbone, version) if version else None,
+    }
+
+
+def _latest_job(version):
+    if version is None:
+        return None
+    return ValidationJob.objects.filter(version=version).order_by("-queued_at").first()
+
+
+def _results(version):
+    if version is None:
+        return []
+    rows = EvalResult.objects.filter(version=version).select_related("suite", "leaderboard_entry")
+    return [_with_claim(r, version.claimed_metrics) for r in rows.order_by("suite__name")]
+
+
+def _with_claim(result, claimed_metrics):
+    # Older results may lack claimed_score; fall back to the number the uploader declared for the metric.
+    if result.claimed_score is None:
+        claimed = (claimed_metrics or {}).get(result.suite.metric)
+        result.claimed_score = claimed if isinstance(claimed, (int, float)) else None
+    return result
+
+
+def usage_snippet(delta):
+    return (
+        "from transformers import AutoModel\n"
+        "from deltacenter import from_finetuned\n\n"
+        f'backbone = AutoModel.from_pretrained("{delta.backbone.name}")\n'
+        f'model = from_finetuned("{delta.full_name}", backbone)\n'
+    )

@@ -1,0 +1,105 @@
+"""Forms for the pages; they only parse input; the service functions decide."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from hub.accounts.models import ApiToken, Membership, Namespace
+from hub.accounts.names import validate_namespace_name
+from hub.deltas.models import Backbone, Delta
+from hub.evaluation.review import ACTIONS
+
+
+class SignUpForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_username(self):
+        # The username becomes the user's namespace, so it must be a free, valid namespace name too.
+        username = super().clean_username()
+        validate_namespace_name(username)
+        if Namespace.objects.filter(name__iexact=username).exists():
+            raise forms.ValidationError(f"The name {username!r} is already taken.", code="name_taken")
+        return username
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="Where you will use it, e.g. “laptop” or “CI”.")
+    scopes = forms.MultipleChoiceField(
+        choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple, initial=["read"],
+        help_text="Write lets the token push; admin also lets it delete.",
+    )
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=96, help_text="Letters, digits, '.', '_' and '-'; used in URLs.")
+    display_name = forms.CharField(max_length=200, required=False)
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.WRITE)
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a.capitalize()) for a in ACTIONS])
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, (list, tuple)) else [data]
+        cleaned = [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+        if not cleaned:
+            raise forms.ValidationError("Choose at least one file.")
+        return cleaned
+
+
+VISIBILITY = [("", "Keep as it is (public for a new delta)"), ("public", "Public"), ("private", "Private")]
+
+
+class UploadForm(forms.Form):
+    namespace = forms.ChoiceField(help_text="You, or an organisation where you can write.")
+    name = forms.CharField(max_length=96, help_text="An existing name adds a new version to that delta.")
+    delta_type = forms.ChoiceField(choices=Delta.DeltaType.choices)
+    backbone = forms.ModelChoiceField(
+        queryset=Backbone.objects.order_by("name"), to_field_name="content_hash",
+        help_text="Register backbones with the client: deltacenter push registers the one you trained on.",
+    )
+    files = MultipleFileField(help_text="Safetensors weights and JSON configs; no pickles.")
+    task = forms.CharField(max_length=100, required=False)
+    train_datasets = forms.CharField(required=False, help_text="Comma-separated.")
+    test_datasets = forms.CharField(required=False, help_text="Comma-separated.")
+    tags = forms.CharField(required=False, help_text="Comma-separated.")
+    license = forms.CharField(max_length=64, required=False)
+    visibility = forms.ChoiceField(choices=VISIBILITY, required=False)
+    card = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown.")
+    commit_message = forms.CharField(required=False, max_length=10_000)
+
+    def __init__(self, *args, namespaces=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["namespace"].choices = [(n, n) for n in namespaces]
+
+    def metadata(self):
+        """The commit payload's descriptive fields; blanks mean “leave unchanged”."""
+        data = self.cleaned_data
+        payload = {"backbone": data["backbone"].content_hash, "delta_type": data["delta_type"]}
+        for name in ("task", "license", "card", "commit_message"):
+            if data.get(name):
+                payload[name] = data[name]
+        for name in ("train_datasets", "test_datasets", "tags"):
+            items = [item.strip() for item in data.get(name, "").split(",") if item.strip()]
+            if items:
+                payload[name] = items
+        if data.get("visibility"):
+            payload["private"] = data["visibility"] == "private"
+        return payload

@@ -1,0 +1,34 @@
+from django import template
+
+from hub.evaluation.moderators import is_moderator as _is_moderator
+
+register = template.Library()
+
+
+@register.filter
+def is_moderator(user):
+    return _is_moderator(user)
+
+
+@register.filter
+def percent(share, digits=3):
+    """0.0042 -> '0.42%'; blank when unknown."""
+    if share is None:
+        return "—"
+    return f"{share * 100:.{int(digits)}g}%"
+
+
+@register.filter
+def score(value):
+    return "—" if value is None else f"{value:.4f}"
+
+
+@register.filter
+def human_count(value):
+    """22713216 -> '22.7M'; small numbers as they are."""
+    if value is None:
+        return "—"
+    for size, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return str(value)

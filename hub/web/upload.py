@@ -1,0 +1,51 @@
+"""Upload from a browser form: stage small files in S3 under the uploader's key, then commit as the API does.
+
+The bytes pass through the web process here, unlike with the client, so the form takes small files only;
+everything after staging (size and sha256 check, safetensors parsing, the version's transaction) is the
+same code the REST commit runs.
+"""
+
+import hashlib
+
+from hub.core import objectstore
+from hub.core.errors import ApiError
+from hub.deltas.commit import commit_version, resolve_writable_namespace
+from hub.deltas.models import StoredObject
+from hub.deltas.uploads import parse_declared_files, staging_key
+
+MAX_BROWSER_FILE_BYTES = 32 * 1024 * 1024
+MAX_BROWSER_TOTAL_BYTES = 64 * 1024 * 1024
+
+
+def upload_from_browser(user, namespace, name, metadata, uploaded_files):
+    resolve_writable_namespace(user, namespace)  # refuse before any bytes move
+    declared = [_declare(f) for f in uploaded_files]
+    if sum(d["size"] for d in declared) > MAX_BROWSER_TOTAL_BYTES:
+        raise ApiError("upload_too_large", _too_large_message(MAX_BROWSER_TOTAL_BYTES, "together"), 413)
+    parse_declared_files(declared)  # paths, sizes and duplicates, before staging
+    for item, uploaded in zip(declared, uploaded_files):
+        _stage(user, item["sha256"], uploaded)
+    return commit_version(user, namespace, name, {**metadata, "files": declared})
+
+
+def _declare(uploaded):
+    if uploaded.size > MAX_BROWSER_FILE_BYTES:
+        raise ApiError("file_too_large", f"{uploaded.name}: {_too_large_message(MAX_BROWSER_FILE_BYTES)}", 413)
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    return {"path": uploaded.name, "size": uploaded.size, "sha256": digest.hexdigest()}
+
+
+def _stage(user, sha256, uploaded):
+    if StoredObject.objects.filter(sha256=sha256).exists():
+        return
+    uploaded.seek(0)
+    objectstore.client().put_object(
+        Bucket=objectstore.bucket(), Key=staging_key(user, sha256), Body=uploaded.read(), ContentLength=uploaded.size
+    )
+
+
+def _too_large_message(limit, how="each"):
+    mib = limit // (1024 * 1024)
+    return f"the browser form takes at most {mib} MiB {how}; push larger deltas with `deltacenter push`."

@@ -1,0 +1,133 @@
+"""End to end in headless Chromium: the pages as a person uses them, forms, CSRF cookies and all."""
+
+import os
+
+import pytest
+
+from hub.deltas.models import Delta, Like
+from tests.e2e.conftest import sign_in
+from tests.uploads import lora_files
+
+expect = pytest.importorskip("playwright.sync_api", reason="needs the playwright package").expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+
+
+def shot(page, name):
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+def test_sign_up_then_create_and_revoke_a_token(page):
+    page.goto("/signup/")
+    page.get_by_label("Username").fill("dora")
+    page.get_by_label("Password", exact=True).fill("a long pass phrase 42")
+    page.get_by_label("Password confirmation").fill("a long pass phrase 42")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/users/dora")
+    page.get_by_role("link", name="Tokens").first.click()
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_label("Write").check()
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("#new-token").inner_text()
+    assert secret.startswith("dc_")
+    shot(page, "tokens")
+    page.reload()
+    assert page.locator("#new-token").count() == 0
+    page.get_by_role("button", name="Revoke token laptop").click()
+    expect(page.get_by_role("status")).to_contain_text("revoked")
+
+
+def test_browse_filter_open_and_like(page, alice, bob, backbone):
+    Delta.objects.create(namespace=alice.namespace, name="sst2-lora", delta_type="lora", backbone=backbone,
+                         task="sentiment", validated=True, verified_score=0.9)
+    Delta.objects.create(namespace=alice.namespace, name="news-adapter", delta_type="adapter", backbone=backbone,
+                         task="topics")
+    Delta.objects.create(namespace=alice.namespace, name="hidden", delta_type="lora", backbone=backbone, private=True)
+    page.goto("/")
+    assert page.get_by_role("link", name="alice/news-adapter").is_visible()
+    assert page.get_by_text("hidden").count() == 0
+    shot(page, "home")
+    page.locator(".facet-value", has_text="sentiment").click()
+    page.wait_for_url("**/?task=sentiment")
+    assert page.get_by_role("link", name="alice/news-adapter").count() == 0
+    sign_in(page, "bob")
+    page.goto("/?task=sentiment")
+    page.get_by_role("link", name="alice/sst2-lora").click()
+    page.wait_for_url("**/alice/sst2-lora")
+    page.get_by_role("button", name="Like").click()
+    expect(page.get_by_role("button", name="Liked")).to_be_visible()
+    assert Like.objects.filter(user=bob).count() == 1
+    shot(page, "delta")
+
+
+def test_copy_button_copies_the_pull_command(page, alice, backbone):
+    Delta.objects.create(namespace=alice.namespace, name="sst2-lora", delta_type="lora", backbone=backbone)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/alice/sst2-lora")
+    copy = page.locator("button[data-copy=usage-cli]")
+    copy.click()
+    expect(copy).to_have_text("Copied")  # the clipboard answers asynchronously
+    assert "deltacenter pull alice/sst2-lora" in page.evaluate("navigator.clipboard.readText()")
+
+
+def test_upload_a_delta_from_the_browser(page, alice, backbone, tmp_path):
+    paths = []
+    for name, content in lora_files().items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        paths.append(str(path))
+    sign_in(page, "alice")
+    page.goto("/new")
+    page.get_by_label("Name", exact=True).fill("browser-lora")
+    page.get_by_label("Backbone").select_option(backbone.content_hash)
+    page.get_by_label("Files").set_input_files(paths)
+    page.get_by_label("Task").fill("sentiment")
+    page.get_by_label("Card").fill("# From the browser\n\nIt **works**.")
+    shot(page, "upload")
+    page.get_by_role("button", name="Upload and commit").click()
+    page.wait_for_url("**/alice/browser-lora")
+    expect(page.get_by_role("heading", name="From the browser")).to_be_visible()
+    assert page.get_by_role("link", name="adapter_model.safetensors").is_visible()
+    assert Delta.objects.get(name="browser-lora").versions.count() == 1
+
+
+def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice, carol, backbone):
+    from django.contrib.auth.models import Group
+
+    from hub.evaluation.moderators import MODERATORS_GROUP
+    from tests.test_pages import make_delta, make_entry, make_suite, make_version
+
+    carol.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    suite = make_suite()
+    make_entry(make_version(make_delta(alice.namespace, "sst2-lora", backbone), share=0.002), suite, 0.91)
+    make_entry(make_version(make_delta(alice.namespace, "sst2-ia3", backbone, delta_type="ia3"), share=0.0001),
+               suite, 0.88, "approved")
+    sign_in(page, "carol")
+    page.get_by_role("link", name="Review").click()
+    page.wait_for_url("**/review/")
+    page.get_by_label("Reason").fill("matches the claim within noise")
+    shot(page, "review")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("pending → approved")).to_be_visible()
+    page.goto("/leaderboards/sst2/1")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 2 and "alice/sst2-lora" in rows.first.inner_text()
+    assert page.locator("svg circle.dot").count() == 2
+    shot(page, "leaderboard")
+
+
+def test_pages_fit_a_phone_screen(browser, live_server, alice, backbone):
+    Delta.objects.create(namespace=alice.namespace, name="a-rather-long-delta-name-for-small-screens",
+                         delta_type="lora", backbone=backbone, task="sentiment", tags=["english"])
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
+    try:
+        phone = context.new_page()
+        for path in ("/", "/alice/a-rather-long-delta-name-for-small-screens", "/leaderboards/"):
+            phone.goto(path)
+            overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+            shot(phone, "phone" + path.replace("/", "-"))
+    finally:
+        context.close()
