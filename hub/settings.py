@@ -174,3 +174,13 @@ DELTACENTER_MAX_BACKBONE_FILE_BYTES = env_int("DELTACENTER_MAX_BACKBONE_FILE_BYT
 DELTACENTER_MAX_JSON_BYTES = env_int("DELTACENTER_MAX_JSON_BYTES", default=1024**2, minimum=1024)
 DELTACENTER_MULTIPART_THRESHOLD = env_int("DELTACENTER_MULTIPART_THRESHOLD", default=1024**3, minimum=5 * 1024**2)
 DELTACENTER_MULTIPART_PART_BYTES = env_int("DELTACENTER_MULTIPART_PART_BYTES", default=64 * 1024**2, minimum=5 * 1024**2)
+
+# Periodic tasks, run by `celery -A workers beat`.
+DELTACENTER_VALIDATION_STALE_SECONDS = env_int("DELTACENTER_VALIDATION_STALE_SECONDS", default=120, minimum=5)
+DELTACENTER_VALIDATION_RESEND_SECONDS = env_int("DELTACENTER_VALIDATION_RESEND_SECONDS", default=1800, minimum=60)
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-validations": {
+        "task": "workers.reap_stale_validations",
+        "schedule": env_int("DELTACENTER_REAPER_INTERVAL_SECONDS", default=60, minimum=5),
+    },
+}

@@ -12,6 +12,7 @@ from hub.core.errors import ApiError
 from hub.deltas.models import Backbone, BackboneFile, Delta, Like
 from hub.deltas.uploads import parse_declared_files
 from hub.deltas.verify import store_declared_file
+from hub.evaluation.jobs import requeue_waiting_for_backbone
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 BACKBONE_FIELDS = ("name", "aliases", "architecture", "model_type", "config", "num_parameters", "dtype")
@@ -159,6 +160,7 @@ def attach_backbone_files(user, backbone, data):
     with transaction.atomic():
         for c in checked:
             BackboneFile.objects.update_or_create(backbone=backbone, path=c.path, defaults={"object": c.object})
+        requeue_waiting_for_backbone(backbone.pk)
     return backbone
 
 

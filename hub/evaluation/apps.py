@@ -7,6 +7,9 @@ class EvaluationConfig(AppConfig):
     label = "evaluation"
 
     def ready(self):
+        from hub.deltas.signals import version_committed
+        from hub.evaluation.jobs import on_version_committed
         from hub.evaluation.moderators import ensure_moderators_group
 
         post_migrate.connect(ensure_moderators_group, sender=self)
+        version_committed.connect(on_version_committed, dispatch_uid="evaluation.request_validation")

@@ -1,0 +1,151 @@
+"""Validation jobs: created when a version is committed, moved through their states by the worker task."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from hub.deltas.models import Delta
+from hub.evaluation.models import EvalResult, ValidationJob
+
+log = logging.getLogger(__name__)
+Status = ValidationJob.Status
+VALIDATE_TASK = "workers.validate_version"
+
+
+def heartbeat_stale_after():
+    return timedelta(seconds=getattr(settings, "DELTACENTER_VALIDATION_STALE_SECONDS", 120))
+
+
+def on_version_committed(sender, version, **kwargs):
+    request_validation(version)
+
+
+def request_validation(version):
+    """Queue a validation of `version`; the task is sent only once the surrounding transaction commits."""
+    job = ValidationJob.objects.create(version=version)
+    transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def enqueue(job_pk):
+    enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, job_pk)
+
+
+def enqueue_to(queue, job_pk):
+    from workers.celery import app
+
+    try:
+        app.send_task(VALIDATE_TASK, args=[job_pk], queue=queue)
+    except Exception:  # a broker outage must not fail the push
+        log.exception("Could not enqueue validation job %s; the reaper sends it again later", job_pk)
+
+
+def requeue_waiting_for_backbone(backbone_pk):
+    """The backbone's weights arrived: run again every job that stopped for want of them."""
+    waiting = ValidationJob.objects.filter(
+        status=Status.BACKBONE_UNAVAILABLE, version__delta__backbone_id=backbone_pk
+    )
+    pks = list(waiting.values_list("pk", flat=True))
+    ValidationJob.objects.filter(pk__in=pks).update(status=Status.QUEUED, queued_at=timezone.now())
+    for pk in pks:
+        transaction.on_commit(lambda pk=pk: enqueue(pk))
+    return pks
+
+
+def reap_stale_jobs():
+    """Re-queue running jobs whose worker stopped sending heartbeats (killed, out of memory, host lost)."""
+    cutoff = timezone.now() - heartbeat_stale_after()
+    stale = ValidationJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
+    pks = list(stale.values_list("pk", flat=True))
+    # Compare-and-set on the status, so a worker that resumes beating in between keeps its job.
+    requeued = [pk for pk in pks if _requeue_if_stale(pk, cutoff)]
+    for pk in requeued:
+        transaction.on_commit(lambda pk=pk: enqueue(pk))
+    return requeued
+
+
+def resend_long_queued_jobs():
+    """Send again the jobs queued for very long: their message may have been lost (broker down at commit).
+
+    A duplicate message is harmless: the task skips a job that is finished or running with a live heartbeat.
+    """
+    cutoff = timezone.now() - timedelta(seconds=getattr(settings, "DELTACENTER_VALIDATION_RESEND_SECONDS", 1800))
+    pks = list(ValidationJob.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
+    ValidationJob.objects.filter(pk__in=pks).update(queued_at=timezone.now())
+    for pk in pks:
+        transaction.on_commit(lambda pk=pk: enqueue(pk))
+    return pks
+
+
+def _requeue_if_stale(pk, cutoff):
+    return ValidationJob.objects.filter(pk=pk, status=Status.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=Status.QUEUED, stage="", queued_at=timezone.now(), log=f"Re-queued: no heartbeat since {cutoff:%H:%M:%S}."
+    )
+
+
+# State transitions used by the worker task.
+
+
+@transaction.atomic
+def start(job_pk, worker, device=""):
+    """Claim the job; None when it is gone, finished, or running with a live heartbeat elsewhere."""
+    job = ValidationJob.objects.select_for_update().filter(pk=job_pk).first()
+    if job is None or job.status in ValidationJob.FINAL_STATES:
+        return None
+    if job.status == Status.RUNNING and job.heartbeat_at and job.heartbeat_at > timezone.now() - heartbeat_stale_after():
+        return None
+    now = timezone.now()
+    job.status, job.stage, job.reason_code, job.reason = Status.RUNNING, "starting", "", ""
+    job.worker, job.device, job.attempts = worker, device, job.attempts + 1
+    job.started_at = job.heartbeat_at = now
+    job.finished_at = None
+    job.save()
+    return job
+
+
+def heartbeat(job_pk):
+    return ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(heartbeat_at=timezone.now())
+
+
+def set_stage(job_pk, stage):
+    ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(stage=stage, heartbeat_at=timezone.now())
+
+
+def _finish(job_pk, status, timings, reason_code="", reason=""):
+    ValidationJob.objects.filter(pk=job_pk).update(
+        status=status, reason_code=reason_code, reason=reason, timings=timings or {}, finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def mark_passed(job_pk, timings=None):
+    _finish(job_pk, Status.PASSED, timings)
+    job = ValidationJob.objects.select_related("version__delta").get(pk=job_pk)
+    refresh_delta_validation(job.version.delta)
+
+
+def mark_failed(job_pk, reason_code, reason, timings=None):
+    _finish(job_pk, Status.FAILED, timings, reason_code, reason)
+
+
+def mark_error(job_pk, reason, timings=None):
+    _finish(job_pk, Status.ERROR, timings, "infrastructure_error", reason)
+
+
+def mark_backbone_unavailable(job_pk, reason, timings=None):
+    _finish(job_pk, Status.BACKBONE_UNAVAILABLE, timings, "backbone_unavailable", reason)
+
+
+def refresh_delta_validation(delta):
+    """Denormalise the newest passed version's outcome onto the delta: validated, and its best suite score."""
+    passed = ValidationJob.objects.filter(version__delta=delta, status=Status.PASSED)
+    newest = passed.order_by("-version__number").values_list("version_id", flat=True).first()
+    if newest is None:
+        return Delta.objects.filter(pk=delta.pk).update(validated=False, verified_score=None)
+    best = EvalResult.objects.filter(version_id=newest).aggregate(best=Max("score"))["best"]
+    return Delta.objects.filter(pk=delta.pk).update(validated=True, verified_score=best)

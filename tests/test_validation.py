@@ -1,0 +1,311 @@
+"""Validation end to end: pushes through the real client, a real Celery worker, real S3 and Postgres."""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import torch
+from django.utils import timezone
+
+from deltacenter import push_to_hub
+from deltacenter.push import push_backbone
+from hub.accounts.tokens import create_token
+from hub.core import objectstore
+from hub.deltas.models import Delta, DeltaVersion, object_key
+from hub.evaluation import jobs
+from hub.evaluation.models import EvalResult, LeaderboardEntry, ValidationJob
+from hub.evaluation.suites import REGISTRY, install
+from tests.models import tiny_bert, tiny_lora
+from workers.tasks import reap_stale_validations
+
+# The worker process copies this environment when it starts: give it a backbone cache of its own.
+os.environ.setdefault("DELTACENTER_WORKER_CACHE", tempfile.mkdtemp(prefix="deltacenter-worker-cache-"))
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Status = ValidationJob.Status
+WAIT_STATES = (Status.PASSED, Status.FAILED, Status.BACKBONE_UNAVAILABLE)
+SUITE_SIZE = 24
+
+
+@pytest.fixture
+def hub_env(live_server, alice, monkeypatch, tmp_path):
+    _, secret = create_token(alice, "client", ["write"])
+    monkeypatch.setenv("DELTACENTER_ENDPOINT", live_server.url)
+    monkeypatch.setenv("DELTACENTER_TOKEN", secret)
+    monkeypatch.setenv("DELTACENTER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DELTACENTER_HOME", str(tmp_path / "home"))
+    return live_server.url
+
+
+@pytest.fixture
+def suite():
+    return install(REGISTRY["rotten-tomatoes-sentiment"], size=SUITE_SIZE)[0]
+
+
+@pytest.fixture
+def backbone_hash(hub_env):
+    """The tiny backbone, registered with its weights, so workers can load it."""
+    return push_backbone(tiny_bert(seed=0), "tiny-bert")
+
+
+def wait_for_job(repo, states=WAIT_STATES, timeout=90):
+    namespace, name = repo.split("/")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = ValidationJob.objects.filter(
+            version__delta__namespace__name=namespace, version__delta__name=name
+        ).order_by("-pk").first()
+        if job is not None and job.status in states:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"The validation of {repo} did not finish: {job and (job.status, job.stage, job.reason)}")
+
+
+def push_lora(repo, backbone_hash, model=None, **metadata):
+    model = model if model is not None else tiny_lora(tiny_bert(seed=0))
+    return push_to_hub(model, repo, backbone=backbone_hash, task="sentiment", **metadata)
+
+
+def test_load_suites_stores_each_test_split_by_its_digest():
+    import hashlib
+
+    from django.core.management import call_command
+
+    from hub.evaluation.models import EvalSuite
+    from hub.evaluation.suites import dataset_bytes, draw_split
+
+    call_command("load_suites", size=10)
+    suites = {s.name: s for s in EvalSuite.objects.all()}
+    assert set(suites) == {"rotten-tomatoes-sentiment", "imdb-sentiment"}
+    for suite in suites.values():
+        stored = b"".join(objectstore.iter_object(object_key(suite.dataset_sha256)))
+        assert hashlib.sha256(stored).hexdigest() == suite.dataset_sha256 == suite.dataset.sha256
+        assert suite.split == {"seed": 0, "size": 10} and suite.is_active
+    rows = draw_split(REGISTRY["rotten-tomatoes-sentiment"], 10)
+    assert hashlib.sha256(dataset_bytes(rows)).hexdigest() == suites["rotten-tomatoes-sentiment"].dataset_sha256
+    assert sorted(label for _, label in rows) == [0] * 5 + [1] * 5
+
+
+def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
+    push_lora("alice/good-lora", backbone_hash, metrics={"accuracy": 0.99})
+    job = wait_for_job("alice/good-lora")
+    assert job.status == Status.PASSED, job.reason
+    result = EvalResult.objects.get(version=job.version, suite=suite)
+    assert result.num_examples == SUITE_SIZE and 0 <= result.score <= 1
+    assert set(result.metrics) == {"accuracy", "macro_f1", "matthews"}
+    assert result.software["torch"] == torch.__version__ and result.device == "cpu"
+    assert result.claimed_score == 0.99 and result.differs_from_claim
+    assert LeaderboardEntry.objects.get(result=result).status == LeaderboardEntry.Review.PENDING
+    delta = Delta.objects.get(name="good-lora")
+    assert delta.validated and delta.verified_score == result.score
+    assert DeltaVersion.objects.get(pk=job.version.pk).trainable_parameters > 0
+    assert {"fetch", "static_checks", "load_backbone"} <= set(job.timings)
+
+
+def test_the_same_delta_scores_the_same_twice(celery_worker, suite, backbone_hash):
+    push_lora("alice/first", backbone_hash)
+    push_lora("alice/second", backbone_hash)
+    first, second = wait_for_job("alice/first"), wait_for_job("alice/second")
+    scores = [EvalResult.objects.get(version=j.version).metrics for j in (first, second)]
+    assert scores[0] == scores[1]
+
+
+def test_a_bitfit_delta_passes(celery_worker, suite, backbone_hash, tmp_path):
+    from deltacenter.formats import bias_names, save_bitfit
+
+    tuned = tiny_bert(seed=0)
+    with torch.no_grad():
+        for name, param in tuned.bert.named_parameters():
+            if name.endswith(".bias"):
+                param.add_(0.1)
+    directory = save_bitfit(tuned, tmp_path / "bitfit")
+    push_to_hub(directory, "alice/bitfit", backbone=backbone_hash, task="sentiment")
+    job = wait_for_job("alice/bitfit")
+    assert job.status == Status.PASSED, job.reason
+    assert EvalResult.objects.filter(version=job.version, suite=suite).exists()
+    expected = sum(p.numel() for n, p in tuned.bert.named_parameters() if n in bias_names(tuned))
+    assert DeltaVersion.objects.get(pk=job.version.pk).trainable_parameters == expected
+
+
+def test_a_delta_with_no_suite_for_its_task_passes_on_fit_alone(celery_worker, backbone_hash):
+    push_to_hub(tiny_lora(tiny_bert(seed=0)), "alice/no-suite", backbone=backbone_hash, task="translation")
+    job = wait_for_job("alice/no-suite")
+    assert job.status == Status.PASSED and not job.results.exists()
+    delta = Delta.objects.get(name="no-suite")
+    assert delta.validated and delta.verified_score is None
+
+
+def test_a_delta_for_another_architecture_does_not_fit(celery_worker, suite, backbone_hash):
+    from peft import LoraConfig, get_peft_model
+    from transformers import GPT2Config, GPT2Model
+
+    gpt2 = GPT2Model(GPT2Config(vocab_size=99, n_embd=32, n_layer=2, n_head=2, n_positions=64))
+    lora = get_peft_model(gpt2, LoraConfig(r=2, target_modules=["c_attn"]))
+    push_lora("alice/gpt2-lora", backbone_hash, model=lora)
+    job = wait_for_job("alice/gpt2-lora")
+    assert (job.status, job.reason_code) == (Status.FAILED, "delta_does_not_fit")
+
+
+def test_a_delta_with_wrong_shapes_is_refused(celery_worker, suite, backbone_hash):
+    wider = tiny_lora(tiny_bert_with(hidden_size=48, num_attention_heads=2))
+    push_lora("alice/wide-lora", backbone_hash, model=wider)
+    job = wait_for_job("alice/wide-lora")
+    assert (job.status, job.reason_code) == (Status.FAILED, "shape_mismatch")
+    assert "lora" in job.reason
+
+
+def test_a_nan_tensor_is_refused_before_anything_runs(celery_worker, suite, backbone_hash):
+    model = tiny_lora(tiny_bert(seed=0))
+    with torch.no_grad():
+        next(p for n, p in model.named_parameters() if "lora_B" in n)[0, 0] = float("nan")
+    push_lora("alice/nan-lora", backbone_hash, model=model)
+    job = wait_for_job("alice/nan-lora")
+    assert (job.status, job.reason_code) == (Status.FAILED, "non_finite_weights")
+    assert "load_backbone" not in job.timings
+
+
+def test_bytes_altered_in_the_bucket_are_caught(celery_worker, suite, backbone_hash):
+    push_lora("alice/altered", backbone_hash)
+    version = wait_for_job("alice/altered").version
+    stored = version.files.get(path="adapter_model.safetensors").object
+    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=object_key(stored.sha256), Body=b"x" * stored.size)
+    jobs.request_validation(version)
+    job = wait_for_job("alice/altered", states=(Status.FAILED,))
+    assert job.reason_code == "checksum_mismatch"
+
+
+def test_an_object_missing_from_the_bucket_is_an_infrastructure_error(celery_worker, suite, backbone_hash):
+    push_lora("alice/lost", backbone_hash)
+    version = wait_for_job("alice/lost").version
+    objectstore.delete_object(object_key(version.files.get(path="adapter_config.json").object.sha256))
+    jobs.request_validation(version)
+    job = wait_for_job("alice/lost", states=(Status.ERROR,))
+    assert job.reason_code == "infrastructure_error" and "NoSuchKey" in job.reason
+
+
+def test_backbone_weights_that_do_not_match_the_hash_are_refused(celery_worker, suite, hub_env):
+    from deltacenter.hub import DeltaCenter
+    from deltacenter.push import ensure_backbone
+
+    claimed, impostor = tiny_bert(seed=secrets.randbelow(10**6) + 100), tiny_bert(seed=5)
+    # tiny_lora adapts `claimed` in place; it is not used again.
+    content_hash = ensure_backbone(DeltaCenter(), model=claimed, name="claimed")
+    _push_backbone_files(content_hash, impostor)
+    push_lora("alice/on-impostor", content_hash, model=tiny_lora(claimed))
+    job = wait_for_job("alice/on-impostor")
+    assert (job.status, job.reason_code) == (Status.FAILED, "backbone_hash_mismatch")
+
+
+def test_a_job_waits_for_the_backbone_and_resumes_when_its_weights_arrive(celery_worker, suite, hub_env):
+    from deltacenter.hub import DeltaCenter
+    from deltacenter.push import ensure_backbone
+
+    seed = secrets.randbelow(10**6) + 100
+    backbone = tiny_bert(seed=seed)
+    content_hash = ensure_backbone(DeltaCenter(), model=backbone, name="late")
+    push_lora("alice/early", content_hash, model=tiny_lora(tiny_bert(seed=seed)))
+    assert wait_for_job("alice/early").status == Status.BACKBONE_UNAVAILABLE
+    _push_backbone_files(content_hash, backbone)
+    job = wait_for_job("alice/early", states=(Status.PASSED, Status.FAILED))
+    assert job.status == Status.PASSED, job.reason
+
+
+def test_a_stale_running_job_is_requeued_and_finishes(celery_worker, suite, backbone_hash):
+    push_lora("alice/stalled", backbone_hash)
+    job = wait_for_job("alice/stalled")
+    ValidationJob.objects.filter(pk=job.pk).update(
+        status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    assert reap_stale_validations.delay().get(timeout=30) == {"requeued": [job.pk], "resent": []}
+    finished = wait_for_job("alice/stalled", states=(Status.PASSED,))
+    assert finished.attempts == 2
+
+
+def test_revalidate_queues_the_newest_version_again(celery_worker, suite, backbone_hash):
+    from django.core.management import call_command
+
+    push_lora("alice/again", backbone_hash)
+    first = wait_for_job("alice/again")
+    call_command("revalidate", "alice/again")
+    second = wait_for_job("alice/again", states=(Status.PASSED,))
+    assert second.pk != first.pk and second.version_id == first.version_id
+
+
+def test_a_job_queued_for_too_long_is_sent_again(celery_worker, suite, backbone_hash):
+    push_lora("alice/lost-message", backbone_hash)
+    version = wait_for_job("alice/lost-message").version
+    job = ValidationJob.objects.create(version=version, queued_at=timezone.now() - timedelta(hours=2))
+    assert jobs.resend_long_queued_jobs() == [job.pk]
+    assert wait_for_job("alice/lost-message", states=(Status.PASSED,)).pk == job.pk
+
+
+def test_a_job_whose_worker_is_killed_finishes_after_the_reaper_requeues_it(
+    celery_worker, suite, backbone_hash, settings, tmp_path
+):
+    push_lora("alice/orphan", backbone_hash)
+    version = wait_for_job("alice/orphan").version
+    job = ValidationJob.objects.create(version=version)
+    with doomed_worker(tmp_path) as (queue, process):
+        jobs.enqueue_to(queue, job.pk)
+        _wait_until(lambda: ValidationJob.objects.get(pk=job.pk).status == Status.RUNNING, timeout=60)
+        os.killpg(process.pid, signal.SIGKILL)  # mid-job: torch is still being imported by the first job
+    settings.DELTACENTER_VALIDATION_STALE_SECONDS = 1
+    time.sleep(1.5)
+    assert jobs.reap_stale_jobs() == [job.pk]
+    finished = wait_for_job("alice/orphan", states=(Status.PASSED, Status.FAILED))
+    assert (finished.pk, finished.status, finished.attempts) == (job.pk, Status.PASSED, 2)
+
+
+@contextmanager
+def doomed_worker(tmp_path):
+    """A worker of its own, on a queue of its own, that the test may kill."""
+    from tests.conftest import _test_database_url
+    from workers.celery import app
+
+    queue, hostname = f"doomed-{secrets.token_hex(3)}", f"doomed-{secrets.token_hex(3)}@localhost"
+    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool", "solo", "--hostname", hostname,
+               "--queues", queue, "--without-mingle", "--without-gossip"]
+    env = {**os.environ, "DATABASE_URL": _test_database_url()}
+    with open(tmp_path / "doomed.log", "w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_until(lambda: app.control.ping(destination=[hostname], timeout=0.5), timeout=90)
+        yield queue, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _wait_until(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def tiny_bert_with(**overrides):
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from tests.models import TINY_BERT
+
+    torch.manual_seed(0)
+    return BertForSequenceClassification(BertConfig(**{**TINY_BERT, **overrides})).eval()
+
+
+def _push_backbone_files(content_hash, model):
+    from deltacenter.backbone_hash import backbone_module
+    from deltacenter.files import describe_files
+    from deltacenter.hub import DeltaCenter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        backbone_module(model).save_pretrained(tmp, safe_serialization=True)
+        DeltaCenter().push_backbone_files(content_hash, describe_files(tmp))

@@ -1,0 +1,26 @@
+"""A suite's examples, downloaded by the digest the suite recorded and verified before use."""
+
+import csv
+
+from hub.evaluation import metrics
+from workers.validation.config import cache_dir
+from workers.validation.fetch import download_verified
+
+
+def suite_rows(suite):
+    """The suite's examples as (text, label) pairs."""
+    path = cache_dir() / "datasets" / f"{suite.dataset_sha256}.csv"
+    if not path.is_file():
+        download_verified(suite.dataset_sha256, path, failure_code="suite_dataset_corrupt")
+    with open(path, encoding="utf-8", newline="") as handle:
+        return read_rows(handle, suite)
+
+
+def read_rows(handle, suite):
+    fields = list(suite.input_fields) or ["text"]
+    return [(" ".join(row[f] for f in fields), _label(row[suite.label_field], suite.metric))
+            for row in csv.DictReader(handle)]
+
+
+def _label(value, metric):
+    return float(value) if metrics.is_regression(metric) else int(value)

@@ -1,0 +1,40 @@
+"""Download stored objects by content address, checking every byte against the digest."""
+
+import hashlib
+import hmac
+from pathlib import Path
+
+from hub.core import objectstore
+from hub.deltas.models import object_key
+from workers.validation.errors import ValidationFailed
+
+
+def download_verified(sha256, destination, failure_code="checksum_mismatch"):
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".part")
+    digest = hashlib.sha256()
+    with open(partial, "wb") as handle:
+        for chunk in objectstore.iter_object(object_key(sha256)):
+            digest.update(chunk)
+            handle.write(chunk)
+    if not hmac.compare_digest(digest.hexdigest(), sha256):
+        partial.unlink()
+        raise ValidationFailed(
+            failure_code,
+            f"{destination.name}: the stored bytes hash to {digest.hexdigest()[:12]}…, not the committed"
+            f" {sha256[:12]}…; the object was altered or damaged after upload.",
+        )
+    partial.replace(destination)
+    return destination
+
+
+def fetch_version_files(version, directory):
+    """Every file of the version into `directory`, under its path in the version."""
+    directory = Path(directory)
+    for version_file in version.files.select_related("object"):
+        target = (directory / version_file.path).resolve()
+        if directory.resolve() not in target.parents:
+            raise ValidationFailed("invalid_path", f"{version_file.path!r} points outside the delta's directory.")
+        download_verified(version_file.object.sha256, target)
+    return directory

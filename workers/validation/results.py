@@ -1,0 +1,51 @@
+"""Store what a validation measured: results per suite, pending leaderboard entries, trainable parameters."""
+
+import platform
+
+from django.db import transaction
+
+from hub.deltas.models import DeltaVersion
+from hub.evaluation.models import EvalResult, LeaderboardEntry
+from workers.validation.config import claim_tolerance
+
+HARNESS_VERSION = "deltacenter-validation/1"
+
+
+def software_versions():
+    import peft
+    import torch
+    import transformers
+
+    return {
+        "harness": HARNESS_VERSION, "python": platform.python_version(), "torch": torch.__version__,
+        "transformers": transformers.__version__, "peft": peft.__version__,
+    }
+
+
+def claimed_score(claimed_metrics, suite):
+    """The author's claim for this suite: {"<suite name>": {"<metric>": x}}, or a bare {"<metric>": x}."""
+    claims = claimed_metrics if isinstance(claimed_metrics, dict) else {}
+    for_suite = claims.get(suite.name)
+    value = for_suite.get(suite.metric) if isinstance(for_suite, dict) else claims.get(suite.metric)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+@transaction.atomic
+def record_result(job, suite, outcome, device):
+    claimed = claimed_score(job.version.claimed_metrics, suite)
+    result, _ = EvalResult.objects.update_or_create(
+        version=job.version, suite=suite,
+        defaults={
+            "job": job, "metrics": outcome.metrics, "score": outcome.score, "num_examples": outcome.num_examples,
+            "seed": outcome.seed, "duration_seconds": outcome.duration_seconds, "device": device,
+            "software": software_versions(), "claimed_score": claimed,
+            "differs_from_claim": claimed is not None and abs(claimed - outcome.score) > claim_tolerance(),
+        },
+    )
+    LeaderboardEntry.objects.get_or_create(result=result)
+    return result
+
+
+def record_trainable(version, count, backbone_parameters):
+    share = count / backbone_parameters if backbone_parameters else None
+    DeltaVersion.objects.filter(pk=version.pk).update(trainable_parameters=count, trainable_share=share)

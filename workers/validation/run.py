@@ -1,0 +1,82 @@
+"""One attempt at a job: claim it, beat while working, and land it in the state its outcome calls for."""
+
+import logging
+import threading
+import traceback
+
+from django.db import connection
+
+from hub.evaluation import jobs
+from hub.evaluation.models import ValidationJob
+from workers.validation.config import heartbeat_seconds
+from workers.validation.errors import BackboneUnavailable, ValidationFailed
+from workers.validation.pipeline import Stages, validate
+
+log = logging.getLogger(__name__)
+SKIPPED, PASSED, FAILED, WAITING, ERROR = "skipped", "passed", "failed", "backbone_unavailable", "error"
+
+
+def device_name():
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def describe_device(device):
+    import torch
+
+    return torch.cuda.get_device_name() if device == "cuda" else "cpu"
+
+
+class Heartbeat:
+    """Beats in a thread of its own, so a long forward pass does not look like a dead worker."""
+
+    def __init__(self, job_pk, interval):
+        self.job_pk, self.interval = job_pk, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_pk}")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        try:
+            while not self._stop.wait(self.interval):
+                jobs.heartbeat(self.job_pk)
+        except Exception:
+            log.exception("Heartbeat of job %s stopped", self.job_pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def run_job(job_pk, worker):
+    device = device_name()
+    job = jobs.start(job_pk, worker, describe_device(device))
+    if job is None:
+        return SKIPPED
+    job = ValidationJob.objects.select_related("version__delta__backbone").get(pk=job.pk)
+    stages = Stages(job.pk)
+    with Heartbeat(job.pk, heartbeat_seconds()):
+        return _attempt(job, device, stages)
+
+
+def _attempt(job, device, stages):
+    try:
+        validate(job, device, stages)
+    except ValidationFailed as exc:
+        jobs.mark_failed(job.pk, exc.code, exc.message, stages.timings)
+        return FAILED
+    except BackboneUnavailable as exc:
+        jobs.mark_backbone_unavailable(job.pk, str(exc), stages.timings)
+        return WAITING
+    except Exception as exc:
+        log.exception("Validation job %s hit an infrastructure error", job.pk)
+        jobs.mark_error(job.pk, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", stages.timings)
+        return ERROR
+    jobs.mark_passed(job.pk, stages.timings)
+    return PASSED
