@@ -183,4 +183,5 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workers.reap_stale_validations",
         "schedule": env_int("DELTACENTER_REAPER_INTERVAL_SECONDS", default=60, minimum=5),
     },
+    "sweep-abandoned-uploads": {"task": "workers.sweep_abandoned_uploads", "schedule": 3600},
 }

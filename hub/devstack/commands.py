@@ -11,7 +11,6 @@ from hub.devstack.dev_stack import WEB_HOST, WEB_PORT
 @dataclass(frozen=True)
 class SetupCommand:
     args: tuple[str, ...]  # arguments to manage.py; "{var}" stands for the var directory
-    optional: bool = False  # skipped when manage.py does not know the command
     in_banner: bool = False  # its output is repeated in the banner once the stack is up
 
 
@@ -19,7 +18,8 @@ SETUP_COMMANDS = (
     SetupCommand(("migrate", "--noinput")),
     SetupCommand(("collectstatic", "--noinput")),
     SetupCommand(("ensure_admin", "--credentials-file", "{var}/admin-credentials.txt"), in_banner=True),
-    SetupCommand(("seed_demo",), optional=True),
+    SetupCommand(("load_suites",)),
+    SetupCommand(("seed_demo",)),
 )
 
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from hub.devstack.commands import SETUP_COMMANDS, SetupCommand, manage, setup_argv
+from hub.devstack.commands import SETUP_COMMANDS, setup_argv
 from hub.devstack.processes import spawn, stop_process
 
 STOP_TIMEOUT = 10
@@ -29,17 +29,10 @@ def _run_echoing(argv, env, cwd) -> tuple[int, str]:
     return process.returncode, "".join(lines)
 
 
-def is_available(command: SetupCommand, env, cwd) -> bool:
-    probe = subprocess.run(manage("help", command.args[0]), env=env, cwd=cwd, capture_output=True)
-    return probe.returncode == 0
-
-
 def run_setup_commands(env, cwd, var) -> list[str]:
     """Run SETUP_COMMANDS in order; returns the outputs meant for the banner."""
     for_banner = []
     for command in SETUP_COMMANDS:
-        if command.optional and not is_available(command, env, cwd):
-            continue
         argv = setup_argv(command, var)
         label = " ".join(argv[1:])
         print(f"==> {label}", flush=True)
