@@ -107,6 +107,7 @@ def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
     assert delta.validated and delta.verified_score == result.score
     assert DeltaVersion.objects.get(pk=job.version.pk).trainable_parameters > 0
     assert {"fetch", "static_checks", "load_backbone"} <= set(job.timings)
+    assert job.stage == "done"
 
 
 def test_the_same_delta_scores_the_same_twice(celery_worker, suite, backbone_hash):

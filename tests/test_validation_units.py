@@ -112,20 +112,15 @@ def test_a_failed_attach_leaves_the_backbone_clean(tmp_path):
     assert caught.value.code == "shape_mismatch" and backbone_hash(warm) == before
 
 
-class _Backbone:
-    def __init__(self, content_hash):
-        self.content_hash = content_hash
-
-
 def test_the_backbone_cache_keeps_the_most_recent_within_its_budget(monkeypatch):
     loads = []
 
-    def fake_load(backbone, num_labels):
-        loads.append(backbone.content_hash)
-        return LoadedBackbone(backbone.content_hash, num_labels, torch.nn.Linear(1, 1), None, nbytes=60)
+    def fake_load(directory, content_hash, num_labels):
+        loads.append(content_hash)
+        return LoadedBackbone(content_hash, num_labels, torch.nn.Linear(1, 1), None, nbytes=60)
 
     monkeypatch.setattr("workers.validation.backbones.load_backbone", fake_load)
     cache = BackboneCache(budget_bytes=100)
-    a, b = _Backbone("a"), _Backbone("b")
-    cache.get(a, 2), cache.get(a, 2), cache.get(b, 2), cache.get(b, 2), cache.get(a, 2)
+    for content_hash in ("a", "a", "b", "b", "a"):
+        cache.get(content_hash, f"/backbones/{content_hash}", 2)
     assert loads == ["a", "b", "a"]

@@ -115,16 +115,17 @@ def set_stage(job_pk, stage):
     ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(stage=stage, heartbeat_at=timezone.now())
 
 
-def _finish(job_pk, status, timings, reason_code="", reason=""):
+def _finish(job_pk, status, timings, reason_code="", reason="", **fields):
     ValidationJob.objects.filter(pk=job_pk).update(
         status=status, reason_code=reason_code, reason=reason, timings=timings or {}, finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
+        heartbeat_at=timezone.now(), **fields,
     )
 
 
 @transaction.atomic
 def mark_passed(job_pk, timings=None):
-    _finish(job_pk, Status.PASSED, timings)
+    # A failed job keeps the stage it stopped at; a passed one went through them all.
+    _finish(job_pk, Status.PASSED, timings, stage="done")
     job = ValidationJob.objects.select_related("version__delta").get(pk=job_pk)
     refresh_delta_validation(job.version.delta)
 

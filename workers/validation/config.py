@@ -23,3 +23,13 @@ def heartbeat_seconds():
 def claim_tolerance():
     """How far (absolute) a measured score may sit from the claimed one before the result is flagged."""
     return float(env_str("DELTACENTER_CLAIM_TOLERANCE", default="0.02"))
+
+
+def evaluation_memory_bytes():
+    """The evaluator child's address-space ceiling; importing torch and transformers alone takes about 1 GiB."""
+    return env_int("DELTACENTER_EVAL_MEMORY_BYTES", default=8 * 1024**3, minimum=1024**3)
+
+
+def evaluation_timeout_seconds():
+    """How long one job may spend in the evaluator child, backbone load included."""
+    return env_int("DELTACENTER_EVAL_TIMEOUT_SECONDS", default=900, minimum=1)

@@ -4,14 +4,21 @@ import csv
 
 from hub.evaluation import metrics
 from workers.validation.config import cache_dir
-from workers.validation.fetch import download_verified
 
 
-def suite_rows(suite):
-    """The suite's examples as (text, label) pairs."""
+def suite_dataset_path(suite):
+    """The suite's examples on local disk, downloaded on first use."""
+    # Imported here: the evaluator child reads rows with this module but has no database to fetch with.
+    from workers.validation.fetch import download_verified
+
     path = cache_dir() / "datasets" / f"{suite.dataset_sha256}.csv"
     if not path.is_file():
         download_verified(suite.dataset_sha256, path, failure_code="suite_dataset_corrupt")
+    return path
+
+
+def rows_from(path, suite):
+    """The suite's examples as (text, label) pairs."""
     with open(path, encoding="utf-8", newline="") as handle:
         return read_rows(handle, suite)
 

@@ -1,4 +1,7 @@
-"""The stages of one validation, in order; each raises ValidationFailed or BackboneUnavailable to stop."""
+"""The stages of one validation, in order; each raises ValidationFailed or BackboneUnavailable to stop.
+
+Fetching and static checks run here; everything that loads tensors into torch runs in the evaluator child.
+"""
 
 import tempfile
 import time
@@ -6,46 +9,69 @@ from collections import defaultdict
 
 from hub.evaluation import jobs
 from hub.evaluation.suites import active_suites_for
-from workers.validation.attach import attached
-from workers.validation.backbones import warm_cache
-from workers.validation.datasets import suite_rows
-from workers.validation.evaluate import MAX_LENGTH, run_suite
+from workers.validation.backbone_files import backbone_directory
+from workers.validation.config import evaluation_memory_bytes, evaluation_timeout_seconds
+from workers.validation.datasets import suite_dataset_path
+from workers.validation.errors import ValidationFailed
+from workers.validation.evaluate import SuiteOutcome
+from workers.validation.evaluator import EvaluationTimedOut, EvaluatorDied, evaluator
 from workers.validation.fetch import fetch_version_files
 from workers.validation.results import record_result, record_trainable
 from workers.validation.static_checks import check_delta_directory
 
 DEFAULT_NUM_LABELS = 2
+# Stages in which the child runs the delta's own weights: a death there is the delta's doing.
+DELTA_STAGES = ("attach", "evaluate:")
+
+
+class EvaluationError(Exception):
+    """The child reported an unexpected exception; its text comes with it."""
 
 
 class Stages:
-    """Records the job's current stage and times each one."""
+    """Records the job's current stage and times each one; a stage lasts until the next begins."""
 
     def __init__(self, job_pk):
         self.job_pk = job_pk
         self.timings = {}
+        self.current = None
+        self._started = None
 
     def run(self, name, function, *args):
-        jobs.set_stage(self.job_pk, name)
-        started = time.perf_counter()
+        self.enter(name)
         try:
             return function(*args)
         finally:
-            self.timings[name] = round(self.timings.get(name, 0) + time.perf_counter() - started, 4)
+            self.leave()
+
+    def enter(self, name):
+        self.leave()
+        jobs.set_stage(self.job_pk, name)
+        self.current, self._started = name, time.perf_counter()
+
+    def leave(self):
+        if self._started is not None:
+            elapsed = time.perf_counter() - self._started
+            self.timings[self.current] = round(self.timings.get(self.current, 0) + elapsed, 4)
+        self.current = self._started = None
 
 
 def validate(job, device, stages):
-    version = job.version
-    delta = version.delta
+    delta = job.version.delta
     with tempfile.TemporaryDirectory(prefix="deltacenter-validate-") as tmp:
-        stages.run("fetch", fetch_version_files, version, tmp)
+        stages.run("fetch", fetch_version_files, job.version, tmp)
         stages.run("static_checks", check_delta_directory, tmp, delta.delta_type)
         suites = list(active_suites_for(delta.task))
+        backbone_dir = stages.run("fetch_backbone", backbone_directory, delta.backbone)
+        datasets = stages.run("fetch_suites", _dataset_paths, suites)
+        deadline = time.monotonic() + evaluation_timeout_seconds()
         for num_labels, group in _by_label_count(suites).items():
-            loaded = stages.run("load_backbone", warm_cache().get, delta.backbone, num_labels, device)
-            with attached(loaded.model, tmp) as (model, trainable):
-                record_trainable(version, trainable, delta.backbone.num_parameters)
-                for suite in group:
-                    stages.run(f"evaluate:{suite.name}", _evaluate, job, model, loaded, suite, device)
+            request = {
+                "kind": "evaluate", "device": device, "delta_dir": tmp, "backbone_hash": delta.backbone.content_hash,
+                "backbone_dir": str(backbone_dir), "num_labels": num_labels,
+                "suites": [_suite_spec(suite, datasets[suite.name]) for suite in group],
+            }
+            _evaluate_in_child(job, device, stages, request, {s.name: s for s in group}, deadline)
 
 
 def _by_label_count(suites):
@@ -56,8 +82,52 @@ def _by_label_count(suites):
     return groups or {DEFAULT_NUM_LABELS: []}
 
 
-def _evaluate(job, model, loaded, suite, device):
-    rows = suite_rows(suite)
-    max_length = min(MAX_LENGTH, getattr(loaded.model.config, "max_position_embeddings", MAX_LENGTH))
-    outcome = run_suite(model, loaded.tokenizer, suite, rows, max_length)
-    return record_result(job, suite, outcome, job.device or device)
+def _dataset_paths(suites):
+    return {suite.name: str(suite_dataset_path(suite)) for suite in suites}
+
+
+def _suite_spec(suite, dataset_path):
+    return {
+        "name": suite.name, "metric": suite.metric, "split": dict(suite.split),
+        "input_fields": list(suite.input_fields), "label_field": suite.label_field, "dataset_path": dataset_path,
+    }
+
+
+def _evaluate_in_child(job, device, stages, request, suites, deadline):
+    try:
+        last = evaluator(device).request(request, _recorder(job, device, stages, suites), deadline)
+    except EvaluationTimedOut:
+        raise ValidationFailed(
+            "evaluation_timeout",
+            f"The evaluation did not finish within {evaluation_timeout_seconds()} s and was stopped during"
+            f" {stages.current or 'start-up'}.",
+        ) from None
+    except EvaluatorDied as exc:
+        if not (stages.current or "").startswith(DELTA_STAGES):
+            raise
+        raise ValidationFailed(
+            "evaluation_crashed",
+            f"The evaluation process died during {stages.current} (exit code {exc.exitcode}): the delta"
+            f" crashed it or took more than the {evaluation_memory_bytes() // 1024**2} MiB of memory allowed.",
+        ) from None
+    finally:
+        stages.leave()
+    if "failed" in last:
+        raise ValidationFailed(last["failed"]["code"], last["failed"]["message"])
+    if "error" in last:
+        raise EvaluationError(last["error"])
+
+
+def _recorder(job, device, stages, suites):
+    """Turn the child's events into stage changes and stored results."""
+    version = job.version
+
+    def record(event):
+        if "stage" in event:
+            stages.enter(event["stage"])
+        elif "trainable" in event:
+            record_trainable(version, int(event["trainable"]), version.delta.backbone.num_parameters)
+        elif "outcome" in event:
+            record_result(job, suites[event["suite"]], SuiteOutcome(**event["outcome"]), job.device or device)
+
+    return record

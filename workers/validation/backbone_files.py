@@ -1,0 +1,34 @@
+"""Find a backbone's files by its content hash: the worker's cache, else downloaded from the bucket."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hub.deltas.models import BackboneFile
+from workers.validation.config import cache_dir
+from workers.validation.errors import BackboneUnavailable
+from workers.validation.fetch import download_verified
+
+
+def backbone_directory(backbone):
+    """A local directory with the backbone's config and weights: the cache, else downloaded from the bucket."""
+    directory = cache_dir() / "backbones" / backbone.content_hash
+    if (directory / "config.json").is_file():
+        return directory
+    files = list(BackboneFile.objects.filter(backbone=backbone).select_related("object"))
+    if not any(f.path.endswith(".safetensors") for f in files):
+        raise BackboneUnavailable(
+            f"Backbone {backbone.content_hash[:12]}… has no uploaded weights; validation resumes once they arrive."
+        )
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{backbone.content_hash[:12]}-", dir=directory.parent))
+    try:
+        for f in files:
+            download_verified(f.object.sha256, staging / f.path, failure_code="backbone_checksum_mismatch")
+        staging.rename(directory)  # atomic: another worker process never sees a half-written directory
+    except OSError:
+        if not (directory / "config.json").is_file():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return directory

@@ -1,0 +1,101 @@
+"""The evaluator child: confined first, then it keeps backbones warm and evaluates deltas on request.
+
+It never touches the database (Django is not even set up here): requests name files the worker already
+fetched and checked, and the child answers with events the worker records.
+"""
+
+import dataclasses
+import os
+import socket
+import sys
+import traceback
+from multiprocessing.connection import Connection
+
+from workers.validation.config import backbone_memory_budget_bytes
+from workers.validation.errors import ValidationFailed
+from workers.validation.messages import receive, send
+from workers.validation.sandbox import confine
+
+
+@dataclasses.dataclass(frozen=True)
+class SuiteSpec:
+    """What the child needs of an evaluation suite, with the attribute names of the suite model."""
+
+    name: str
+    metric: str
+    split: dict
+    input_fields: list
+    label_field: str
+    dataset_path: str
+
+
+def serve(connection, memory_bytes, device):
+    """The child's main loop: one request at a time until the worker closes its end of the pipe."""
+    confine(memory_bytes, device)
+    from workers.validation.backbones import BackboneCache
+
+    cache = BackboneCache(backbone_memory_budget_bytes())
+    while True:
+        try:
+            request = receive(connection)
+        except EOFError:
+            return
+        answer(request, cache, lambda **event: send(connection, event))
+
+
+def answer(request, cache, emit):
+    """Emit the request's events, then exactly one last event: done, failed or error."""
+    try:
+        HANDLERS[request["kind"]](request, cache, emit)
+    except ValidationFailed as exc:
+        emit(failed={"code": exc.code, "message": exc.message})
+    except Exception as exc:
+        if _out_of_memory(exc):
+            os._exit(1)  # the worker reports the death as a crash; a fresh child sheds any half-built state
+        emit(error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+    else:
+        emit(done=True)
+
+
+def evaluate(request, cache, emit):
+    from workers.validation.attach import attached
+
+    emit(stage="load_backbone")
+    loaded = cache.get(request["backbone_hash"], request["backbone_dir"], request["num_labels"], request["device"])
+    emit(stage="attach")
+    with attached(loaded.model, request["delta_dir"]) as (model, trainable):
+        emit(trainable=trainable)
+        for suite in (SuiteSpec(**spec) for spec in request["suites"]):
+            emit(stage=f"evaluate:{suite.name}")
+            emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(model, loaded, suite)))
+
+
+def _run_suite(model, loaded, suite):
+    from workers.validation.datasets import rows_from
+    from workers.validation.evaluate import MAX_LENGTH, run_suite
+
+    max_length = min(MAX_LENGTH, getattr(loaded.model.config, "max_position_embeddings", MAX_LENGTH))
+    return run_suite(model, loaded.tokenizer, suite, rows_from(suite.dataset_path, suite), max_length)
+
+
+def probe_network(request, cache, emit):
+    """Try to reach host:port from inside the sandbox; proves the confinement holds."""
+    try:
+        socket.create_connection((request["host"], request["port"]), timeout=2).close()
+    except OSError as exc:
+        emit(reached=False, reason=f"{type(exc).__name__}: {exc}")
+    else:
+        emit(reached=True, reason="")
+
+
+def _out_of_memory(exc):
+    # Under the address-space ceiling torch reports a failed allocation as a RuntimeError, not MemoryError.
+    return isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
+
+
+HANDLERS = {"evaluate": evaluate, "probe_network": probe_network}
+
+
+if __name__ == "__main__":
+    descriptor, memory_bytes, device = sys.argv[1:]
+    serve(Connection(int(descriptor)), int(memory_bytes), device)

@@ -1,0 +1,103 @@
+"""The worker's handle on its evaluator child: start it, pass it requests, stop it when it overruns or dies.
+
+One long-lived child per worker process keeps backbones warm between jobs; a child that is killed takes
+its warm backbones with it, and the next request starts a fresh one.
+"""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from workers.validation.config import evaluation_memory_bytes
+from workers.validation.messages import receive, send
+
+LAST_EVENTS = ("done", "failed", "error")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class EvaluationTimedOut(Exception):
+    """The child did not finish before the deadline and was killed."""
+
+
+class EvaluatorDied(Exception):
+    """The child exited in the middle of a request."""
+
+    def __init__(self, exitcode):
+        super().__init__(f"The evaluator process died (exit code {exitcode}).")
+        self.exitcode = exitcode
+
+
+class Evaluator:
+    def __init__(self, device="cpu"):
+        self.device = device
+        self._process = self._connection = None
+
+    @property
+    def pid(self):
+        return self._process.pid if self._process else None
+
+    def request(self, message, on_event, deadline):
+        """Send one request; hand every event to on_event and return the last one (done, failed or error)."""
+        self._ensure_running()
+        send(self._connection, message)
+        while True:
+            event = self._next_event(deadline)
+            if any(key in event for key in LAST_EVENTS):
+                return event
+            on_event(event)
+
+    def stop(self):
+        """Kill the child, if any; returns its exit code."""
+        if self._process is None:
+            return None
+        self._process.kill()
+        exitcode = self._process.wait()
+        self._connection.close()
+        self._process = self._connection = None
+        return exitcode
+
+    def _ensure_running(self):
+        if self._process is not None and self._process.poll() is None:
+            return
+        self.stop()
+        # A fresh interpreter rather than multiprocessing: fork would copy the worker's database connections,
+        # and Celery's pool processes are daemonic, which multiprocessing forbids to have children.
+        ours, theirs = multiprocessing.Pipe()
+        command = [sys.executable, "-m", "workers.validation.child", str(theirs.fileno()),
+                   str(evaluation_memory_bytes()), self.device]
+        self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=_child_environment())
+        theirs.close()
+        self._connection = ours
+
+    def _next_event(self, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not self._connection.poll(remaining):
+            self.stop()
+            raise EvaluationTimedOut()
+        try:
+            return receive(self._connection)
+        except (EOFError, OSError, ValueError):
+            raise EvaluatorDied(self.stop()) from None
+
+
+def _child_environment():
+    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+    # glibc reserves 64 MiB of address space per malloc arena, up to eight per core: on a many-core host
+    # the arenas alone would eat the address-space ceiling.
+    return {"MALLOC_ARENA_MAX": "4", **os.environ, "PYTHONPATH": path}
+
+
+_evaluator = None
+
+
+def evaluator(device="cpu"):
+    """This worker process's evaluator."""
+    global _evaluator
+    if _evaluator is None or _evaluator.device != device:
+        if _evaluator is not None:
+            _evaluator.stop()
+        _evaluator = Evaluator(device)
+    return _evaluator
