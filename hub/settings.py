@@ -137,6 +137,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", default="hub")
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# Every worker also consumes a queue of its own, so jobs can go to the worker that holds their backbone warm.
+CELERY_WORKER_DIRECT = True
+DELTACENTER_WARM_ROUTING_SECONDS = env_int("DELTACENTER_WARM_ROUTING_SECONDS", default=600, minimum=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -110,6 +110,26 @@ def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
     assert job.stage == "done"
 
 
+def test_a_job_goes_to_the_worker_that_holds_its_backbone_warm(celery_worker, suite, backbone_hash):
+    from django.conf import settings
+
+    from hub.evaluation.jobs import warm_worker_for
+    from workers.celery import app
+
+    push_lora("alice/warm-first", backbone_hash)
+    assert wait_for_job("alice/warm-first").worker == celery_worker
+    shared = settings.CELERY_TASK_DEFAULT_QUEUE
+    # With the shared queue switched off, only the worker's own queue can deliver the next job.
+    app.control.cancel_consumer(shared, destination=[celery_worker], reply=True)
+    try:
+        push_lora("alice/warm-second", backbone_hash)
+        second = wait_for_job("alice/warm-second")
+        assert second.status == Status.PASSED and second.worker == celery_worker
+        assert warm_worker_for(second.pk) == celery_worker
+    finally:
+        app.control.add_consumer(shared, destination=[celery_worker], reply=True)
+
+
 def test_the_same_delta_scores_the_same_twice(celery_worker, suite, backbone_hash):
     push_lora("alice/first", backbone_hash)
     push_lora("alice/second", backbone_hash)

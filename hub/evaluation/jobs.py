@@ -14,6 +14,7 @@ from hub.evaluation.models import EvalResult, ValidationJob
 log = logging.getLogger(__name__)
 Status = ValidationJob.Status
 VALIDATE_TASK = "workers.validate_version"
+FINAL_WITH_A_WORKER = (Status.PASSED, Status.FAILED)
 
 
 def heartbeat_stale_after():
@@ -32,14 +33,36 @@ def request_validation(version):
 
 
 def enqueue(job_pk):
-    enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, job_pk)
+    """Send the job to a worker that recently validated on the same backbone (it likely holds it warm),
+    else to the shared queue."""
+    worker = warm_worker_for(job_pk)
+    if worker:
+        # Each worker consumes its own direct queue (CELERY_WORKER_DIRECT). Were it to die meanwhile, the
+        # job stays queued and resend_long_queued_jobs hands it to the shared queue.
+        _send(job_pk, exchange="C.dq2", routing_key=worker)
+    else:
+        enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, job_pk)
+
+
+def warm_worker_for(job_pk):
+    """The worker that most recently finished a job on this job's backbone, within the warm window."""
+    backbone_id = ValidationJob.objects.filter(pk=job_pk).values_list("version__delta__backbone_id", flat=True).first()
+    since = timezone.now() - timedelta(seconds=settings.DELTACENTER_WARM_ROUTING_SECONDS)
+    recent = ValidationJob.objects.filter(
+        version__delta__backbone_id=backbone_id, status__in=FINAL_WITH_A_WORKER, finished_at__gte=since
+    ).exclude(worker="")
+    return recent.order_by("-finished_at").values_list("worker", flat=True).first()
 
 
 def enqueue_to(queue, job_pk):
+    _send(job_pk, queue=queue)
+
+
+def _send(job_pk, **route):
     from workers.celery import app
 
     try:
-        app.send_task(VALIDATE_TASK, args=[job_pk], queue=queue)
+        app.send_task(VALIDATE_TASK, args=[job_pk], **route)
     except Exception:  # a broker outage must not fail the push
         log.exception("Could not enqueue validation job %s; the reaper sends it again later", job_pk)
 
@@ -63,8 +86,8 @@ def reap_stale_jobs():
     pks = list(stale.values_list("pk", flat=True))
     # Compare-and-set on the status, so a worker that resumes beating in between keeps its job.
     requeued = [pk for pk in pks if _requeue_if_stale(pk, cutoff)]
-    for pk in requeued:
-        transaction.on_commit(lambda pk=pk: enqueue(pk))
+    for pk in requeued:  # the shared queue: their worker may be the one that died
+        transaction.on_commit(lambda pk=pk: enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, pk))
     return requeued
 
 
@@ -76,8 +99,8 @@ def resend_long_queued_jobs():
     cutoff = timezone.now() - timedelta(seconds=getattr(settings, "DELTACENTER_VALIDATION_RESEND_SECONDS", 1800))
     pks = list(ValidationJob.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
     ValidationJob.objects.filter(pk__in=pks).update(queued_at=timezone.now())
-    for pk in pks:
-        transaction.on_commit(lambda pk=pk: enqueue(pk))
+    for pk in pks:  # the shared queue: the worker it was routed to may be gone
+        transaction.on_commit(lambda pk=pk: enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, pk))
     return pks
 
 
