@@ -70,7 +70,8 @@ def wait_for_job(repo, states=WAIT_STATES, timeout=90):
 
 def push_lora(repo, backbone_hash, model=None, **metadata):
     model = model if model is not None else tiny_lora(tiny_bert(seed=0))
-    return push_to_hub(model, repo, backbone=backbone_hash, task="sentiment", **metadata)
+    metadata.setdefault("task", "sentiment")
+    return push_to_hub(model, repo, backbone=backbone_hash, **metadata)
 
 
 def test_load_suites_stores_each_test_split_by_its_digest():
@@ -83,7 +84,7 @@ def test_load_suites_stores_each_test_split_by_its_digest():
 
     call_command("load_suites", size=10)
     suites = {s.name: s for s in EvalSuite.objects.all()}
-    assert set(suites) == {"rotten-tomatoes-sentiment", "imdb-sentiment"}
+    assert set(suites) == {"rotten-tomatoes-sentiment", "imdb-sentiment", "bbc-news-topics"}
     for suite in suites.values():
         stored = b"".join(objectstore.iter_object(object_key(suite.dataset_sha256)))
         assert hashlib.sha256(stored).hexdigest() == suite.dataset_sha256 == suite.dataset.sha256
@@ -91,6 +92,9 @@ def test_load_suites_stores_each_test_split_by_its_digest():
     rows = draw_split(REGISTRY["rotten-tomatoes-sentiment"], 10)
     assert hashlib.sha256(dataset_bytes(rows)).hexdigest() == suites["rotten-tomatoes-sentiment"].dataset_sha256
     assert sorted(label for _, label in rows) == [0] * 5 + [1] * 5
+    topics = draw_split(REGISTRY["bbc-news-topics"], 10)
+    assert sorted(label for _, label in topics) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert suites["bbc-news-topics"].label_names == ["business", "entertainment", "politics", "sports", "tech"]
 
 
 def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
@@ -128,6 +132,16 @@ def test_a_job_goes_to_the_worker_that_holds_its_backbone_warm(celery_worker, su
         assert warm_worker_for(second.pk) == celery_worker
     finally:
         app.control.add_consumer(shared, destination=[celery_worker], reply=True)
+
+
+def test_a_topic_delta_is_scored_on_the_five_class_news_suite(celery_worker, backbone_hash):
+    news = install(REGISTRY["bbc-news-topics"], size=SUITE_SIZE)[0]
+    push_lora("alice/news-topics", backbone_hash, model=tiny_lora(tiny_bert_with(num_labels=5)),
+              task="topic-classification")
+    job = wait_for_job("alice/news-topics")
+    assert job.status == Status.PASSED, job.reason
+    result = EvalResult.objects.get(version=job.version, suite=news)
+    assert result.num_examples == SUITE_SIZE and result.score == result.metrics["macro_f1"]
 
 
 def test_the_same_delta_scores_the_same_twice(celery_worker, suite, backbone_hash):

