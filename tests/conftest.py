@@ -32,6 +32,17 @@ def backbone():
     )
 
 
+@pytest.fixture
+def hub_env(live_server, alice, tmp_path, monkeypatch):
+    """The deltacenter client pointed at the live test server with a write token of alice's."""
+    _, secret = create_token(alice, "client", ["write"])
+    monkeypatch.setenv("DELTACENTER_ENDPOINT", live_server.url)
+    monkeypatch.setenv("DELTACENTER_TOKEN", secret)
+    monkeypatch.setenv("DELTACENTER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DELTACENTER_HOME", str(tmp_path / "home"))
+    return live_server.url
+
+
 def api_client_for(user, scopes=("write",)):
     client = APIClient()
     if user is not None:

@@ -11,16 +11,6 @@ from tests.models import sample_inputs, tiny_bert, tiny_lora
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def hub_env(live_server, alice, tmp_path, monkeypatch):
-    _, secret = create_token(alice, "client", ["write"])
-    monkeypatch.setenv("DELTACENTER_ENDPOINT", live_server.url)
-    monkeypatch.setenv("DELTACENTER_TOKEN", secret)
-    monkeypatch.setenv("DELTACENTER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("DELTACENTER_HOME", str(tmp_path / "home"))
-    return live_server.url
-
-
 def _logits(model):
     with torch.no_grad():
         return model(**sample_inputs()).logits

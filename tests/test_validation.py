@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from deltacenter import push_to_hub
 from deltacenter.push import push_backbone
-from hub.accounts.tokens import create_token
 from hub.core import objectstore
 from hub.deltas.models import Delta, DeltaVersion, object_key
 from hub.evaluation import jobs
@@ -32,16 +31,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 Status = ValidationJob.Status
 WAIT_STATES = (Status.PASSED, Status.FAILED, Status.BACKBONE_UNAVAILABLE)
 SUITE_SIZE = 24
-
-
-@pytest.fixture
-def hub_env(live_server, alice, monkeypatch, tmp_path):
-    _, secret = create_token(alice, "client", ["write"])
-    monkeypatch.setenv("DELTACENTER_ENDPOINT", live_server.url)
-    monkeypatch.setenv("DELTACENTER_TOKEN", secret)
-    monkeypatch.setenv("DELTACENTER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("DELTACENTER_HOME", str(tmp_path / "home"))
-    return live_server.url
 
 
 @pytest.fixture
