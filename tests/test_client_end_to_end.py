@@ -86,3 +86,11 @@ def test_an_outsider_sees_nothing_of_a_private_delta(hub_env, bob, live_server):
     assert listing["results"] == []
     backbone = requests.get(f"{live_server.url}/api/backbones/{backbone_hash}", headers=outsider, timeout=30).json()
     assert backbone["deltas"] == []
+
+
+def test_listing_follows_the_cursor_across_pages(hub_env):
+    for seed in range(3):
+        push_to_hub(tiny_lora(tiny_bert(seed=0), seed=seed + 10), f"alice/paged-{seed}", task="paging")
+    found = [d["id"] for d in DeltaCenter().list(limit=10, page_size=2, task="paging")]
+    assert sorted(found) == ["alice/paged-0", "alice/paged-1", "alice/paged-2"]
+    assert len(list(DeltaCenter().list(limit=2, page_size=2, task="paging"))) == 2

@@ -17,6 +17,8 @@ class HubSession:
             self.session.headers["Authorization"] = f"Bearer {self.token}"
 
     def url(self, path):
+        if path.startswith(("http://", "https://")):  # the hub's own links, such as the next page
+            return path
         return f"{self.endpoint}/{path.lstrip('/')}"
 
     def request(self, method, path, **kwargs):

@@ -23,11 +23,11 @@ class DeltaCenter:
     def whoami(self):
         return self.http.get_json("api/whoami")
 
-    def list(self, limit=20, **filters):
-        """Iterate over deltas matching filters (backbone, delta_type, task, dataset, tag, author, validated,
-        license, q, sort), following the cursor pages."""
+    def list(self, limit=20, page_size=100, **filters):
+        """Iterate over at most `limit` deltas matching filters (backbone, delta_type, task, dataset, tag, author,
+        validated, license, q, sort), following the cursor pages."""
         params = {key: value for key, value in filters.items() if value is not None}
-        params["limit"] = min(limit, 100)
+        params["limit"] = min(limit, page_size, 100)
         path, yielded = "api/deltas", 0
         while path and yielded < limit:
             page = self.http.get_json(path, params=params)
