@@ -94,3 +94,9 @@ def test_listing_follows_the_cursor_across_pages(hub_env):
     found = [d["id"] for d in DeltaCenter().list(limit=10, page_size=2, task="paging")]
     assert sorted(found) == ["alice/paged-0", "alice/paged-1", "alice/paged-2"]
     assert len(list(DeltaCenter().list(limit=2, page_size=2, task="paging"))) == 2
+
+
+def test_download_returns_the_directory_of_the_version(hub_env):
+    push_to_hub(tiny_lora(tiny_bert(seed=0)), "alice/tiny-lora")
+    directory = DeltaCenter().download("alice/tiny-lora")
+    assert sorted(p.name for p in directory.iterdir()) == ["README.md", "adapter_config.json", "adapter_model.safetensors"]

@@ -71,7 +71,8 @@ class DeltaCenter:
         """Fetch a version's files into the cache; returns the local directory."""
         from deltacenter.pull import download_snapshot
 
-        return download_snapshot(self, repo_id, revision, cache_dir)
+        directory, _ = download_snapshot(self, repo_id, revision, cache_dir)
+        return directory
 
     def push_files(self, repo_id, files, metadata):
         """Upload what the hub lacks, then commit. `files` come from files.describe_files()."""
