@@ -28,6 +28,16 @@ def tiny_lora(model, seed=1):
     return peft_model.eval()
 
 
+def tiny_bitfit_tuned(shift=0.1):
+    """tiny_bert(seed=0) with every backbone bias moved by `shift`: what a BitFit run changes."""
+    model = tiny_bert(seed=0)
+    with torch.no_grad():
+        for name, param in model.bert.named_parameters():
+            if name.endswith(".bias"):
+                param.add_(shift)
+    return model
+
+
 def sample_inputs():
     torch.manual_seed(123)
     return {"input_ids": torch.randint(0, 99, (3, 12)), "attention_mask": torch.ones(3, 12, dtype=torch.long)}

@@ -6,7 +6,7 @@ import torch
 from deltacenter import BackboneMismatchError, DeltaCenter, from_finetuned, push_to_hub
 from deltacenter.formats import save_bitfit
 from hub.accounts.tokens import create_token
-from tests.models import sample_inputs, tiny_bert, tiny_lora
+from tests.models import sample_inputs, tiny_bert, tiny_bitfit_tuned, tiny_lora
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,11 +53,7 @@ def test_the_cache_serves_a_pulled_delta_offline(hub_env, monkeypatch):
 
 
 def test_a_bitfit_delta_round_trips(hub_env, tmp_path):
-    tuned = tiny_bert(seed=0)
-    with torch.no_grad():
-        for name, param in tuned.bert.named_parameters():
-            if name.endswith(".bias"):
-                param.add_(0.1)
+    tuned = tiny_bitfit_tuned()
     directory = save_bitfit(tuned, tmp_path / "bitfit")
     original = tiny_bert(seed=0)
     push_to_hub(directory, "alice/tiny-bitfit", backbone=original, task="sentiment")

@@ -21,7 +21,7 @@ from hub.deltas.models import Delta, DeltaVersion, object_key
 from hub.evaluation import jobs
 from hub.evaluation.models import EvalResult, LeaderboardEntry, ValidationJob
 from hub.evaluation.suites import REGISTRY, install
-from tests.models import tiny_bert, tiny_lora
+from tests.models import tiny_bert, tiny_bitfit_tuned, tiny_lora
 from workers.tasks import reap_stale_validations
 
 # The worker process copies this environment when it starts: give it a backbone cache of its own.
@@ -144,11 +144,7 @@ def test_the_same_delta_scores_the_same_twice(celery_worker, suite, backbone_has
 def test_a_bitfit_delta_passes(celery_worker, suite, backbone_hash, tmp_path):
     from deltacenter.formats import bias_names, save_bitfit
 
-    tuned = tiny_bert(seed=0)
-    with torch.no_grad():
-        for name, param in tuned.bert.named_parameters():
-            if name.endswith(".bias"):
-                param.add_(0.1)
+    tuned = tiny_bitfit_tuned()
     directory = save_bitfit(tuned, tmp_path / "bitfit")
     push_to_hub(directory, "alice/bitfit", backbone=backbone_hash, task="sentiment")
     job = wait_for_job("alice/bitfit")

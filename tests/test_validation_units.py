@@ -9,7 +9,7 @@ from deltacenter.backbone_hash import backbone_hash
 from deltacenter.formats import save_bitfit
 
 from hub.evaluation import metrics
-from tests.models import sample_inputs, tiny_bert, tiny_lora
+from tests.models import sample_inputs, tiny_bert, tiny_bitfit_tuned, tiny_lora
 from tests.uploads import safetensors_bytes
 from workers.validation.attach import attached
 from workers.validation.backbones import BackboneCache, LoadedBackbone
@@ -87,11 +87,7 @@ def test_a_lora_goes_on_and_comes_off_a_warm_backbone(tmp_path):
 
 
 def test_a_bitfit_delta_is_undone_after_evaluation(tmp_path):
-    tuned = tiny_bert(seed=0)
-    with torch.no_grad():
-        for name, param in tuned.bert.named_parameters():
-            if name.endswith(".bias"):
-                param.add_(0.1)
+    tuned = tiny_bitfit_tuned()
     directory = save_bitfit(tuned, tmp_path / "bitfit")
     warm = tiny_bert(seed=0)
     before = backbone_hash(warm)
