@@ -22,7 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "client")]
 
-PAGE_SIZES = (12, 24, 48, 96)
 QUERIES = ("", "sort=downloads", "task=sentiment", "tag=english&sort=likes", "delta_type=lora&validated=true",
            "dataset=sst2&sort=score", "q=lora", "page=50")
 TASKS = ("sentiment", "topics", "nli", "qa", "paraphrase", "ner", "summarisation", "")
@@ -135,6 +134,8 @@ def run(count, repeats, queries_too=False):
     if queries_too:
         show_queries(anonymous, "/")
         show_queries(signed_in, "/")
+    from hub.web.browse import PAGE_SIZES  # the sizes the page accepts; any other falls back to the default
+
     ok = True
     print(f"{'who':<10} {'query':<32} {'per_page':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for who, client in (("anonymous", anonymous), ("owner", signed_in)):

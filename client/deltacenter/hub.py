@@ -77,16 +77,17 @@ class DeltaCenter:
     def push_files(self, repo_id, files, metadata):
         """Upload what the hub lacks, then commit. `files` come from files.describe_files()."""
         namespace, name = split_repo_id(repo_id)
-        declared = [{key: f[key] for key in ("path", "size", "sha256")} for f in files]
-        plan = self.http.post_json(f"api/deltas/{namespace}/{name}/upload", {"files": declared})["files"]
-        sent = upload_planned(self.http, plan, files, f"api/deltas/{namespace}/{name}/upload/complete")
+        declared, sent = self._upload(f"api/deltas/{namespace}/{name}/upload", files)
         result = self.http.post_json(f"api/deltas/{namespace}/{name}/commit", {**metadata, "files": declared})
         return {**result, "bytes_uploaded": sent}
 
     def push_backbone_files(self, content_hash, files):
-        declared = [{key: f[key] for key in ("path", "size", "sha256")} for f in files]
-        plan = self.http.post_json(f"api/backbones/{content_hash}/upload", {"files": declared})["files"]
-        sent = upload_planned(self.http, plan, files, f"api/backbones/{content_hash}/upload/complete")
+        declared, sent = self._upload(f"api/backbones/{content_hash}/upload", files)
         self.http.post_json(f"api/backbones/{content_hash}/files", {"files": declared})
         return sent
 
+    def _upload(self, upload_path, files):
+        """Declare `files` at `upload_path`, send what the hub asks for; returns (declared files, bytes sent)."""
+        declared = [{key: f[key] for key in ("path", "size", "sha256")} for f in files]
+        plan = self.http.post_json(upload_path, {"files": declared})["files"]
+        return declared, upload_planned(self.http, plan, files, f"{upload_path}/complete")

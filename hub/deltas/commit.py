@@ -5,6 +5,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -49,8 +50,8 @@ def commit_version(user, namespace_name, name, payload):
     """Validate, verify every object, then create the version in one transaction."""
     try:
         validate_name(name, "delta name")
-    except Exception as exc:  # Django's ValidationError carries the message
-        raise ApiError("invalid_name", " ".join(getattr(exc, "messages", [str(exc)]))) from None
+    except ValidationError as exc:
+        raise ApiError("invalid_name", " ".join(exc.messages)) from None
     namespace = resolve_writable_namespace(user, namespace_name)
     metadata = DeltaMetadata.from_payload(payload)
     backbone = _backbone(metadata.backbone)

@@ -1,13 +1,11 @@
 """The descriptive part of a push: delta type, task, datasets, tags, card, metrics."""
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from hub.core.errors import ApiError
-from hub.deltas.models import Delta
+from hub.deltas.models import Delta, is_sha256
 
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_CARD_CHARS = 200_000
 MAX_LIST_ITEMS = 50
 MAX_JSON_FIELD_BYTES = 64 * 1024
@@ -84,7 +82,7 @@ class DeltaMetadata:
         if not isinstance(payload, dict):
             raise ApiError("invalid_request", "The request body must be a JSON object.")
         backbone = payload.get("backbone")
-        if not isinstance(backbone, str) or not _SHA256_RE.match(backbone):
+        if not is_sha256(backbone):
             _fail("backbone", "must be the backbone's content hash (64 lowercase hexadecimal characters).")
         delta_type = payload.get("delta_type")
         if delta_type is not None and delta_type not in Delta.DeltaType.values:

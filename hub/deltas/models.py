@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -11,7 +13,13 @@ from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import readable_namespace_ids
 
-sha256_hex = RegexValidator(r"^[0-9a-f]{64}$", "Expected 64 lowercase hexadecimal characters (a sha256).")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+sha256_hex = RegexValidator(SHA256_PATTERN, "Expected 64 lowercase hexadecimal characters (a sha256).")
+
+
+def is_sha256(value):
+    """Is `value` a sha256 written as 64 lowercase hexadecimal characters?"""
+    return isinstance(value, str) and SHA256_PATTERN.match(value) is not None
 
 
 def object_key(sha256):

@@ -9,12 +9,11 @@ from django.utils import timezone
 
 from hub.accounts.namespaces import can_write
 from hub.core.errors import ApiError
-from hub.deltas.models import Backbone, BackboneFile, Delta, Like
+from hub.deltas.models import Backbone, BackboneFile, Delta, Like, is_sha256
 from hub.deltas.uploads import parse_declared_files
 from hub.deltas.verify import store_declared_file
 from hub.evaluation.jobs import requeue_waiting_for_backbone
 
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 BACKBONE_FIELDS = ("name", "aliases", "architecture", "model_type", "config", "num_parameters", "dtype")
 
 
@@ -126,7 +125,7 @@ def register_backbone(user, data):
         raise ApiError("invalid_request", "The request body must be a JSON object.")
     content_hash, structure_hash = data.get("content_hash"), data.get("structure_hash")
     for field, value in (("content_hash", content_hash), ("structure_hash", structure_hash)):
-        if not isinstance(value, str) or not _SHA256_RE.match(value):
+        if not is_sha256(value):
             raise ApiError("invalid_field", f"{field}: must be 64 lowercase hexadecimal characters.")
     existing = Backbone.objects.filter(content_hash=content_hash).first()
     if existing is not None:

@@ -11,18 +11,14 @@ import base64
 import hashlib
 import hmac
 import math
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from hub.core import objectstore
 from hub.core.errors import ApiError
-from hub.deltas.models import StoredObject, object_key
+from hub.deltas.models import StoredObject, is_sha256, object_key
 from hub.deltas.paths import validate_path
-
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-
 
 @dataclass(frozen=True)
 class DeclaredFile:
@@ -31,30 +27,30 @@ class DeclaredFile:
     sha256: str
 
 
-def parse_declared_files(items, max_file_bytes=None, check_path=validate_path):
+def parse_declared_files(items, max_file_bytes=None):
     """Validate the client's file list: [{"path", "size", "sha256"}, ...]."""
     max_file_bytes = max_file_bytes or settings.DELTACENTER_MAX_FILE_BYTES
     if not isinstance(items, list) or not items:
         raise ApiError("no_files", "Declare at least one file as {path, size, sha256}.")
     if len(items) > settings.DELTACENTER_MAX_FILES:
         raise ApiError("too_many_files", f"{len(items)} files; the limit is {settings.DELTACENTER_MAX_FILES}.")
-    files = [_declared_file(item, max_file_bytes, check_path) for item in items]
+    files = [_declared_file(item, max_file_bytes) for item in items]
     paths = [f.path for f in files]
     if len(set(paths)) != len(paths):
         raise ApiError("duplicate_path", "Each path may appear only once.")
     return files
 
 
-def _declared_file(item, max_file_bytes, check_path):
+def _declared_file(item, max_file_bytes):
     if not isinstance(item, dict):
         raise ApiError("invalid_file", "Each file must be an object {path, size, sha256}.")
     path, size, sha256 = item.get("path"), item.get("size"), item.get("sha256")
-    check_path(path)
+    validate_path(path)
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise ApiError("invalid_file", f"{path}: size must be a non-negative integer.")
     if size > max_file_bytes:
         raise ApiError("file_too_large", f"{path} is {size} bytes; the limit is {max_file_bytes}.", status_code=413)
-    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+    if not is_sha256(sha256):
         raise ApiError("invalid_file", f"{path}: sha256 must be 64 lowercase hexadecimal characters.")
     return DeclaredFile(path=path, size=size, sha256=sha256)
 
@@ -87,7 +83,7 @@ def _plan_one(user, declared, stored):
         return {"action": "stored"}
     if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
         key = staging_key(user, declared.sha256)
-        if _staged_size(key) == declared.size:
+        if objectstore.object_size(key) == declared.size:
             return {"action": "staged"}
         return _multipart_plan(key, declared.size)
     if checksummed_upload_present(declared):
@@ -134,7 +130,7 @@ def _multipart_plan(key, size):
 
 def complete_multipart(user, sha256, upload_id, parts):
     """Assemble the parts the client uploaded; a second call after success is a no-op."""
-    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+    if not is_sha256(sha256):
         raise ApiError("invalid_file", "sha256 must be 64 lowercase hexadecimal characters.")
     key = staging_key(user, sha256)
     try:
@@ -147,10 +143,7 @@ def complete_multipart(user, sha256, upload_id, parts):
     except (KeyError, TypeError, ValueError):
         raise ApiError("invalid_parts", "parts must be a list of {part_number, etag}.") from None
     except objectstore.ClientError as exc:
-        if _staged_size(key) is None:
+        if objectstore.object_size(key) is None:
             raise ApiError("multipart_incomplete", f"S3 refused to assemble the upload: {exc}", status_code=409)
-    return {"sha256": sha256, "staged_bytes": _staged_size(key)}
+    return {"sha256": sha256, "staged_bytes": objectstore.object_size(key)}
 
-
-def _staged_size(key):
-    return objectstore.object_size(key)

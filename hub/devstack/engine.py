@@ -3,6 +3,8 @@
 import logging
 import time
 
+from hub.devstack.processes import stop_process
+
 logger = logging.getLogger("hub.devstack")
 
 
@@ -37,6 +39,21 @@ class Engine:
 
     def stop(self) -> None:
         raise NotImplementedError
+
+
+class ChildProcessEngine(Engine):
+    """An engine that is one child process of ours, stopped with SIGTERM (then SIGKILL after `stop_timeout`)."""
+
+    stop_timeout = 15
+    _process = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def stop(self) -> None:
+        stop_process(self._process, self.stop_timeout)
+        self._process = None
 
 
 def wait_until_ready(is_ready, *, engine: str, log_path, timeout: float, process=None) -> None:

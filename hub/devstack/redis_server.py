@@ -3,12 +3,11 @@
 import socket
 from pathlib import Path
 
-from hub.devstack.engine import Engine, wait_until_ready
+from hub.devstack.engine import ChildProcessEngine, wait_until_ready
 from hub.devstack.ports import LOOPBACK, require_free_ports
-from hub.devstack.processes import spawn, stop_process
+from hub.devstack.processes import spawn
 
 START_TIMEOUT = 15
-STOP_TIMEOUT = 15
 # Append-only file plus a snapshot every 5 minutes, so queued tasks survive a restart of the stack.
 PERSISTENT_OPTIONS = ("--appendonly", "yes", "--save", "300 1")
 THROWAWAY_OPTIONS = ("--appendonly", "no", "--save", "")
@@ -27,7 +26,9 @@ def answers_ping(port: int) -> bool:
         return conn.recv(64).startswith(b"+PONG")
 
 
-class RedisEngine(Engine):
+class RedisEngine(ChildProcessEngine):
+    """On SIGTERM redis flushes its append-only file and exits."""
+
     name = "redis"
     provides = ("CELERY_BROKER_URL",)
 
@@ -35,7 +36,6 @@ class RedisEngine(Engine):
         self.data_dir = Path(data_dir).resolve()
         self.port = port
         self.persistent = persistent
-        self._process = None
 
     @property
     def log_path(self) -> Path:
@@ -67,12 +67,3 @@ class RedisEngine(Engine):
             process=self._process,
         )
         return {"CELERY_BROKER_URL": f"redis://{LOOPBACK}:{self.port}/0"}
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
-    def stop(self) -> None:
-        # On SIGTERM redis flushes its append-only file and exits.
-        stop_process(self._process, STOP_TIMEOUT)
-        self._process = None

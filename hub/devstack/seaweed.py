@@ -8,9 +8,9 @@ import sysconfig
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from hub.devstack.engine import Engine, EngineError, wait_until_ready
+from hub.devstack.engine import ChildProcessEngine, EngineError, wait_until_ready
 from hub.devstack.ports import LOOPBACK, free_port_block, require_free_ports
-from hub.devstack.processes import spawn, stop_process
+from hub.devstack.processes import spawn
 
 REGION = "us-east-1"
 START_TIMEOUT = 60
@@ -98,8 +98,9 @@ def bucket_ready(client, bucket: str) -> bool:
     return True
 
 
-class SeaweedEngine(Engine):
+class SeaweedEngine(ChildProcessEngine):
     name = "seaweedfs"
+    stop_timeout = STOP_TIMEOUT
     provides = ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
 
     def __init__(self, data_dir, ports: SeaweedPorts, access_key: str, secret_key: str, bucket: str):
@@ -108,7 +109,6 @@ class SeaweedEngine(Engine):
         self.access_key = access_key
         self.secret_key = secret_key
         self.bucket = bucket
-        self._process = None
 
     @property
     def log_path(self) -> Path:
@@ -167,13 +167,8 @@ class SeaweedEngine(Engine):
             "S3_REGION": REGION,
         }
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
     def stop(self) -> None:
-        stop_process(self._process, STOP_TIMEOUT)
-        self._process = None
+        super().stop()
         self._remove_sockets()
 
     def _remove_sockets(self) -> None:

@@ -11,15 +11,19 @@ import logging
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError
-from deltacenter.safetensors_header import SafetensorsError, header_length, parse_header
+from deltacenter.safetensors_header import ITEM_SIZES, SafetensorsError
 from django.core.cache import cache
 
 from hub.core import objectstore
+from hub.deltas.verify import read_safetensors_header
 
 log = logging.getLogger(__name__)
 PEFT_PREFIXES = ("base_model.model.", "base_model.")
-MAX_HEADER_READ = 8 * 1024 * 1024
 CACHE_SECONDS = 24 * 3600
+# A header that could not be read is retried after a while, not on every page view.
+FAILURE_CACHE_SECONDS = 300
+# Backbone checkpoints may be large and use any safetensors dtype.
+BACKBONE_HEADER_BYTES = 100 * 1024 * 1024
 
 
 @dataclass
@@ -36,7 +40,8 @@ def module_tree(backbone, version):
         return None
     backbone_files = backbone.files.select_related("object").filter(path__endswith=".safetensors")
     modules = {_parent(name) for name in _tensor_names(f.object for f in backbone_files)}
-    touched = {_host(name, modules) for name in delta_names}
+    roots = {m.split(".", 1)[0] for m in modules if "." in m}
+    touched = {_host(name, modules, roots) for name in delta_names}
     return build_tree(modules | touched, touched)
 
 
@@ -88,13 +93,12 @@ def _parent(name):
     return name.rsplit(".", 1)[0] if "." in name else ""
 
 
-def _host(name, modules):
+def _host(name, modules, roots):
     for prefix in PEFT_PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]
             break
     parts = name.split(".")
-    roots = {m.split(".", 1)[0] for m in modules if "." in m}
     for end in range(len(parts) - 1, 0, -1):
         candidate = ".".join(parts[:end])
         for form in (candidate, *(f"{root}.{candidate}" for root in roots), candidate.partition(".")[2]):
@@ -115,19 +119,14 @@ def _cached_names(obj):
     names = cache.get(key)
     if names is None:
         names = _read_names(obj)
-        if names is None:
-            return []
         # Stored objects never change, so their tensor names can be cached for as long as we like.
-        cache.set(key, names, CACHE_SECONDS)
-    return names
+        cache.set(key, names or [], CACHE_SECONDS if names is not None else FAILURE_CACHE_SECONDS)
+    return names or []
 
 
 def _read_names(obj):
     try:
-        length = header_length(objectstore.read_range(obj.key, 0, 8), obj.size)
-        if length > MAX_HEADER_READ:
-            return None
-        header = parse_header(objectstore.read_range(obj.key, 8, length), obj.size)
+        header = read_safetensors_header(obj.key, obj.size, ITEM_SIZES, BACKBONE_HEADER_BYTES)
     except (objectstore.ClientError, BotoCoreError, SafetensorsError) as exc:
         log.warning("Cannot read the safetensors header of %s: %s", obj.sha256[:12], exc)
         return None

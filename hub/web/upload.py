@@ -1,8 +1,8 @@
-"""Upload from a browser form: stage small files in S3 under the uploader's key, then commit as the API does.
+"""Upload from a browser form: put small files at their content address, then commit as the API does.
 
-The bytes pass through the web process here, unlike with the client, so the form takes small files only;
-everything after staging (size and sha256 check, safetensors parsing, the version's transaction) is the
-same code the REST commit runs.
+The bytes pass through the web process here, unlike with the client, so the form takes small files only.
+Each PUT carries the sha256 computed here, so S3 refuses other bytes, just as for a client's presigned PUT;
+everything after (format checks, the version's transaction) is the same code the REST commit runs.
 """
 
 import hashlib
@@ -10,8 +10,8 @@ import hashlib
 from hub.core import objectstore
 from hub.core.errors import ApiError
 from hub.deltas.commit import commit_version, resolve_writable_namespace
-from hub.deltas.models import StoredObject
-from hub.deltas.uploads import parse_declared_files, staging_key
+from hub.deltas.models import StoredObject, object_key
+from hub.deltas.uploads import parse_declared_files, sha256_base64
 
 MAX_BROWSER_FILE_BYTES = 32 * 1024 * 1024
 MAX_BROWSER_TOTAL_BYTES = 64 * 1024 * 1024
@@ -22,9 +22,9 @@ def upload_from_browser(user, namespace, name, metadata, uploaded_files):
     declared = [_declare(f) for f in uploaded_files]
     if sum(d["size"] for d in declared) > MAX_BROWSER_TOTAL_BYTES:
         raise ApiError("upload_too_large", _too_large_message(MAX_BROWSER_TOTAL_BYTES, "together"), 413)
-    parse_declared_files(declared)  # paths, sizes and duplicates, before staging
+    parse_declared_files(declared)  # paths, sizes and duplicates, before any bytes move
     for item, uploaded in zip(declared, uploaded_files):
-        _stage(user, item["sha256"], uploaded)
+        _put(item["sha256"], uploaded)
     return commit_version(user, namespace, name, {**metadata, "files": declared})
 
 
@@ -37,12 +37,13 @@ def _declare(uploaded):
     return {"path": uploaded.name, "size": uploaded.size, "sha256": digest.hexdigest()}
 
 
-def _stage(user, sha256, uploaded):
-    if StoredObject.objects.filter(sha256=sha256).exists():
+def _put(sha256, uploaded):
+    if StoredObject.objects.filter(sha256=sha256).exists():  # the hub holds these bytes already
         return
     uploaded.seek(0)
     objectstore.client().put_object(
-        Bucket=objectstore.bucket(), Key=staging_key(user, sha256), Body=uploaded.read(), ContentLength=uploaded.size
+        Bucket=objectstore.bucket(), Key=object_key(sha256), Body=uploaded, ContentLength=uploaded.size,
+        ChecksumSHA256=sha256_base64(sha256),
     )
 
 

@@ -5,10 +5,11 @@ import os
 import pytest
 
 from hub.deltas.models import Delta, Like
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import sign_in
 from tests.uploads import lora_files
 
-expect = pytest.importorskip("playwright.sync_api", reason="needs the playwright package").expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")

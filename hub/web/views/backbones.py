@@ -1,15 +1,18 @@
 from django.http import Http404
 from django.shortcuts import render
 
-from hub.deltas.models import Backbone, Delta
+from hub.core.errors import ApiError
+from hub.deltas.models import Delta
+from hub.deltas.services import get_backbone
 
 MAX_DELTAS = 500
 
 
 def backbone_detail(request, content_hash):
-    backbone = Backbone.objects.filter(content_hash=content_hash.lower()).first()
-    if backbone is None:
-        raise Http404("No such backbone.")
+    try:
+        backbone = get_backbone(content_hash)
+    except ApiError as exc:
+        raise Http404(exc.message) from None
     deltas = (
         Delta.objects.visible_to(request.user)
         .filter(backbone=backbone)
