@@ -12,6 +12,7 @@ Needs no database, bucket or network.
 
 import argparse
 import csv
+import functools
 import random
 import statistics
 import sys
@@ -25,15 +26,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "client")]
 
 import torch  # noqa: E402
 from deltacenter.backbone_hash import hash_backbone  # noqa: E402
-from transformers import AutoModelForSequenceClassification  # noqa: E402
 from transformers.utils import logging as transformers_logging  # noqa: E402
 
 from workers.validation.attach import attached  # noqa: E402
-from workers.validation.evaluate import run_suite  # noqa: E402
-from workers.validation.tokenizers import tokenizer_for  # noqa: E402
+from workers.validation.backbones import load_backbone  # noqa: E402
+from workers.validation.evaluate import MAX_LENGTH, run_suite  # noqa: E402
 
 SUITE = SimpleNamespace(name="rotten-tomatoes-sentiment", metric="accuracy", split={"seed": 0})
-MAX_LENGTH = 128
 
 
 def backbone_path():
@@ -50,12 +49,18 @@ def review_rows(count):
     return random.Random(0).sample(rows, count)
 
 
+@functools.cache
+def content_hash_of(path):
+    from transformers import AutoModel
+
+    return hash_backbone(AutoModel.from_pretrained(str(path), local_files_only=True)).content_hash
+
+
 def load(path, device="cpu"):
-    torch.manual_seed(0)
-    model = AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=2, local_files_only=True).eval()
-    model.to(device)
-    hash_backbone(model)  # a cold worker proves the weights before trusting them
-    return model, tokenizer_for(path, model.config)
+    """What a cold worker does: the worker's own loader, which also proves the weights against the hash."""
+    loaded = load_backbone(path, content_hash_of(path), 2)
+    loaded.model.to(device)
+    return loaded.model, loaded.tokenizer
 
 
 def save_lora(path, directory):

@@ -128,13 +128,17 @@ def _delta_config(checked):
     return {}
 
 
-def _trainable(checked, backbone):
-    headers = [c.safetensors for c in checked if c.safetensors is not None]
-    if not headers:
-        return {"trainable_parameters": None, "trainable_share": None}
-    count = sum(h.num_parameters for h in headers)
-    share = count / backbone.num_parameters if backbone.num_parameters else None
+def trainable_fields(count, backbone_parameters):
+    """A version's trainable parameters and their share of the backbone's (None where unknown)."""
+    share = count / backbone_parameters if count is not None and backbone_parameters else None
     return {"trainable_parameters": count, "trainable_share": share}
+
+
+def _trainable(checked, backbone):
+    """The count the weight files declare; the validation worker replaces it with what it attached."""
+    headers = [c.safetensors for c in checked if c.safetensors is not None]
+    count = sum(h.num_parameters for h in headers) if headers else None
+    return trainable_fields(count, backbone.num_parameters)
 
 
 def _after_commit(version):

@@ -18,7 +18,7 @@ FINAL_WITH_A_WORKER = (Status.PASSED, Status.FAILED)
 
 
 def heartbeat_stale_after():
-    return timedelta(seconds=getattr(settings, "DELTACENTER_VALIDATION_STALE_SECONDS", 120))
+    return timedelta(seconds=settings.DELTACENTER_VALIDATION_STALE_SECONDS)
 
 
 def on_version_committed(sender, version, **kwargs):
@@ -96,7 +96,7 @@ def resend_long_queued_jobs():
 
     A duplicate message is harmless: the task skips a job that is finished or running with a live heartbeat.
     """
-    cutoff = timezone.now() - timedelta(seconds=getattr(settings, "DELTACENTER_VALIDATION_RESEND_SECONDS", 1800))
+    cutoff = timezone.now() - timedelta(seconds=settings.DELTACENTER_VALIDATION_RESEND_SECONDS)
     pks = list(ValidationJob.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
     ValidationJob.objects.filter(pk__in=pks).update(queued_at=timezone.now())
     for pk in pks:  # the shared queue: the worker it was routed to may be gone
@@ -116,7 +116,8 @@ def _requeue_if_stale(pk, cutoff):
 @transaction.atomic
 def start(job_pk, worker, device=""):
     """Claim the job; None when it is gone, finished, or running with a live heartbeat elsewhere."""
-    job = ValidationJob.objects.select_for_update().filter(pk=job_pk).first()
+    claimable = ValidationJob.objects.select_related("version__delta__backbone").select_for_update(of=("self",))
+    job = claimable.filter(pk=job_pk).first()
     if job is None or job.status in ValidationJob.FINAL_STATES:
         return None
     if job.status == Status.RUNNING and job.heartbeat_at and job.heartbeat_at > timezone.now() - heartbeat_stale_after():

@@ -10,9 +10,17 @@ from workers.validation.errors import BackboneUnavailable
 from workers.validation.fetch import download_verified
 
 
+def _cached_directory(backbone):
+    return cache_dir() / "backbones" / backbone.content_hash
+
+
+def forget_backbone_directory(backbone):
+    shutil.rmtree(_cached_directory(backbone), ignore_errors=True)
+
+
 def backbone_directory(backbone):
     """A local directory with the backbone's config and weights: the cache, else downloaded from the bucket."""
-    directory = cache_dir() / "backbones" / backbone.content_hash
+    directory = _cached_directory(backbone)
     if (directory / "config.json").is_file():
         return directory
     files = list(BackboneFile.objects.filter(backbone=backbone).select_related("object"))

@@ -1,9 +1,9 @@
 """Load a backbone offline from its directory, prove its weights match the hash, keep it warm.
 
-Runs in the evaluator child, which has no database: the worker finds and downloads the files first.
+Runs in the evaluator child, which has no database: the worker finds and downloads the files first, and
+forgets them if they fail the hash.
 """
 
-import shutil
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +11,7 @@ from pathlib import Path
 from workers.validation.errors import ValidationFailed
 from workers.validation.tokenizers import tokenizer_for
 
+BACKBONE_HASH_MISMATCH = "backbone_hash_mismatch"
 # The classification head is not part of the backbone: seed its initialisation so every worker builds the same.
 HEAD_SEED = 0
 
@@ -36,9 +37,8 @@ def load_backbone(directory, content_hash, num_labels):
     ).eval()
     hashes = hash_backbone(model)
     if hashes.content_hash != content_hash:
-        shutil.rmtree(directory, ignore_errors=True)
         raise ValidationFailed(
-            "backbone_hash_mismatch",
+            BACKBONE_HASH_MISMATCH,
             f"The backbone's uploaded weights hash to {hashes.content_hash[:12]}…, not its registered hash"
             f" {content_hash[:12]}…; refusing to evaluate on them.",
         )

@@ -2,6 +2,8 @@
 
 import hashlib
 import hmac
+import os
+import tempfile
 from pathlib import Path
 
 from hub.core import objectstore
@@ -10,22 +12,27 @@ from workers.validation.errors import ValidationFailed
 
 
 def download_verified(sha256, destination, failure_code="checksum_mismatch"):
+    """Stream the object into `destination`; it appears there only once its sha256 matched."""
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".part")
-    digest = hashlib.sha256()
-    with open(partial, "wb") as handle:
-        for chunk in objectstore.iter_object(object_key(sha256)):
-            digest.update(chunk)
-            handle.write(chunk)
-    if not hmac.compare_digest(digest.hexdigest(), sha256):
-        partial.unlink()
-        raise ValidationFailed(
-            failure_code,
-            f"{destination.name}: the stored bytes hash to {digest.hexdigest()[:12]}…, not the committed"
-            f" {sha256[:12]}…; the object was altered or damaged after upload.",
-        )
-    partial.replace(destination)
+    # A file name of its own: other worker processes on this host may fetch the same object at once.
+    fd, partial = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in objectstore.iter_object(object_key(sha256)):
+                digest.update(chunk)
+                handle.write(chunk)
+        if not hmac.compare_digest(digest.hexdigest(), sha256):
+            raise ValidationFailed(
+                failure_code,
+                f"{destination.name}: the stored bytes hash to {digest.hexdigest()[:12]}…, not the committed"
+                f" {sha256[:12]}…; the object was altered or damaged after upload.",
+            )
+        os.replace(partial, destination)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
     return destination
 
 

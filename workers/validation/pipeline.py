@@ -9,7 +9,8 @@ from collections import defaultdict
 
 from hub.evaluation import jobs
 from hub.evaluation.suites import active_suites_for
-from workers.validation.backbone_files import backbone_directory
+from workers.validation.backbone_files import backbone_directory, forget_backbone_directory
+from workers.validation.backbones import BACKBONE_HASH_MISMATCH
 from workers.validation.config import evaluation_memory_bytes, evaluation_timeout_seconds
 from workers.validation.datasets import suite_dataset_path
 from workers.validation.errors import ValidationFailed
@@ -113,6 +114,8 @@ def _evaluate_in_child(job, device, stages, request, suites, deadline):
     finally:
         stages.leave()
     if "failed" in last:
+        if last["failed"]["code"] == BACKBONE_HASH_MISMATCH:
+            forget_backbone_directory(job.version.delta.backbone)  # never trust these files again
         raise ValidationFailed(last["failed"]["code"], last["failed"]["message"])
     if "error" in last:
         raise EvaluationError(last["error"])

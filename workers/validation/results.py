@@ -4,6 +4,7 @@ import platform
 
 from django.db import transaction
 
+from hub.deltas.commit import trainable_fields
 from hub.deltas.models import DeltaVersion
 from hub.evaluation.models import EvalResult, LeaderboardEntry
 from workers.validation.config import claim_tolerance
@@ -47,5 +48,4 @@ def record_result(job, suite, outcome, device):
 
 
 def record_trainable(version, count, backbone_parameters):
-    share = count / backbone_parameters if backbone_parameters else None
-    DeltaVersion.objects.filter(pk=version.pk).update(trainable_parameters=count, trainable_share=share)
+    DeltaVersion.objects.filter(pk=version.pk).update(**trainable_fields(count, backbone_parameters))

@@ -7,7 +7,6 @@ import traceback
 from django.db import connection
 
 from hub.evaluation import jobs
-from hub.evaluation.models import ValidationJob
 from workers.validation.config import heartbeat_seconds
 from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.pipeline import Stages, validate
@@ -59,7 +58,6 @@ def run_job(job_pk, worker):
     job = jobs.start(job_pk, worker, describe_device(device))
     if job is None:
         return SKIPPED
-    job = ValidationJob.objects.select_related("version__delta__backbone").get(pk=job.pk)
     stages = Stages(job.pk)
     with Heartbeat(job.pk, heartbeat_seconds()):
         return _attempt(job, device, stages)

@@ -51,7 +51,8 @@ def _read_config(directory):
 
 
 def _format_of(config, delta_type):
-    """The tensor layout to expect: PEFT's own type when there is one (LoHa and LoKr also count as "lora")."""
+    """The tensor layout to expect: PEFT's own type when there is one. PEFT types without a rule in
+    PEFT_FORMATS (LoHa, LoKr, prompt learning...) get no name check; attaching them still has to fit."""
     peft_type = str(config.get("peft_type", "")).upper()
     return PEFT_FORMATS.get(peft_type, "") if peft_type else delta_type
 
