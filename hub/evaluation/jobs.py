@@ -135,6 +135,10 @@ def heartbeat(job_pk):
     return ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(heartbeat_at=timezone.now())
 
 
+def record_device(job_pk, device):
+    ValidationJob.objects.filter(pk=job_pk).update(device=device)
+
+
 def set_stage(job_pk, stage):
     ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(stage=stage, heartbeat_at=timezone.now())
 

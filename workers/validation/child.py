@@ -60,6 +60,7 @@ def answer(request, cache, emit):
 def evaluate(request, cache, emit):
     from workers.validation.attach import attached
 
+    emit(runtime=runtime(request["device"]))
     emit(stage="load_backbone")
     loaded = cache.get(request["backbone_hash"], request["backbone_dir"], request["num_labels"], request["device"])
     emit(stage="attach")
@@ -68,6 +69,16 @@ def evaluate(request, cache, emit):
         for suite in (SuiteSpec(**spec) for spec in request["suites"]):
             emit(stage=f"evaluate:{suite.name}")
             emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(model, loaded, suite)))
+
+
+def runtime(device):
+    """The device and software this child evaluates with; torch is loaded here anyway, not in the worker."""
+    import torch
+
+    from workers.validation.evaluate import software_versions
+
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    return {"device": name, "software": software_versions()}
 
 
 def _run_suite(model, loaded, suite):

@@ -1,5 +1,6 @@
 """Run one evaluation suite on an attached model and compute its metrics."""
 
+import platform
 import time
 from dataclasses import dataclass
 
@@ -42,3 +43,17 @@ def _predict(model, tokenizer, texts, metric, max_length):
             batch = logits[:, 0].float() if metrics.is_regression(metric) else logits.argmax(dim=-1)
             predictions += batch.cpu().tolist()
     return predictions
+
+
+HARNESS_VERSION = "deltacenter-validation/1"
+
+
+def software_versions():
+    import peft
+    import torch
+    import transformers
+
+    return {
+        "harness": HARNESS_VERSION, "python": platform.python_version(), "torch": torch.__version__,
+        "transformers": transformers.__version__, "peft": peft.__version__,
+    }

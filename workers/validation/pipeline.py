@@ -124,13 +124,17 @@ def _evaluate_in_child(job, device, stages, request, suites, deadline):
 def _recorder(job, device, stages, suites):
     """Turn the child's events into stage changes and stored results."""
     version = job.version
+    runtime = {"device": device, "software": {}}
 
     def record(event):
-        if "stage" in event:
+        if "runtime" in event:
+            runtime.update(event["runtime"])
+            jobs.record_device(job.pk, runtime["device"])
+        elif "stage" in event:
             stages.enter(event["stage"])
         elif "trainable" in event:
             record_trainable(version, int(event["trainable"]), version.delta.backbone.num_parameters)
         elif "outcome" in event:
-            record_result(job, suites[event["suite"]], SuiteOutcome(**event["outcome"]), job.device or device)
+            record_result(job, suites[event["suite"]], SuiteOutcome(**event["outcome"]), runtime)
 
     return record

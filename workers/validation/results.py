@@ -1,26 +1,11 @@
 """Store what a validation measured: results per suite, pending leaderboard entries, trainable parameters."""
 
-import platform
-
 from django.db import transaction
 
 from hub.deltas.commit import trainable_fields
 from hub.deltas.models import DeltaVersion
 from hub.evaluation.models import EvalResult, LeaderboardEntry
 from workers.validation.config import claim_tolerance
-
-HARNESS_VERSION = "deltacenter-validation/1"
-
-
-def software_versions():
-    import peft
-    import torch
-    import transformers
-
-    return {
-        "harness": HARNESS_VERSION, "python": platform.python_version(), "torch": torch.__version__,
-        "transformers": transformers.__version__, "peft": peft.__version__,
-    }
 
 
 def claimed_score(claimed_metrics, suite):
@@ -32,14 +17,14 @@ def claimed_score(claimed_metrics, suite):
 
 
 @transaction.atomic
-def record_result(job, suite, outcome, device):
+def record_result(job, suite, outcome, runtime):
     claimed = claimed_score(job.version.claimed_metrics, suite)
     result, _ = EvalResult.objects.update_or_create(
         version=job.version, suite=suite,
         defaults={
             "job": job, "metrics": outcome.metrics, "score": outcome.score, "num_examples": outcome.num_examples,
-            "seed": outcome.seed, "duration_seconds": outcome.duration_seconds, "device": device,
-            "software": software_versions(), "claimed_score": claimed,
+            "seed": outcome.seed, "duration_seconds": outcome.duration_seconds, "device": runtime["device"],
+            "software": runtime["software"], "claimed_score": claimed,
             "differs_from_claim": claimed is not None and abs(claimed - outcome.score) > claim_tolerance(),
         },
     )

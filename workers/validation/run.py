@@ -21,12 +21,6 @@ def device_name():
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def describe_device(device):
-    import torch
-
-    return torch.cuda.get_device_name() if device == "cuda" else "cpu"
-
-
 class Heartbeat:
     """Beats in a thread of its own, so a long forward pass does not look like a dead worker."""
 
@@ -55,7 +49,7 @@ class Heartbeat:
 
 def run_job(job_pk, worker):
     device = device_name()
-    job = jobs.start(job_pk, worker, describe_device(device))
+    job = jobs.start(job_pk, worker, device)  # the evaluator names the exact device once it runs
     if job is None:
         return SKIPPED
     stages = Stages(job.pk)
