@@ -43,6 +43,34 @@ def hub_env(live_server, alice, tmp_path, monkeypatch):
     return live_server.url
 
 
+@pytest.fixture
+def suite():
+    """A small Rotten Tomatoes sentiment suite, its split stored in S3."""
+    from hub.evaluation.suites import REGISTRY, install
+    from tests.validation_helpers import SUITE_SIZE
+
+    return install(REGISTRY["rotten-tomatoes-sentiment"], size=SUITE_SIZE)[0]
+
+
+@pytest.fixture
+def backbone_hash(hub_env):
+    """The tiny backbone, registered with its weights, so workers can load it."""
+    from deltacenter.push import push_backbone
+    from tests.models import tiny_bert
+
+    return push_backbone(tiny_bert(seed=0), "tiny-bert")
+
+
+@pytest.fixture
+def moderator(carol):
+    from django.contrib.auth.models import Group
+
+    from hub.evaluation.moderators import MODERATORS_GROUP
+
+    carol.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    return carol
+
+
 def api_client_for(user, scopes=("write",)):
     client = APIClient()
     if user is not None:
@@ -79,6 +107,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     from workers.celery import app
 
     hostname = f"test-{secrets.token_hex(3)}@localhost"
+    # A backbone cache of its own; set here so the test process reads the same one, and workers it starts inherit it.
+    os.environ.setdefault("DELTACENTER_WORKER_CACHE", str(tmp_path_factory.mktemp("worker-cache")))
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
     command = [

@@ -9,7 +9,7 @@ import pytest
 
 from hub.evaluation import jobs
 from hub.evaluation.models import ValidationJob
-from tests.test_validation import backbone_hash, push_lora, suite  # noqa: F401 (fixtures)
+from tests.validation_helpers import push_lora
 from workers.validation import pipeline
 from workers.validation.errors import ValidationFailed
 from workers.validation.evaluator import Evaluator, EvaluatorDied, evaluator

@@ -3,59 +3,22 @@
 import html
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from hub.accounts.models import ApiToken, Membership
 from hub.accounts.namespaces import create_organization
 from hub.accounts.tokens import find_active_token
-from hub.deltas.models import Delta, DeltaVersion, Like, StoredObject, VersionFile
-from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry, ReviewEvent, ValidationJob
-from hub.evaluation.moderators import MODERATORS_GROUP
+from hub.deltas.models import Delta, Like
+from hub.evaluation.models import LeaderboardEntry, ReviewEvent, ValidationJob
+
+from tests.factories import make_delta, make_entry, make_suite, make_version
 
 pytestmark = pytest.mark.django_db
-
-
-def make_delta(namespace, name, backbone, **fields):
-    delta_type = fields.pop("delta_type", "lora")
-    return Delta.objects.create(namespace=namespace, name=name, backbone=backbone, delta_type=delta_type, **fields)
-
-
-def make_version(delta, number=1, share=0.01, **fields):
-    version = DeltaVersion.objects.create(
-        delta=delta, number=number, commit_id=f"{delta.pk:08x}{number:032x}", manifest_sha256="a" * 64,
-        trainable_parameters=10, trainable_share=share, **fields,
-    )
-    obj, _ = StoredObject.objects.get_or_create(sha256=f"{delta.pk:064x}", defaults={"size": 2048})
-    VersionFile.objects.create(version=version, path="adapter_model.safetensors", object=obj)
-    return version
-
-
-def make_suite(name="sst2", version="1"):
-    return EvalSuite.objects.create(
-        name=name, version=version, task="sentiment", metric="accuracy", dataset_sha256="c" * 64,
-        input_fields=["text"], label_names=["neg", "pos"],
-    )
-
-
-def make_entry(version, suite, score=0.9, status="pending", claimed=0.95):
-    result = EvalResult.objects.create(
-        version=version, suite=suite, metrics={"accuracy": score}, score=score, num_examples=500, seed=0,
-        duration_seconds=1.0, device="cpu", claimed_score=claimed,
-        differs_from_claim=claimed is not None and abs(claimed - score) > 0.02,
-    )
-    return LeaderboardEntry.objects.create(result=result, status=status)
 
 
 def login(client, user):
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def moderator(carol):
-    carol.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return carol
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from hub.evaluation.models import ReviewEvent
 from hub.evaluation.review import review_entry
-from tests.test_pages import make_delta, make_entry, make_suite, make_version, moderator  # noqa: F401
+from tests.factories import make_delta, make_entry, make_suite, make_version
 
 pytestmark = pytest.mark.django_db
 

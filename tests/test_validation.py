@@ -15,52 +15,17 @@ import torch
 from django.utils import timezone
 
 from deltacenter import push_to_hub
-from deltacenter.push import push_backbone
 from hub.core import objectstore
 from hub.deltas.models import Delta, DeltaVersion, object_key
 from hub.evaluation import jobs
 from hub.evaluation.models import EvalResult, LeaderboardEntry, ValidationJob
 from hub.evaluation.suites import REGISTRY, install
 from tests.models import tiny_bert, tiny_bitfit_tuned, tiny_lora
+from tests.validation_helpers import SUITE_SIZE, push_lora, wait_for_job
 from workers.tasks import reap_stale_validations
-
-# The worker process copies this environment when it starts: give it a backbone cache of its own.
-os.environ.setdefault("DELTACENTER_WORKER_CACHE", tempfile.mkdtemp(prefix="deltacenter-worker-cache-"))
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = ValidationJob.Status
-WAIT_STATES = (Status.PASSED, Status.FAILED, Status.BACKBONE_UNAVAILABLE)
-SUITE_SIZE = 24
-
-
-@pytest.fixture
-def suite():
-    return install(REGISTRY["rotten-tomatoes-sentiment"], size=SUITE_SIZE)[0]
-
-
-@pytest.fixture
-def backbone_hash(hub_env):
-    """The tiny backbone, registered with its weights, so workers can load it."""
-    return push_backbone(tiny_bert(seed=0), "tiny-bert")
-
-
-def wait_for_job(repo, states=WAIT_STATES, timeout=90):
-    namespace, name = repo.split("/")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = ValidationJob.objects.filter(
-            version__delta__namespace__name=namespace, version__delta__name=name
-        ).order_by("-pk").first()
-        if job is not None and job.status in states:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"The validation of {repo} did not finish: {job and (job.status, job.stage, job.reason)}")
-
-
-def push_lora(repo, backbone_hash, model=None, **metadata):
-    model = model if model is not None else tiny_lora(tiny_bert(seed=0))
-    metadata.setdefault("task", "sentiment")
-    return push_to_hub(model, repo, backbone=backbone_hash, **metadata)
 
 
 def test_load_suites_stores_each_test_split_by_its_digest():

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from hub.deltas.models import Backbone, Delta
 from hub.evaluation.models import EvalResult, ValidationJob
-from tests.test_validation import wait_for_job
+from tests.validation_helpers import wait_for_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -98,7 +98,7 @@ def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice,
     from django.contrib.auth.models import Group
 
     from hub.evaluation.moderators import MODERATORS_GROUP
-    from tests.test_pages import make_delta, make_entry, make_suite, make_version
+    from tests.factories import make_delta, make_entry, make_suite, make_version
 
     carol.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     suite = make_suite()
