@@ -68,6 +68,6 @@ def page_size(params):
 
 
 def _facet(param, title, counts, params):
-    chosen = set(params.getlist(param)) if hasattr(params, "getlist") else {params.get(param)}
+    chosen = set(params.getlist(param))
     values = [FacetValue(value, label, count, value in chosen) for value, label, count in counts]
     return Facet(param, title, values)

@@ -3,6 +3,8 @@
 import math
 from dataclasses import dataclass
 
+from hub.web.formatting import percent
+
 WIDTH, HEIGHT, PAD = 640, 320, 48
 
 
@@ -25,17 +27,12 @@ class Chart:
     dots: list
     x_ticks: list
     y_ticks: list
-    width: int = WIDTH
-    height: int = HEIGHT
-    pad: int = PAD
-
-    @property
-    def plot_right(self):
-        return self.width - self.pad
-
-    @property
-    def plot_bottom(self):
-        return self.height - self.pad
+    # The geometry the positions above were computed for; the template reads it from here.
+    width = WIDTH
+    height = HEIGHT
+    pad = PAD
+    plot_right = WIDTH - PAD
+    plot_bottom = HEIGHT - PAD
 
 
 def score_vs_share(rows):
@@ -50,7 +47,7 @@ def score_vs_share(rows):
     x_pos = _scale(x_lo, x_hi, PAD, WIDTH - PAD)
     y_pos = _scale(y_lo, y_hi, HEIGHT - PAD, PAD)
     dots = [Dot(round(x_pos(x), 1), round(y_pos(y), 1), r[2], r[3]) for x, y, r in zip(xs, ys, rows)]
-    x_ticks = [Tick(round(x_pos(e), 1), _percent(10**e)) for e in range(int(x_lo), int(x_hi) + 1)]
+    x_ticks = [Tick(round(x_pos(e), 1), percent(10**e)) for e in range(int(x_lo), int(x_hi) + 1)]
     y_ticks = [Tick(round(y_pos(v), 1), f"{v:.3g}") for v in _steps(y_lo, y_hi, 4)]
     return Chart(dots, x_ticks, y_ticks)
 
@@ -67,7 +64,3 @@ def _scale(lo, hi, out_lo, out_hi):
 
 def _steps(lo, hi, count):
     return [lo + (hi - lo) * i / count for i in range(count + 1)]
-
-
-def _percent(share):
-    return f"{share * 100:.3g}%"

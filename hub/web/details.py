@@ -35,15 +35,8 @@ def _results(version):
     if version is None:
         return []
     rows = EvalResult.objects.filter(version=version).select_related("suite", "leaderboard_entry")
-    return [_with_claim(r, version.claimed_metrics) for r in rows.order_by("suite__name")]
-
-
-def _with_claim(result, claimed_metrics):
-    # Older results may lack claimed_score; fall back to the number the uploader declared for the metric.
-    if result.claimed_score is None:
-        claimed = (claimed_metrics or {}).get(result.suite.metric)
-        result.claimed_score = claimed if isinstance(claimed, (int, float)) else None
-    return result
+    # The worker stores each result's claimed score beside it, by the same rule for every page and the API.
+    return list(rows.order_by("suite__name"))
 
 
 def usage_snippet(delta):

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from hub.accounts.models import Membership, Namespace
+from hub.accounts.namespaces import WRITER_ROLES
 
 ADMIN = Membership.Role.ADMIN
 
@@ -17,7 +18,7 @@ def writable_namespaces(user):
     owned = Namespace.objects.filter(user=user)
     orgs = Namespace.objects.filter(
         organization__memberships__user=user,
-        organization__memberships__role__in=(Membership.Role.ADMIN, Membership.Role.WRITE),
+        organization__memberships__role__in=WRITER_ROLES,
     )
     return [n.name for n in (owned | orgs).distinct().order_by("name")]
 

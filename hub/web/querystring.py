@@ -2,12 +2,23 @@
 
 from urllib.parse import urlencode
 
-MULTI_VALUED = {"delta_type"}
+import django_filters
+
+from hub.deltas.filters import DeltaFilter
+
+# Filters that take several values at once; choosing one of their values adds to the others.
+MULTI_VALUED = {
+    name for name, f in DeltaFilter.base_filters.items() if isinstance(f, django_filters.MultipleChoiceFilter)
+}
+
+
+def _pairs_without_page(params):
+    return [(k, v) for k in params for v in params.getlist(k) if k != "page"]
 
 
 def toggled(params, name, value):
     """The query string with `name=value` switched on or off; any page number is dropped."""
-    pairs = [(k, v) for k in params for v in params.getlist(k) if k != "page"]
+    pairs = _pairs_without_page(params)
     if (name, value) in pairs:
         pairs.remove((name, value))
     else:
@@ -18,5 +29,4 @@ def toggled(params, name, value):
 
 
 def with_page(params, number):
-    pairs = [(k, v) for k in params for v in params.getlist(k) if k != "page"]
-    return "?" + urlencode([*pairs, ("page", number)])
+    return "?" + urlencode([*_pairs_without_page(params), ("page", number)])

@@ -1,6 +1,7 @@
 from django import template
 
 from hub.evaluation.moderators import is_moderator as _is_moderator
+from hub.web.formatting import percent
 
 register = template.Library()
 
@@ -10,12 +11,7 @@ def is_moderator(user):
     return _is_moderator(user)
 
 
-@register.filter
-def percent(share, digits=3):
-    """0.0042 -> '0.42%'; blank when unknown."""
-    if share is None:
-        return "—"
-    return f"{share * 100:.{int(digits)}g}%"
+register.filter("percent", percent)
 
 
 @register.filter
