@@ -3,13 +3,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench token clean-var
+.PHONY: run test lint bench token clean-var
 
 run: $(INSTALLED)
 	$(PY) -m hub.devstack run
 
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # A write token for NAME on the hub `make run` started (the token is the last line).
 token: $(INSTALLED)

@@ -17,7 +17,7 @@ from transformers import BertConfig, BertModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "client"))
 
-from deltacenter.backbone_hash import backbone_hash  # noqa: E402
+from deltacenter.backbone_hash import backbone_hash
 
 TARGET_RATIO = 0.8
 REPEATS = 3

@@ -18,7 +18,10 @@ REPEATS = 30
 TASKS = ["sentiment", "topic", "nli", "qa", "ner", "paraphrase"]
 TAGS = ["demo", "small", "fast", "english", "multilingual", "distilled", "baseline", "sota"]
 DATASETS = ["imdb", "rotten-tomatoes", "bbc-news", "sst2", "mnli", "squad", "conll2003", "tweets"]
-WORDS = "sentiment topic classifier lora adapter tiny robust fast accurate news movie review tweet".split()
+WORDS = [
+    "sentiment", "topic", "classifier", "lora", "adapter", "tiny", "robust", "fast", "accurate", "news", "movie",
+    "review", "tweet",
+]  # fmt: skip
 
 
 def _environment():
@@ -39,8 +42,14 @@ def _ensure_database():
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    with psycopg.connect(host=db["HOST"], port=db["PORT"] or None, user=db["USER"], password=db["PASSWORD"] or None,
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or None,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
@@ -53,18 +62,34 @@ def _seed():
 
     rng = random.Random(0)
     users = [get_user_model().objects.create_user(f"user{i}") for i in range(200)]
-    backbones = [Backbone.objects.create(content_hash=secrets.token_hex(32), structure_hash=secrets.token_hex(32),
-                                         name=f"backbone-{i}", num_parameters=10**8) for i in range(20)]
+    backbones = [
+        Backbone.objects.create(
+            content_hash=secrets.token_hex(32),
+            structure_hash=secrets.token_hex(32),
+            name=f"backbone-{i}",
+            num_parameters=10**8,
+        )
+        for i in range(20)
+    ]
     batch = []
     for i in range(N_DELTAS):
         words = rng.sample(WORDS, 3)
-        batch.append(Delta(
-            namespace=users[i % len(users)].namespace, name=f"{'-'.join(words)}-{i}",
-            delta_type=rng.choice(Delta.DeltaType.values), backbone=rng.choice(backbones), task=rng.choice(TASKS),
-            train_datasets=[rng.choice(DATASETS)], tags=rng.sample(TAGS, 2), private=rng.random() < 0.1,
-            card=" ".join(rng.choices(WORDS, k=30)), downloads_count=rng.randint(0, 10**5),
-            likes_count=rng.randint(0, 500), validated=rng.random() < 0.5,
-        ))
+        batch.append(
+            Delta(
+                namespace=users[i % len(users)].namespace,
+                name=f"{'-'.join(words)}-{i}",
+                delta_type=rng.choice(Delta.DeltaType.values),
+                backbone=rng.choice(backbones),
+                task=rng.choice(TASKS),
+                train_datasets=[rng.choice(DATASETS)],
+                tags=rng.sample(TAGS, 2),
+                private=rng.random() < 0.1,
+                card=" ".join(rng.choices(WORDS, k=30)),
+                downloads_count=rng.randint(0, 10**5),
+                likes_count=rng.randint(0, 500),
+                validated=rng.random() < 0.5,
+            )
+        )
         if len(batch) == 5000:
             Delta.objects.bulk_create(batch)
             batch = []
@@ -82,16 +107,26 @@ def _seed():
 
 VISIBLE = "d.deleted_at IS NULL AND NOT d.private"
 QUERIES = {
-    "newest": ("/api/deltas", f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} ORDER BY d.created_at DESC, d.id DESC LIMIT 21"),
-    "type+task": ("/api/deltas?delta_type=lora&task=sentiment",
-                  f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} AND d.delta_type='lora' AND upper(d.task)=upper('sentiment') "
-                  "ORDER BY d.created_at DESC, d.id DESC LIMIT 21"),
-    "tag, by downloads": ("/api/deltas?tag=sota&sort=downloads",
-                          f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} AND d.tags @> ARRAY['sota']::varchar[] "
-                          "ORDER BY d.downloads_count DESC, d.id DESC LIMIT 21"),
-    "full text": ("/api/deltas?q=movie%20review",
-                  f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} AND d.search_vector @@ websearch_to_tsquery('simple', 'movie review') "
-                  "ORDER BY d.created_at DESC, d.id DESC LIMIT 21"),
+    "newest": (
+        "/api/deltas",
+        f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} ORDER BY d.created_at DESC, d.id DESC LIMIT 21",
+    ),
+    "type+task": (
+        "/api/deltas?delta_type=lora&task=sentiment",
+        f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} AND d.delta_type='lora' AND upper(d.task)=upper('sentiment') "
+        "ORDER BY d.created_at DESC, d.id DESC LIMIT 21",
+    ),
+    "tag, by downloads": (
+        "/api/deltas?tag=sota&sort=downloads",
+        f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} AND d.tags @> ARRAY['sota']::varchar[] "
+        "ORDER BY d.downloads_count DESC, d.id DESC LIMIT 21",
+    ),
+    "full text": (
+        "/api/deltas?q=movie%20review",
+        f"SELECT d.* FROM deltas_delta d WHERE {VISIBLE} "
+        "AND d.search_vector @@ websearch_to_tsquery('simple', 'movie review') "
+        "ORDER BY d.created_at DESC, d.id DESC LIMIT 21",
+    ),
 }
 
 
@@ -134,8 +169,8 @@ def main():
         print(f"{'query':<20} {'API p50':>9} {'API p95':>9} {'SQL p50':>9} {'SQL p95':>9} {'p50 ratio':>10}")
         for label, (url, raw) in QUERIES.items():
             assert client.get(url).status_code == 200
-            api50, api95 = _time(lambda: client.get(url))
-            sql50, sql95 = _time(lambda: sql(raw))
+            api50, api95 = _time(lambda url=url: client.get(url))
+            sql50, sql95 = _time(lambda raw=raw: sql(raw))
             print(f"{label:<20} {api50:8.1f}ms {api95:8.1f}ms {sql50:8.1f}ms {sql95:8.1f}ms {api50 / sql50:9.1f}x")
     finally:
         engines.stop()

@@ -22,8 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "client")]
 
-QUERIES = ("", "sort=downloads", "task=sentiment", "tag=english&sort=likes", "delta_type=lora&validated=true",
-           "dataset=sst2&sort=score", "q=lora", "page=50")
+QUERIES = (
+    "",
+    "sort=downloads",
+    "task=sentiment",
+    "tag=english&sort=likes",
+    "delta_type=lora&validated=true",
+    "dataset=sst2&sort=score",
+    "q=lora",
+    "page=50",
+)
 TASKS = ("sentiment", "topics", "nli", "qa", "paraphrase", "ner", "summarisation", "")
 TAGS = ("english", "small", "multilingual", "distilled", "legal", "medical", "code", "chat")
 DATASETS = ("sst2", "imdb", "bbc", "mnli", "squad", "conll", "xsum", "tweets")
@@ -35,9 +43,13 @@ def configure(environ):
     environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
     environ.setdefault("ALLOWED_HOSTS", "testserver")
     # The page never touches S3 or the broker; settings only need well-formed addresses.
-    for name, value in (("S3_ENDPOINT_URL", "http://127.0.0.1:9"), ("S3_BUCKET", "bench"),
-                        ("S3_ACCESS_KEY_ID", "bench"), ("S3_SECRET_ACCESS_KEY", "bench"),
-                        ("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")):
+    for name, value in (
+        ("S3_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("S3_BUCKET", "bench"),
+        ("S3_ACCESS_KEY_ID", "bench"),
+        ("S3_SECRET_ACCESS_KEY", "bench"),
+        ("CELERY_BROKER_URL", "redis://127.0.0.1:9/0"),
+    ):
         environ.setdefault(name, value)
     environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
@@ -60,21 +72,32 @@ def seed(count):
     owner = get_user_model().objects.create_user("bench", password="bench-password-1")
     other = get_user_model().objects.create_user("other", password="bench-password-1")
     backbones = [
-        Backbone.objects.create(content_hash=f"{i:064x}", structure_hash=f"{i:064x}", name=f"backbone-{i}",
-                                num_parameters=10**8)
+        Backbone.objects.create(
+            content_hash=f"{i:064x}", structure_hash=f"{i:064x}", name=f"backbone-{i}", num_parameters=10**8
+        )
         for i in range(1, 9)
     ]
     namespaces = [owner.namespace, other.namespace]
     batch = []
     for i in range(count):
-        batch.append(Delta(
-            namespace=namespaces[i % 2], name=f"{TYPES[i % 8]}-{i}", delta_type=TYPES[i % 8],
-            backbone=backbones[(i // 3) % 8], task=TASKS[(i // 7) % 8], tags=[TAGS[i % 8], TAGS[(i // 5) % 8]],
-            train_datasets=[DATASETS[(i // 11) % 8]], test_datasets=[DATASETS[(i // 13) % 8]],
-            license=LICENSES[i % 4], private=i % 10 == 0, downloads_count=(i * 7919) % 100_000,
-            likes_count=(i * 104_729) % 5000, validated=i % 3 == 0,
-            verified_score=((i * 31) % 1000) / 1000 if i % 3 == 0 else None,
-        ))
+        batch.append(
+            Delta(
+                namespace=namespaces[i % 2],
+                name=f"{TYPES[i % 8]}-{i}",
+                delta_type=TYPES[i % 8],
+                backbone=backbones[(i // 3) % 8],
+                task=TASKS[(i // 7) % 8],
+                tags=[TAGS[i % 8], TAGS[(i // 5) % 8]],
+                train_datasets=[DATASETS[(i // 11) % 8]],
+                test_datasets=[DATASETS[(i // 13) % 8]],
+                license=LICENSES[i % 4],
+                private=i % 10 == 0,
+                downloads_count=(i * 7919) % 100_000,
+                likes_count=(i * 104_729) % 5000,
+                validated=i % 3 == 0,
+                verified_score=((i * 31) % 1000) / 1000 if i % 3 == 0 else None,
+            )
+        )
         if len(batch) == 5000:
             Delta.objects.bulk_create(batch)
             batch = []
@@ -144,8 +167,10 @@ def run(count, repeats, queries_too=False):
             for per_page in PAGE_SIZES:
                 timings, queries = measure(client, query, per_page, repeats)
                 counts |= queries
-                print(f"{who:<10} {query or '(none)':<32} {per_page:>8} {percentile(timings, .5) * 1000:>8.1f}"
-                      f" {percentile(timings, .95) * 1000:>8.1f} {'/'.join(map(str, sorted(queries))):>8}")
+                print(
+                    f"{who:<10} {query or '(none)':<32} {per_page:>8} {percentile(timings, 0.5) * 1000:>8.1f}"
+                    f" {percentile(timings, 0.95) * 1000:>8.1f} {'/'.join(map(str, sorted(queries))):>8}"
+                )
             if len(counts) != 1:
                 ok = False
                 print(f"  FAIL: query count changes with page size: {sorted(counts)}")

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "client")]
 
 import torch  # noqa: E402
-from deltacenter.backbone_hash import hash_backbone  # noqa: E402
 from transformers.utils import logging as transformers_logging  # noqa: E402
 
+from deltacenter.backbone_hash import hash_backbone  # noqa: E402
 from workers.validation.attach import attached  # noqa: E402
 from workers.validation.backbones import load_backbone  # noqa: E402
 from workers.validation.evaluate import MAX_LENGTH, run_suite  # noqa: E402
@@ -118,7 +118,9 @@ def report(args, reload, warm, bare, load_only):
     print(f"load + hash:     {load_s:.3f} s per cold load (median)")
     print(f"reload per job:  {reload_s:.3f} s (median)")
     print(f"warm per job:    {warm_s:.3f} s (median)  -> {reload_s / warm_s:.2f}x faster than reloading")
-    print(f"bare forward:    {bare_s:.3f} s (median)  -> attach/detach overhead {100 * (warm_s - bare_s) / bare_s:+.1f}%")
+    print(
+        f"bare forward:    {bare_s:.3f} s (median)  -> attach/detach overhead {100 * (warm_s - bare_s) / bare_s:+.1f}%"
+    )
 
 
 if __name__ == "__main__":

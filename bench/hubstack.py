@@ -40,8 +40,12 @@ def _wait_for(url, deadline=60):
 @contextmanager
 def running_hub(workers=2):
     """Yield (endpoint, token, env); everything started is stopped afterwards."""
-    env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48), "DEBUG": "0",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    env = {
+        **os.environ,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
     engines, engine_env = start_missing_engines(environ=env)
     env.update(engine_env)
     server = None
@@ -49,9 +53,24 @@ def running_hub(workers=2):
         _manage(env, "migrate", "--noinput")
         token = _manage(env, "create_token", f"bench{secrets.token_hex(3)}", "--write").strip().splitlines()[-1]
         port = free_port()
-        server = spawn([sys.executable, "-m", "gunicorn", "hub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                        "--workers", str(workers), "--timeout", "600", "--no-control-socket"], env=env, cwd=ROOT,
-                       log_path=Path(engines.base_dir) / "gunicorn.log")
+        server = spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "hub.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "600",
+                "--no-control-socket",
+            ],
+            env=env,
+            cwd=ROOT,
+            log_path=Path(engines.base_dir) / "gunicorn.log",
+        )
         endpoint = f"http://127.0.0.1:{port}"
         _wait_for(f"{endpoint}/api/schema")
         yield endpoint, token, env

@@ -27,8 +27,12 @@ def carol(django_user_model):
 @pytest.fixture
 def backbone():
     return Backbone.objects.create(
-        content_hash="1" * 64, structure_hash="2" * 64, name="tiny-bert", architecture="BertModel",
-        model_type="bert", num_parameters=1000,
+        content_hash="1" * 64,
+        structure_hash="2" * 64,
+        name="tiny-bert",
+        architecture="BertModel",
+        model_type="bert",
+        num_parameters=1000,
     )
 
 
@@ -112,8 +116,22 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
     command = [
-        sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool", "solo", "--hostname", hostname,
-        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-mingle", "--without-gossip", "--loglevel", "INFO",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers",
+        "worker",
+        "--pool",
+        "solo",
+        "--hostname",
+        hostname,
+        "--queues",
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "INFO",
     ]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -11,8 +11,13 @@ def make_delta(namespace, name, backbone, **fields):
 
 def make_version(delta, number=1, share=0.01, **fields):
     version = DeltaVersion.objects.create(
-        delta=delta, number=number, commit_id=f"{delta.pk:08x}{number:032x}", manifest_sha256="a" * 64,
-        trainable_parameters=10, trainable_share=share, **fields,
+        delta=delta,
+        number=number,
+        commit_id=f"{delta.pk:08x}{number:032x}",
+        manifest_sha256="a" * 64,
+        trainable_parameters=10,
+        trainable_share=share,
+        **fields,
     )
     obj, _ = StoredObject.objects.get_or_create(sha256=f"{delta.pk:064x}", defaults={"size": 2048})
     VersionFile.objects.create(version=version, path="adapter_model.safetensors", object=obj)
@@ -21,15 +26,27 @@ def make_version(delta, number=1, share=0.01, **fields):
 
 def make_suite(name="sst2", version="1"):
     return EvalSuite.objects.create(
-        name=name, version=version, task="sentiment", metric="accuracy", dataset_sha256="c" * 64,
-        input_fields=["text"], label_names=["neg", "pos"],
+        name=name,
+        version=version,
+        task="sentiment",
+        metric="accuracy",
+        dataset_sha256="c" * 64,
+        input_fields=["text"],
+        label_names=["neg", "pos"],
     )
 
 
 def make_entry(version, suite, score=0.9, status="pending", claimed=0.95):
     result = EvalResult.objects.create(
-        version=version, suite=suite, metrics={"accuracy": score}, score=score, num_examples=500, seed=0,
-        duration_seconds=1.0, device="cpu", claimed_score=claimed,
+        version=version,
+        suite=suite,
+        metrics={"accuracy": score},
+        score=score,
+        num_examples=500,
+        seed=0,
+        duration_seconds=1.0,
+        device="cpu",
+        claimed_score=claimed,
         differs_from_claim=claimed is not None and abs(claimed - score) > 0.02,
     )
     return LeaderboardEntry.objects.create(result=result, status=status)

@@ -3,8 +3,15 @@
 import torch
 from transformers import BertConfig, BertForSequenceClassification, BertModel
 
-TINY_BERT = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-                 max_position_embeddings=64, num_labels=2)
+TINY_BERT = dict(
+    vocab_size=99,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=37,
+    max_position_embeddings=64,
+    num_labels=2,
+)
 
 
 def tiny_bert(seed=0, head=True):
@@ -18,8 +25,9 @@ def tiny_lora(model, seed=1):
     """A LoRA whose B matrices are random, so it really changes the outputs."""
     from peft import LoraConfig, get_peft_model
 
-    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["query", "value"],
-                                                  task_type="SEQ_CLS"))
+    peft_model = get_peft_model(
+        model, LoraConfig(r=4, lora_alpha=8, target_modules=["query", "value"], task_type="SEQ_CLS")
+    )
     torch.manual_seed(seed)
     with torch.no_grad():
         for name, param in peft_model.named_parameters():

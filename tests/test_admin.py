@@ -55,11 +55,13 @@ def test_admin_review_actions_write_the_audit_trail(admin_client, admin_user, al
     delta = Delta.objects.create(namespace=alice.namespace, name="d", delta_type="lora", backbone=backbone)
     version = DeltaVersion.objects.create(delta=delta, number=1, commit_id="c" * 40, manifest_sha256="0" * 64)
     suite = EvalSuite.objects.create(name="s", version="1", task="t", metric="accuracy", dataset_sha256="a" * 64)
-    result = EvalResult.objects.create(version=version, suite=suite, score=0.5, num_examples=10, seed=0,
-                                       duration_seconds=1, device="cpu")
+    result = EvalResult.objects.create(
+        version=version, suite=suite, score=0.5, num_examples=10, seed=0, duration_seconds=1, device="cpu"
+    )
     entry = LeaderboardEntry.objects.create(result=result)
-    response = admin_client.post("/admin/evaluation/leaderboardentry/",
-                                 {"action": "review_approve", "_selected_action": [entry.pk]})
+    response = admin_client.post(
+        "/admin/evaluation/leaderboardentry/", {"action": "review_approve", "_selected_action": [entry.pk]}
+    )
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.status == "approved" and entry.reviewer == admin_user

@@ -15,11 +15,28 @@ def validated_version(alice, backbone):
     push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone, claimed_metrics={"accuracy": 0.9})
     version = DeltaVersion.objects.get()
     job = ValidationJob.objects.create(version=version, status="passed", stage="done", device="cpu")
-    suite = EvalSuite.objects.create(name="rotten-tomatoes", version="1", task="sentiment", metric="accuracy",
-                                     dataset_sha256="a" * 64, input_fields=["text"], label_names=["neg", "pos"])
-    result = EvalResult.objects.create(version=version, suite=suite, job=job, metrics={"accuracy": 0.8}, score=0.8,
-                                       num_examples=100, seed=0, duration_seconds=1.5, device="cpu",
-                                       claimed_score=0.9, differs_from_claim=True)
+    suite = EvalSuite.objects.create(
+        name="rotten-tomatoes",
+        version="1",
+        task="sentiment",
+        metric="accuracy",
+        dataset_sha256="a" * 64,
+        input_fields=["text"],
+        label_names=["neg", "pos"],
+    )
+    result = EvalResult.objects.create(
+        version=version,
+        suite=suite,
+        job=job,
+        metrics={"accuracy": 0.8},
+        score=0.8,
+        num_examples=100,
+        seed=0,
+        duration_seconds=1.5,
+        device="cpu",
+        claimed_score=0.9,
+        differs_from_claim=True,
+    )
     LeaderboardEntry.objects.create(result=result)
     return version, job
 
@@ -54,10 +71,24 @@ def test_backbones_list_counts_only_visible_deltas(alice, backbone, client):
 
 
 def test_filters_and_sorts_of_the_listing(alice, backbone, client):
-    push(api_client_for(alice), "alice/sst", lora_files(), backbone, task="sentiment", tags=["small"],
-         train_datasets=["sst2"])
-    push(api_client_for(alice), "alice/news", lora_files(values=(3.0, 1.0)), backbone, task="topic",
-         delta_type="bitfit", card="Trained on BBC news articles.")
+    push(
+        api_client_for(alice),
+        "alice/sst",
+        lora_files(),
+        backbone,
+        task="sentiment",
+        tags=["small"],
+        train_datasets=["sst2"],
+    )
+    push(
+        api_client_for(alice),
+        "alice/news",
+        lora_files(values=(3.0, 1.0)),
+        backbone,
+        task="topic",
+        delta_type="bitfit",
+        card="Trained on BBC news articles.",
+    )
     ids = lambda query: [d["id"] for d in client.get(f"/api/deltas?{query}").json()["results"]]  # noqa: E731
     assert ids("task=sentiment") == ["alice/sst"]
     assert ids("delta_type=bitfit") == ["alice/news"]

@@ -1,5 +1,7 @@
 """The `deltacenter` command line against a live hub."""
 
+from pathlib import Path
+
 import pytest
 
 from deltacenter.cli import main
@@ -43,8 +45,24 @@ def test_push_ls_info_and_pull(cli_env, lora_dir, capsys, monkeypatch):
     directory, content_hash, ensure_backbone = lora_dir
     monkeypatch.setenv("DELTACENTER_TOKEN", cli_env)
     ensure_backbone(DeltaCenter(), model=tiny_bert(seed=0))
-    assert main(["push", str(directory), "alice/cli-lora", "--backbone", content_hash, "--task", "sentiment",
-                 "--metric", "accuracy=0.75", "--tag", "cli"]) == 0
+    assert (
+        main(
+            [
+                "push",
+                str(directory),
+                "alice/cli-lora",
+                "--backbone",
+                content_hash,
+                "--task",
+                "sentiment",
+                "--metric",
+                "accuracy=0.75",
+                "--tag",
+                "cli",
+            ]
+        )
+        == 0
+    )
     assert "version 1" in capsys.readouterr().out
     assert main(["ls", "--tag", "cli"]) == 0
     assert "alice/cli-lora" in capsys.readouterr().out
@@ -52,7 +70,8 @@ def test_push_ls_info_and_pull(cli_env, lora_dir, capsys, monkeypatch):
     assert '"accuracy": 0.75' in capsys.readouterr().out
     assert main(["pull", "alice/cli-lora"]) == 0
     pulled = capsys.readouterr().out.strip()
-    assert (directory / "adapter_model.safetensors").read_bytes() == open(f"{pulled}/adapter_model.safetensors", "rb").read()
+    pulled_bytes = Path(pulled, "adapter_model.safetensors").read_bytes()
+    assert (directory / "adapter_model.safetensors").read_bytes() == pulled_bytes
 
 
 def test_user_mistakes_print_an_error_not_a_traceback(cli_env, capsys, monkeypatch):

@@ -19,8 +19,15 @@ def _logits(model):
 def test_push_find_and_pull_gives_bit_identical_outputs(hub_env):
     trained = tiny_lora(tiny_bert(seed=0))
     expected = _logits(trained)
-    result = push_to_hub(trained, "alice/tiny-lora", task="sentiment", datasets=["rotten-tomatoes"],
-                         metrics={"accuracy": 0.5}, tags=["test"], license="mit")
+    result = push_to_hub(
+        trained,
+        "alice/tiny-lora",
+        task="sentiment",
+        datasets=["rotten-tomatoes"],
+        metrics={"accuracy": 0.5},
+        tags=["test"],
+        license="mit",
+    )
     assert result.created and result.number == 1
 
     found = list(DeltaCenter().list(backbone=None, delta_type="lora", dataset="rotten-tomatoes"))
@@ -71,8 +78,12 @@ def test_an_outsider_sees_nothing_of_a_private_delta(hub_env, bob, live_server):
     _, bob_secret = create_token(bob, "bob", ["write"])
     outsider = {"Authorization": f"Bearer {bob_secret}"}
     backbone_hash = owner.info("alice/secret-lora")["backbone"]["content_hash"]
-    for path in ("api/deltas/alice/secret-lora", "api/deltas/alice/secret-lora/versions",
-                 "api/deltas/alice/secret-lora/revision/main", "alice/secret-lora/resolve/main/adapter_config.json"):
+    for path in (
+        "api/deltas/alice/secret-lora",
+        "api/deltas/alice/secret-lora/versions",
+        "api/deltas/alice/secret-lora/revision/main",
+        "alice/secret-lora/resolve/main/adapter_config.json",
+    ):
         for headers in (outsider, {}):
             response = requests.get(f"{live_server.url}/{path}", headers=headers, allow_redirects=False, timeout=30)
             assert response.status_code == 404, path
@@ -95,4 +106,8 @@ def test_listing_follows_the_cursor_across_pages(hub_env):
 def test_download_returns_the_directory_of_the_version(hub_env):
     push_to_hub(tiny_lora(tiny_bert(seed=0)), "alice/tiny-lora")
     directory = DeltaCenter().download("alice/tiny-lora")
-    assert sorted(p.name for p in directory.iterdir()) == ["README.md", "adapter_config.json", "adapter_model.safetensors"]
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "README.md",
+        "adapter_config.json",
+        "adapter_model.safetensors",
+    ]

@@ -87,7 +87,7 @@ def test_a_child_that_dies_loading_the_backbone_is_an_infrastructure_error(monke
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_over_the_time_limit_fails_and_the_next_job_passes(suite, backbone_hash, monkeypatch):  # noqa: F811
+def test_a_job_over_the_time_limit_fails_and_the_next_job_passes(suite, backbone_hash, monkeypatch):
     monkeypatch.setattr(jobs, "enqueue_to", lambda queue, job_pk: None)  # this process is the worker here
     push_lora("alice/slow", backbone_hash)
     slow = ValidationJob.objects.get(version__delta__name="slow")

@@ -68,8 +68,9 @@ def test_organisation_roles_decide_who_may_write(alice, bob, carol):
 def test_private_deltas_are_visible_to_owners_and_org_members_only(alice, bob, carol, backbone):
     org = create_organization("lab", owner=alice)
     Membership.objects.create(organization=org, user=bob, role=Membership.Role.READ)
-    secret = Delta.objects.create(namespace=org.namespace, name="secret", delta_type="lora", backbone=backbone,
-                                  private=True)
+    secret = Delta.objects.create(
+        namespace=org.namespace, name="secret", delta_type="lora", backbone=backbone, private=True
+    )
     public = Delta.objects.create(namespace=alice.namespace, name="open", delta_type="lora", backbone=backbone)
     assert set(Delta.objects.visible_to(bob)) == {secret, public}
     assert set(Delta.objects.visible_to(carol)) == {public}

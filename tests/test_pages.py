@@ -10,7 +10,6 @@ from hub.accounts.namespaces import create_organization
 from hub.accounts.tokens import find_active_token
 from hub.deltas.models import Delta, Like
 from hub.evaluation.models import LeaderboardEntry, ReviewEvent, ValidationJob
-
 from tests.factories import make_delta, make_entry, make_suite, make_version
 
 pytestmark = pytest.mark.django_db
@@ -25,20 +24,48 @@ def login(client, user):
 def catalogue(alice, bob, backbone):
     """Three public deltas and one private one, with facets to filter on."""
     return {
-        "sentiment": make_delta(alice.namespace, "sst2-lora", backbone, task="sentiment", tags=["english", "small"],
-                                train_datasets=["sst2"], license="mit", downloads_count=50, likes_count=1,
-                                validated=True, verified_score=0.91),
-        "topics": make_delta(alice.namespace, "news-adapter", backbone, delta_type="adapter", task="topics",
-                             tags=["english"], train_datasets=["bbc"], license="apache-2.0", downloads_count=5,
-                             likes_count=7),
-        "bitfit": make_delta(bob.namespace, "imdb-bitfit", backbone, delta_type="bitfit", task="sentiment",
-                             test_datasets=["sst2"], downloads_count=500),
-        "secret": make_delta(alice.namespace, "secret-lora", backbone, task="sentiment", tags=["english"],
-                             private=True),
+        "sentiment": make_delta(
+            alice.namespace,
+            "sst2-lora",
+            backbone,
+            task="sentiment",
+            tags=["english", "small"],
+            train_datasets=["sst2"],
+            license="mit",
+            downloads_count=50,
+            likes_count=1,
+            validated=True,
+            verified_score=0.91,
+        ),
+        "topics": make_delta(
+            alice.namespace,
+            "news-adapter",
+            backbone,
+            delta_type="adapter",
+            task="topics",
+            tags=["english"],
+            train_datasets=["bbc"],
+            license="apache-2.0",
+            downloads_count=5,
+            likes_count=7,
+        ),
+        "bitfit": make_delta(
+            bob.namespace,
+            "imdb-bitfit",
+            backbone,
+            delta_type="bitfit",
+            task="sentiment",
+            test_datasets=["sst2"],
+            downloads_count=500,
+        ),
+        "secret": make_delta(
+            alice.namespace, "secret-lora", backbone, task="sentiment", tags=["english"], private=True
+        ),
     }
 
 
 # Home / browse
+
 
 def test_home_lists_public_deltas_with_facet_counts(client, catalogue):
     response = client.get("/")
@@ -128,13 +155,20 @@ def test_home_query_count_does_not_grow_with_page_size(client, alice, backbone):
 
 # Delta page
 
+
 def test_delta_page_shows_card_files_versions_validation_and_usage(client, alice, catalogue, backbone):
     delta = catalogue["sentiment"]
     delta.card = "# Hello\n\nSome **bold** text.\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))"
     delta.save()
     version = make_version(delta, claimed_metrics={"accuracy": 0.95})
-    ValidationJob.objects.create(version=version, status="failed", stage="attach", reason_code="shape_mismatch",
-                                 reason="lora_A has the wrong shape", log="line one")
+    ValidationJob.objects.create(
+        version=version,
+        status="failed",
+        stage="attach",
+        reason_code="shape_mismatch",
+        reason="lora_A has the wrong shape",
+        log="line one",
+    )
     make_entry(version, make_suite(), score=0.8, claimed=0.95)
     body = client.get("/alice/sst2-lora").content.decode()
     assert "<strong>bold</strong>" in body
@@ -200,6 +234,7 @@ def test_resolve_route_still_answers_after_the_pages(client, alice, catalogue):
 
 # Backbone page
 
+
 def test_backbone_page_groups_visible_deltas_by_task(client, catalogue, backbone):
     response = client.get(f"/backbones/{backbone.content_hash}")
     body = response.content.decode()
@@ -210,6 +245,7 @@ def test_backbone_page_groups_visible_deltas_by_task(client, catalogue, backbone
 
 
 # Leaderboards
+
 
 @pytest.fixture
 def board(alice, bob, catalogue):
@@ -263,6 +299,7 @@ def test_unknown_leaderboard_is_404(client, board):
 
 # Review queue
 
+
 def test_review_queue_is_404_for_everyone_but_moderators(client, alice, board):
     assert client.get("/review/").status_code == 404
     assert login(client, alice).get("/review/").status_code == 404
@@ -306,9 +343,17 @@ def test_moderator_flags_with_a_reason(client, moderator, board):
 
 # Accounts
 
+
 def test_signup_creates_a_user_with_a_namespace_and_logs_them_in(client):
-    response = client.post("/signup/", {"username": "dora", "email": "d@example.org",
-                                        "password1": "a long pass phrase 42", "password2": "a long pass phrase 42"})
+    response = client.post(
+        "/signup/",
+        {
+            "username": "dora",
+            "email": "d@example.org",
+            "password1": "a long pass phrase 42",
+            "password2": "a long pass phrase 42",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/users/dora"
     assert client.get("/users/dora").context["is_me"]
 
@@ -397,11 +442,20 @@ def test_org_page_hides_private_deltas_from_outsiders(client, alice, bob, backbo
 
 # Upload in the browser
 
+
 def _upload_form(backbone, files, **fields):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"namespace": "alice", "name": "web-lora", "delta_type": "lora", "backbone": backbone.content_hash,
-            "task": "sentiment", "tags": "english, small", "card": "# Web upload", **fields}
+    data = {
+        "namespace": "alice",
+        "name": "web-lora",
+        "delta_type": "lora",
+        "backbone": backbone.content_hash,
+        "task": "sentiment",
+        "tags": "english, small",
+        "card": "# Web upload",
+        **fields,
+    }
     data["files"] = [SimpleUploadedFile(path, content) for path, content in files.items()]
     return data
 
@@ -453,8 +507,19 @@ def test_every_page_renders_for_a_signed_in_user(client, alice, catalogue, path)
     assert response.status_code == (302 if path in ("/login/", "/signup/") else 200)
 
 
-@pytest.mark.parametrize("query", ["delta_type=bogus", "validated=maybe", "page=abc", "per_page=7", "sort=nope",
-                                   "page=999", "backbone=%00", "q=%22unbalanced"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "delta_type=bogus",
+        "validated=maybe",
+        "page=abc",
+        "per_page=7",
+        "sort=nope",
+        "page=999",
+        "backbone=%00",
+        "q=%22unbalanced",
+    ],
+)
 def test_home_survives_odd_query_strings(client, catalogue, query):
     assert client.get(f"/?{query}").status_code == 200
 
@@ -468,8 +533,9 @@ def test_facet_counts_follow_the_score_sort(client, catalogue):
 @pytest.mark.parametrize("username", ["admin", "lab", "bad..name"])
 def test_signup_refuses_names_that_cannot_be_namespaces(client, alice, username):
     create_organization("lab", alice)
-    response = client.post("/signup/", {"username": username, "password1": "a long pass phrase 42",
-                                        "password2": "a long pass phrase 42"})
+    response = client.post(
+        "/signup/", {"username": username, "password1": "a long pass phrase 42", "password2": "a long pass phrase 42"}
+    )
     assert response.status_code == 200 and "username" in response.context["form"].errors
 
 

@@ -15,7 +15,7 @@ def entry(alice, backbone):
     return make_entry(make_version(make_delta(alice.namespace, "x", backbone)), make_suite())
 
 
-def test_it_records_each_change_in_order(entry, moderator):  # noqa: F811
+def test_it_records_each_change_in_order(entry, moderator):
     review_entry(entry, moderator, "flag", "suspicious jump")
     review_entry(entry, moderator, "approve")
     trail = [(e.from_status, e.to_status) for e in ReviewEvent.objects.filter(entry=entry)]
@@ -30,7 +30,7 @@ def test_it_refuses_non_moderators(entry, alice):
     assert not ReviewEvent.objects.exists()
 
 
-def test_it_refuses_unknown_actions(entry, moderator):  # noqa: F811
+def test_it_refuses_unknown_actions(entry, moderator):
     with pytest.raises(ValidationError):
         review_entry(entry, moderator, "delete")
 

@@ -26,9 +26,16 @@ def test_identical_layers_fold_and_a_different_one_stays_apart():
     paths = {f"encoder.layer.{i}.attention.query" for i in range(4)} | {"embeddings.word"}
     touched = {f"encoder.layer.{i}.attention.query" for i in range(3)}
     assert labels(build_tree(paths, touched)) == [
-        "embeddings", "  word", "encoder", "  layer",
-        "    0–2 x3", "      attention", "        query*",
-        "    3", "      attention", "        query",
+        "embeddings",
+        "  word",
+        "encoder",
+        "  layer",
+        "    0–2 x3",
+        "      attention",
+        "        query*",
+        "    3",
+        "      attention",
+        "        query",
     ]
 
 
@@ -50,10 +57,13 @@ def test_delta_page_highlights_the_modules_the_delta_changes(client, alice, back
     layers = {f"encoder.layer.{i}.attention.self.{p}.weight": [0.0] for i in range(2) for p in ("query", "value")}
     _store_backbone_weights(backbone, {"embeddings.word_embeddings.weight": [0.0], **layers})
     files = {
-        "adapter_model.safetensors": safetensors_bytes({
-            f"base_model.model.encoder.layer.{i}.attention.self.query.lora_{ab}.weight": [0.1]
-            for i in range(2) for ab in "AB"
-        }),
+        "adapter_model.safetensors": safetensors_bytes(
+            {
+                f"base_model.model.encoder.layer.{i}.attention.self.query.lora_{ab}.weight": [0.1]
+                for i in range(2)
+                for ab in "AB"
+            }
+        ),
     }
     assert push(api_client_for(alice), "alice/tree-lora", files, backbone).status_code == 201
     response = client.get("/alice/tree-lora")

@@ -53,7 +53,9 @@ def _user(username):
     return get_user_model().objects.get(username=username)
 
 
-@pytest.mark.parametrize("path", ["../escape.json", "/abs.json", "a/../../b.json", "a//b.json", "dir\\x.json", "./x.json"])
+@pytest.mark.parametrize(
+    "path", ["../escape.json", "/abs.json", "a/../../b.json", "a//b.json", "dir\\x.json", "./x.json"]
+)
 def test_it_refuses_paths_that_leave_the_repository(writer, backbone, path):
     files = {path: b"{}"}
     _assert_error(push(writer, "alice/d", files, backbone), 400, "invalid_path")
@@ -70,11 +72,19 @@ def test_it_refuses_pickled_weights(writer, backbone, path):
 
 BAD_SAFETENSORS = {
     "pickle posing as safetensors": (b"\x80\x04\x95" + b"\x00" * 40, "invalid_safetensors"),
-    "oversized header": (b"\x00\x00\x00\x01\x00\x00\x00\x00" + b" " * (16 * 1024 * 1024 + 8), "safetensors_header_too_large"),
+    "oversized header": (
+        b"\x00\x00\x00\x01\x00\x00\x00\x00" + b" " * (16 * 1024 * 1024 + 8),
+        "safetensors_header_too_large",
+    ),
     "malformed json": (safetensors_bytes(header=b"{not json"), "invalid_safetensors"),
     "overlapping offsets": (
-        safetensors_bytes(header={"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-                                  "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, data=b"\x00" * 12),
+        safetensors_bytes(
+            header={
+                "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+            },
+            data=b"\x00" * 12,
+        ),
         "invalid_safetensors",
     ),
     "offsets out of range": (
@@ -137,8 +147,11 @@ def test_sha256_mismatch_of_a_staged_multipart_upload_is_caught_at_commit(writer
 
     declared = declare({"notes.txt": b"a" * (5 * 1024 * 1024)})
     # Bytes of the right size but other content reach the uploader's staging key.
-    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=staging_key(_user("alice"), declared[0]["sha256"]),
-                                    Body=b"b" * (5 * 1024 * 1024))
+    objectstore.client().put_object(
+        Bucket=objectstore.bucket(),
+        Key=staging_key(_user("alice"), declared[0]["sha256"]),
+        Body=b"b" * (5 * 1024 * 1024),
+    )
     body = {"files": declared, "backbone": backbone.content_hash, "delta_type": "lora"}
     _assert_error(writer.post("/api/deltas/alice/d/commit", body, format="json"), 409, "sha256_mismatch")
     _assert_nothing_created()
@@ -164,7 +177,9 @@ def test_pushing_into_an_organisation_without_a_write_role(alice, bob, backbone)
 
 
 def test_a_read_only_token_cannot_push(alice, backbone):
-    _assert_error(push(api_client_for(alice, scopes=["read"]), "alice/d", lora_files(), backbone), 403, "permission_denied")
+    _assert_error(
+        push(api_client_for(alice, scopes=["read"]), "alice/d", lora_files(), backbone), 403, "permission_denied"
+    )
     _assert_nothing_created()
 
 
@@ -200,7 +215,9 @@ def test_an_unregistered_backbone(writer, backbone):
 
 def test_metadata_of_the_wrong_type(writer, backbone):
     _assert_error(push(writer, "alice/d", lora_files(), backbone, tags="x" * 100), 400, "invalid_field")
-    _assert_error(push(writer, "alice/d", lora_files(), backbone, claimed_metrics={"acc": "high"}), 400, "invalid_field")
+    _assert_error(
+        push(writer, "alice/d", lora_files(), backbone, claimed_metrics={"acc": "high"}), 400, "invalid_field"
+    )
     _assert_error(push(writer, "alice/d", lora_files(), backbone, delta_type="magic"), 400, "invalid_field")
     assert Delta.objects.count() == 0 and DeltaVersion.objects.count() == 0
 

@@ -14,8 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_push_creates_a_version_with_files_and_parsed_config(alice, backbone):
-    response = push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone, task="sentiment",
-                    tags=["demo"], claimed_metrics={"accuracy": 0.9})
+    response = push(
+        api_client_for(alice),
+        "alice/tiny-lora",
+        lora_files(),
+        backbone,
+        task="sentiment",
+        tags=["demo"],
+        claimed_metrics={"accuracy": 0.9},
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["created"] is True and body["number"] == 1
@@ -81,7 +88,10 @@ def test_a_tampered_presigned_url_is_refused_by_s3(alice, backbone, client):
 
 def test_unknown_revision_and_path_answer_404_json(alice, backbone, client):
     push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
-    assert client.get("/alice/tiny-lora/resolve/deadbeef00/adapter_config.json").json()["error"]["code"] == "revision_not_found"
+    assert (
+        client.get("/alice/tiny-lora/resolve/deadbeef00/adapter_config.json").json()["error"]["code"]
+        == "revision_not_found"
+    )
     assert client.get("/alice/tiny-lora/resolve/main/nope.json").json()["error"]["code"] == "entry_not_found"
 
 
@@ -112,11 +122,14 @@ def test_large_files_go_up_in_parts(alice, backbone):
     etags = []
     for part in plan["parts"]:
         start = (part["part_number"] - 1) * plan["part_bytes"]
-        answer = requests.put(part["url"], data=big[start:start + plan["part_bytes"]], timeout=60)
+        answer = requests.put(part["url"], data=big[start : start + plan["part_bytes"]], timeout=60)
         etags.append({"part_number": part["part_number"], "etag": answer.headers["ETag"]})
     body = {"sha256": declared[0]["sha256"], "upload_id": plan["upload_id"], "parts": etags}
     assert client.post("/api/deltas/alice/big/upload/complete", body, format="json").status_code == 200
-    commit = client.post("/api/deltas/alice/big/commit",
-                         {"files": declared, "backbone": backbone.content_hash, "delta_type": "other"}, format="json")
+    commit = client.post(
+        "/api/deltas/alice/big/commit",
+        {"files": declared, "backbone": backbone.content_hash, "delta_type": "other"},
+        format="json",
+    )
     assert commit.status_code == 201, commit.json()
     assert StoredObject.objects.get().size == len(big)

@@ -90,8 +90,9 @@ def test_a_job_goes_to_the_worker_that_holds_its_backbone_warm(celery_worker, su
 
 def test_a_topic_delta_is_scored_on_the_five_class_news_suite(celery_worker, backbone_hash):
     news = install(REGISTRY["bbc-news-topics"], size=SUITE_SIZE)[0]
-    push_lora("alice/news-topics", backbone_hash, model=tiny_lora(tiny_bert_with(num_labels=5)),
-              task="topic-classification")
+    push_lora(
+        "alice/news-topics", backbone_hash, model=tiny_lora(tiny_bert_with(num_labels=5)), task="topic-classification"
+    )
     job = wait_for_job("alice/news-topics")
     assert job.status == Status.PASSED, job.reason
     result = EvalResult.objects.get(version=job.version, suite=news)
@@ -258,8 +259,22 @@ def doomed_worker(tmp_path):
     from workers.celery import app
 
     queue, hostname = f"doomed-{secrets.token_hex(3)}", f"doomed-{secrets.token_hex(3)}@localhost"
-    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool", "solo", "--hostname", hostname,
-               "--queues", queue, "--without-mingle", "--without-gossip"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers",
+        "worker",
+        "--pool",
+        "solo",
+        "--hostname",
+        hostname,
+        "--queues",
+        queue,
+        "--without-mingle",
+        "--without-gossip",
+    ]
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
     with open(tmp_path / "doomed.log", "w") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

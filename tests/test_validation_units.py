@@ -5,9 +5,9 @@ import struct
 
 import pytest
 import torch
+
 from deltacenter.backbone_hash import backbone_hash
 from deltacenter.formats import save_bitfit
-
 from hub.evaluation import metrics
 from tests.models import sample_inputs, tiny_bert, tiny_bitfit_tuned, tiny_lora
 from tests.uploads import safetensors_bytes
@@ -102,9 +102,8 @@ def test_a_failed_attach_leaves_the_backbone_clean(tmp_path):
     (tmp_path / "adapter_config.json").write_text(json.dumps({**config, "r": 3}))
     warm = tiny_bert(seed=0)
     before = backbone_hash(warm)
-    with pytest.raises(ValidationFailed) as caught:
-        with attached(warm, tmp_path):
-            pass
+    with pytest.raises(ValidationFailed) as caught, attached(warm, tmp_path):
+        pass
     assert caught.value.code == "shape_mismatch" and backbone_hash(warm) == before
 
 

@@ -15,9 +15,11 @@ def wait_for_job(repo, states=WAIT_STATES, timeout=90):
     namespace, name = repo.split("/")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = ValidationJob.objects.filter(
-            version__delta__namespace__name=namespace, version__delta__name=name
-        ).order_by("-pk").first()
+        job = (
+            ValidationJob.objects.filter(version__delta__namespace__name=namespace, version__delta__name=name)
+            .order_by("-pk")
+            .first()
+        )
         if job is not None and job.status in states:
             return job
         time.sleep(0.2)

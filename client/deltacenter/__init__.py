@@ -7,6 +7,12 @@ from deltacenter.push import PushResult, push_backbone, push_to_hub
 
 __version__ = "0.1.0"
 __all__ = [
-    "BackboneMismatchError", "DeltaCenter", "DeltaCenterError", "HubError", "PushResult", "from_finetuned",
-    "push_backbone", "push_to_hub",
+    "BackboneMismatchError",
+    "DeltaCenter",
+    "DeltaCenterError",
+    "HubError",
+    "PushResult",
+    "from_finetuned",
+    "push_backbone",
+    "push_to_hub",
 ]

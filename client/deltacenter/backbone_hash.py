@@ -93,10 +93,11 @@ import os
 import struct
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
 from deltacenter.safetensors_header import ITEM_SIZES, SafetensorsError, read_header
 
@@ -174,9 +175,7 @@ def hash_state_dict(state_dict: Mapping[str, torch.Tensor]) -> BackboneHashes:
     return _hash_records(_state_dict_records(state_dict))
 
 
-def hash_safetensors_files(
-    paths: PathLike | Iterable[PathLike], prefix_to_strip: str | None = None
-) -> BackboneHashes:
+def hash_safetensors_files(paths: PathLike | Iterable[PathLike], prefix_to_strip: str | None = None) -> BackboneHashes:
     """Hashes of the tensors stored in one or more .safetensors files, computed without torch.
 
     With ``prefix_to_strip`` (``"bert"`` and ``"bert."`` mean the same), only keys under it are hashed, under
@@ -398,7 +397,12 @@ def _safetensors_entries(file: BinaryIO, path: str, prefix: str) -> Iterator[tup
     for tensor in header.tensors:
         if not tensor.name.startswith(prefix):
             continue
-        location = {"path": path, "file": file, "start": header.data_start + tensor.begin, "nbytes": tensor.end - tensor.begin}
+        location = {
+            "path": path,
+            "file": file,
+            "start": header.data_start + tensor.begin,
+            "nbytes": tensor.end - tensor.begin,
+        }
         yield tensor.name[len(prefix) :], {"dtype": tensor.dtype, "shape": list(tensor.shape), **location}
 
 

@@ -20,7 +20,9 @@ def _login(args):
 
 def _whoami(args):
     who = DeltaCenter(args.endpoint).whoami()
-    print(f"{who['username']} (namespaces: {', '.join(who['namespaces']) or 'none'}; scopes: {', '.join(who['scopes'])})")
+    print(
+        f"{who['username']} (namespaces: {', '.join(who['namespaces']) or 'none'}; scopes: {', '.join(who['scopes'])})"
+    )
 
 
 def _metrics(pairs):
@@ -40,9 +42,17 @@ def _push(args):
     from deltacenter.push import push_to_hub
 
     result = push_to_hub(
-        args.directory, args.repo_id, backbone=args.backbone, task=args.task, datasets=args.dataset or None,
-        metrics=_metrics(args.metric), tags=args.tag or None, license=args.license,
-        private=True if args.private else None, commit_message=args.message, endpoint=args.endpoint,
+        args.directory,
+        args.repo_id,
+        backbone=args.backbone,
+        task=args.task,
+        datasets=args.dataset or None,
+        metrics=_metrics(args.metric),
+        tags=args.tag or None,
+        license=args.license,
+        private=True if args.private else None,
+        commit_message=args.message,
+        endpoint=args.endpoint,
     )
     state = "new version" if result.created else "unchanged, nothing uploaded"
     print(f"{result.repo_id} version {result.number} ({result.commit_id[:12]}): {state}. {result.url}")
@@ -51,20 +61,29 @@ def _push(args):
 def _pull(args):
     from deltacenter.pull import download_snapshot
 
-    directory, manifest = download_snapshot(DeltaCenter(args.endpoint), args.repo_id, args.revision, args.cache_dir)
+    directory, _ = download_snapshot(DeltaCenter(args.endpoint), args.repo_id, args.revision, args.cache_dir)
     print(directory)
 
 
 def _ls(args):
     filters = {
-        "backbone": args.backbone, "delta_type": args.type, "task": args.task, "dataset": args.dataset,
-        "tag": args.tag, "author": args.author, "license": args.license, "q": args.search, "sort": args.sort,
+        "backbone": args.backbone,
+        "delta_type": args.type,
+        "task": args.task,
+        "dataset": args.dataset,
+        "tag": args.tag,
+        "author": args.author,
+        "license": args.license,
+        "q": args.search,
+        "sort": args.sort,
         "validated": "true" if args.validated else None,
     }
     for delta in DeltaCenter(args.endpoint).list(limit=args.limit, **filters):
         badge = "verified" if delta["validated"] else "unverified"
-        print(f"{delta['id']:<48} {delta['delta_type']:<9} {delta['task'] or '-':<16} {badge:<10} "
-              f"↓{delta['downloads_count']} ♥{delta['likes_count']}")
+        print(
+            f"{delta['id']:<48} {delta['delta_type']:<9} {delta['task'] or '-':<16} {badge:<10} "
+            f"↓{delta['downloads_count']} ♥{delta['likes_count']}"
+        )
 
 
 def _info(args):

@@ -19,7 +19,9 @@ def token_file():
 
 
 def resolve_endpoint(endpoint=None):
-    return (endpoint or os.environ.get("DELTACENTER_ENDPOINT") or _saved().get("endpoint") or DEFAULT_ENDPOINT).rstrip("/")
+    return (endpoint or os.environ.get("DELTACENTER_ENDPOINT") or _saved().get("endpoint") or DEFAULT_ENDPOINT).rstrip(
+        "/"
+    )
 
 
 def resolve_token(token=None):

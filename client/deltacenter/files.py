@@ -6,7 +6,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
 from tqdm.auto import tqdm
 
 from deltacenter.errors import DeltaCenterError, IntegrityError
@@ -55,12 +54,16 @@ class BlobStore:
         digest = hashlib.sha256()
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:
-            with os.fdopen(fd, "wb") as out, _get(session, url) as response, tqdm(
-                total=size, unit="B", unit_scale=True, desc=label, leave=False
-            ) as bar:
+            with (
+                os.fdopen(fd, "wb") as out,
+                _get(session, url) as response,
+                tqdm(total=size, unit="B", unit_scale=True, desc=label, leave=False) as bar,
+            ):
                 _stream(response.raw, [out.write, digest.update], bar.update)
             if digest.hexdigest() != sha256:
-                raise IntegrityError(f"{label}: downloaded bytes hash to {digest.hexdigest()[:12]}…, expected {sha256[:12]}….")
+                raise IntegrityError(
+                    f"{label}: downloaded bytes hash to {digest.hexdigest()[:12]}…, expected {sha256[:12]}…."
+                )
             os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):

@@ -10,8 +10,15 @@ DELTA_CONFIG = "delta_config.json"
 BITFIT_WEIGHTS = "delta.safetensors"
 BITFIT_FORMAT = "deltacenter-bitfit/1"
 PEFT_TYPES = {
-    "LORA": "lora", "ADALORA": "lora", "LOHA": "lora", "LOKR": "lora", "IA3": "ia3",
-    "PREFIX_TUNING": "prefix", "PROMPT_TUNING": "prompt", "P_TUNING": "prompt", "MULTITASK_PROMPT_TUNING": "prompt",
+    "LORA": "lora",
+    "ADALORA": "lora",
+    "LOHA": "lora",
+    "LOKR": "lora",
+    "IA3": "ia3",
+    "PREFIX_TUNING": "prefix",
+    "PROMPT_TUNING": "prompt",
+    "P_TUNING": "prompt",
+    "MULTITASK_PROMPT_TUNING": "prompt",
 }
 
 
@@ -74,7 +81,8 @@ def apply_bitfit(model, directory):
     mismatched = sorted(n for n in tensors if n in params and params[n].shape != tensors[n].shape)
     if unexpected or mismatched:
         raise DeltaCenterError(
-            f"This BitFit delta does not fit the model: unexpected keys {unexpected[:5]}, shape mismatches {mismatched[:5]}."
+            f"This BitFit delta does not fit the model: unexpected keys {unexpected[:5]},"
+            f" shape mismatches {mismatched[:5]}."
         )
     with torch.no_grad():
         for name, tensor in tensors.items():

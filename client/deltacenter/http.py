@@ -43,4 +43,6 @@ def _error_from(response):
         error = response.json()["error"]
         return HubError(error["code"], error["message"], response.status_code)
     except (ValueError, KeyError, TypeError):
-        return HubError("http_error", f"The hub answered {response.status_code}: {response.text[:200]}", response.status_code)
+        return HubError(
+            "http_error", f"The hub answered {response.status_code}: {response.text[:200]}", response.status_code
+        )

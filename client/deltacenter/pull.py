@@ -81,8 +81,17 @@ def verify_backbone(model, manifest):
         )
 
 
-def from_finetuned(repo_id, backbone_model, *, revision="main", check_backbone=True, is_trainable=False,
-                   endpoint=None, token=None, cache_dir=None):
+def from_finetuned(
+    repo_id,
+    backbone_model,
+    *,
+    revision="main",
+    check_backbone=True,
+    is_trainable=False,
+    endpoint=None,
+    token=None,
+    cache_dir=None,
+):
     """Download `repo_id` (cached by content), verify the backbone's hash, attach the delta and return the model."""
     hub = DeltaCenter(endpoint, token)
     directory, manifest = download_snapshot(hub, repo_id, revision, cache_dir)

@@ -68,7 +68,9 @@ def ensure_backbone(hub, model=None, content_hash=None, name=None):
     """Make sure the hub knows the backbone; returns its content hash."""
     if model is None:
         if not content_hash:
-            raise DeltaCenterError("Pass backbone= (the model in memory, or its content hash) when pushing a directory.")
+            raise DeltaCenterError(
+                "Pass backbone= (the model in memory, or its content hash) when pushing a directory."
+            )
         try:
             hub.backbone(content_hash)
         except HubError as exc:
@@ -108,9 +110,24 @@ def _datasets(datasets):
     return {"train_datasets": [datasets] if isinstance(datasets, str) else list(datasets)}
 
 
-def push_to_hub(delta, repo_id, *, backbone=None, task=None, datasets=None, metrics=None, tags=None, dict_tags=None,
-                license=None, private=None, card=None, commit_message=None, training_args=None, endpoint=None,
-                token=None):
+def push_to_hub(
+    delta,
+    repo_id,
+    *,
+    backbone=None,
+    task=None,
+    datasets=None,
+    metrics=None,
+    tags=None,
+    dict_tags=None,
+    license=None,
+    private=None,
+    card=None,
+    commit_message=None,
+    training_args=None,
+    endpoint=None,
+    token=None,
+):
     """Publish `delta` as a new version of `repo_id` (namespace/name) and return a PushResult."""
     split_repo_id(repo_id)
     hub = DeltaCenter(endpoint, token)
@@ -137,8 +154,12 @@ def push_to_hub(delta, repo_id, *, backbone=None, task=None, datasets=None, metr
         }
         result = hub.push_files(repo_id, files, {k: v for k, v in metadata.items() if v is not None})
     return PushResult(
-        repo_id=result["id"], commit_id=result["commit_id"], number=result["number"], url=result["url"],
-        created=result["created"], bytes_uploaded=result["bytes_uploaded"],
+        repo_id=result["id"],
+        commit_id=result["commit_id"],
+        number=result["number"],
+        url=result["url"],
+        created=result["created"],
+        bytes_uploaded=result["bytes_uploaded"],
     )
 
 

@@ -22,7 +22,9 @@ ITEM_SIZES = {
     "I64": 8, "U64": 8, "F64": 8, "C64": 8,
 }  # fmt: skip
 # The dtypes a delta may use.
-DTYPE_SIZES = {name: ITEM_SIZES[name] for name in ("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL")}
+DTYPE_SIZES = {
+    name: ITEM_SIZES[name] for name in ("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL")
+}
 
 
 class SafetensorsError(ValueError):
@@ -118,8 +120,10 @@ def _tensor(name, entry, allowed_dtypes):
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: shape must be a list of sizes.")
     if (
-        not isinstance(offsets, list) or len(offsets) != 2
-        or not all(isinstance(o, int) and o >= 0 for o in offsets) or offsets[0] > offsets[1]
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(o, int) and o >= 0 for o in offsets)
+        or offsets[0] > offsets[1]
     ):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: data_offsets must be [begin, end].")
     begin, end = offsets

@@ -64,4 +64,6 @@ def _bar(local):
 
 def _check(response, label):
     if response.status_code not in (200, 201, 204):
-        raise DeltaCenterError(f"Uploading {label} to storage failed with HTTP {response.status_code}: {response.text[:200]}")
+        raise DeltaCenterError(
+            f"Uploading {label} to storage failed with HTTP {response.status_code}: {response.text[:200]}"
+        )

@@ -7,8 +7,27 @@ from django.core.exceptions import ValidationError
 MAX_NAME_LENGTH = 96
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMESPACES = frozenset(
-    {"admin", "api", "static", "media", "accounts", "login", "logout", "signup", "settings",
-     "backbones", "leaderboards", "review", "search", "new", "docs", "health", "tokens", "orgs", "users"}
+    {
+        "admin",
+        "api",
+        "static",
+        "media",
+        "accounts",
+        "login",
+        "logout",
+        "signup",
+        "settings",
+        "backbones",
+        "leaderboards",
+        "review",
+        "search",
+        "new",
+        "docs",
+        "health",
+        "tokens",
+        "orgs",
+        "users",
+    }
 )
 
 

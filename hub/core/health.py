@@ -50,7 +50,7 @@ def run_checks(checks=None):
     for name, check in (checks or CHECKS).items():
         try:
             ok, detail = check()
-        except Exception as exc:  # noqa: BLE001 - any failure means that component is down
+        except Exception as exc:
             ok, detail = False, f"{type(exc).__name__}: {exc}"
         report[name] = {"ok": ok, "detail": detail}
     return report

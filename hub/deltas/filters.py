@@ -25,7 +25,9 @@ class DeltaFilter(django_filters.FilterSet):
     def filter_backbone(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(
-            Q(backbone__content_hash=value.lower()) | Q(backbone__name__iexact=value) | Q(backbone__aliases__contains=[value])
+            Q(backbone__content_hash=value.lower())
+            | Q(backbone__name__iexact=value)
+            | Q(backbone__aliases__contains=[value])
         )
 
     def filter_dataset(self, queryset, name, value):

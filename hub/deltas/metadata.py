@@ -10,7 +10,17 @@ MAX_CARD_CHARS = 200_000
 MAX_LIST_ITEMS = 50
 MAX_JSON_FIELD_BYTES = 64 * 1024
 # Fields stored on the repository; None means "not given, keep what is there".
-REPO_FIELDS = ("delta_type", "task", "train_datasets", "test_datasets", "tags", "dict_tags", "license", "private", "card")
+REPO_FIELDS = (
+    "delta_type",
+    "task",
+    "train_datasets",
+    "test_datasets",
+    "tags",
+    "dict_tags",
+    "license",
+    "private",
+    "card",
+)
 
 
 def _fail(name, message):
@@ -116,4 +126,3 @@ class DeltaMetadata:
     def apply_to(self, delta):
         for name, value in self._given().items():
             setattr(delta, name, value)
-

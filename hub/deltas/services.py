@@ -109,7 +109,9 @@ def _backbone_fields(data):
             values[name] = data[name]
     if not isinstance(values.get("name", ""), str) or not values.get("name"):
         raise ApiError("invalid_field", "name: give the backbone a display name, e.g. bert-base-uncased.")
-    if not isinstance(values.get("aliases", []), list) or not all(isinstance(a, str) for a in values.get("aliases", [])):
+    if not isinstance(values.get("aliases", []), list) or not all(
+        isinstance(a, str) for a in values.get("aliases", [])
+    ):
         raise ApiError("invalid_field", "aliases: must be a list of strings.")
     if not isinstance(values.get("config", {}), dict):
         raise ApiError("invalid_field", "config: must be a JSON object.")

@@ -20,6 +20,7 @@ from hub.core.errors import ApiError
 from hub.deltas.models import StoredObject, is_sha256, object_key
 from hub.deltas.paths import validate_path
 
+
 @dataclass(frozen=True)
 class DeclaredFile:
     path: str
@@ -92,7 +93,9 @@ def _plan_one(user, declared, stored):
     url = objectstore.public_client().generate_presigned_url(
         "put_object",
         Params={
-            "Bucket": objectstore.bucket(), "Key": object_key(declared.sha256), "ContentLength": declared.size,
+            "Bucket": objectstore.bucket(),
+            "Key": object_key(declared.sha256),
+            "ContentLength": declared.size,
             "ChecksumSHA256": checksum,
         },
         ExpiresIn=settings.S3_PRESIGN_SECONDS,
@@ -144,6 +147,7 @@ def complete_multipart(user, sha256, upload_id, parts):
         raise ApiError("invalid_parts", "parts must be a list of {part_number, etag}.") from None
     except objectstore.ClientError as exc:
         if objectstore.object_size(key) is None:
-            raise ApiError("multipart_incomplete", f"S3 refused to assemble the upload: {exc}", status_code=409)
+            raise ApiError(
+                "multipart_incomplete", f"S3 refused to assemble the upload: {exc}", status_code=409
+            ) from None
     return {"sha256": sha256, "staged_bytes": objectstore.object_size(key)}
-

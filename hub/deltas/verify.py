@@ -42,7 +42,8 @@ def store_declared_file(user, declared):
 def _check_stored(declared, stored):
     if stored.size != declared.size:
         raise ApiError(
-            "size_mismatch", f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}.",
+            "size_mismatch",
+            f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}.",
             status_code=409,
         )
     return CheckedFile(declared.path, stored, *_inspect(declared, stored.key))
@@ -83,7 +84,8 @@ def _adopt_staged(declared, key):
 def _check_staged_bytes(declared, key, size):
     if size != declared.size:
         raise ApiError(
-            "size_mismatch", f"{declared.path}: {size} bytes reached storage, {declared.size} were declared.",
+            "size_mismatch",
+            f"{declared.path}: {size} bytes reached storage, {declared.size} were declared.",
             status_code=409,
         )
     hasher = hashlib.sha256()

@@ -48,5 +48,3 @@ def child_environment(environ, settings: dict[str, str], engine_env: dict[str, s
     env = {**settings, **environ}
     env.update(engine_env)
     return env
-
-

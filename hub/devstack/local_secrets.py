@@ -5,7 +5,6 @@ import os
 import secrets
 from pathlib import Path
 
-
 SECRET_GENERATORS = {
     "SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "S3_ACCESS_KEY_ID": lambda: "dev" + secrets.token_hex(8),

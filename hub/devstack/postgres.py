@@ -132,9 +132,7 @@ class PostgresEngine(Engine):
     def _claim_data_dir(self) -> None:
         holders = other_live_holders(self.data_dir)
         if holders:
-            raise EngineError(
-                f"postgres in {self.data_dir} is in use by process {holders[0]}; stop that one first."
-            )
+            raise EngineError(f"postgres in {self.data_dir} is in use by process {holders[0]}; stop that one first.")
         # Pids left by a run that was killed would keep pgserver from ever letting go of the server,
         # and a postmaster such a run left running is ours to reuse and stop.
         (self.data_dir / HANDLES_FILE).unlink(missing_ok=True)

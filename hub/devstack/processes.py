@@ -1,5 +1,6 @@
 """Child processes that run in their own process group and leave nothing behind when stopped."""
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -23,7 +24,7 @@ def spawn(argv, *, env=None, cwd=None, log_path=None, stdout=None) -> subprocess
 
     Output goes to log_path when given, else to `stdout` (default: inherited).
     """
-    log = open(log_path, "ab") if log_path else None
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child keeps it; closed below
     try:
         return subprocess.Popen(
             [str(arg) for arg in argv],
@@ -43,10 +44,8 @@ def spawn(argv, *, env=None, cwd=None, log_path=None, stdout=None) -> subprocess
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     # The group id is the leader's pid (start_new_session). Linux never hands out a pid that is
     # still in use as a group id, so while the group exists it is ours even after the leader died.
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def stop_processes(processes, timeout: float) -> None:

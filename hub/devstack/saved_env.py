@@ -6,8 +6,17 @@ from pathlib import Path
 from hub.devstack.local_secrets import write_private
 
 HUB_VARIABLES = (
-    "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DELTACENTER_SITE_URL", "DATABASE_URL", "CELERY_BROKER_URL",
-    "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DELTACENTER_SITE_URL",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "S3_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_REGION",
 )
 
 

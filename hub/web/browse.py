@@ -11,10 +11,20 @@ from hub.web.facets import count_facets
 PAGE_SIZES = (12, 24, 48, 96)
 DEFAULT_PAGE_SIZE = 24
 FACET_LIMIT = 12
-FACETS = (("backbone", "Backbone"), ("delta_type", "Delta type"), ("task", "Task"), ("dataset", "Dataset"),
-          ("tag", "Tags"), ("license", "License"))
-SORT_CHOICES = (("recent", "Newest"), ("downloads", "Most downloaded"), ("likes", "Most liked"),
-                ("score", "Verified score"))
+FACETS = (
+    ("backbone", "Backbone"),
+    ("delta_type", "Delta type"),
+    ("task", "Task"),
+    ("dataset", "Dataset"),
+    ("tag", "Tags"),
+    ("license", "License"),
+)
+SORT_CHOICES = (
+    ("recent", "Newest"),
+    ("downloads", "Most downloaded"),
+    ("likes", "Most liked"),
+    ("score", "Verified score"),
+)
 
 
 @dataclass

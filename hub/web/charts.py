@@ -46,7 +46,7 @@ def score_vs_share(rows):
     y_lo, y_hi = _span(min(ys), max(ys))
     x_pos = _scale(x_lo, x_hi, PAD, WIDTH - PAD)
     y_pos = _scale(y_lo, y_hi, HEIGHT - PAD, PAD)
-    dots = [Dot(round(x_pos(x), 1), round(y_pos(y), 1), r[2], r[3]) for x, y, r in zip(xs, ys, rows)]
+    dots = [Dot(round(x_pos(x), 1), round(y_pos(y), 1), r[2], r[3]) for x, y, r in zip(xs, ys, rows, strict=True)]
     x_ticks = [Tick(round(x_pos(e), 1), percent(10**e)) for e in range(int(x_lo), int(x_hi) + 1)]
     y_ticks = [Tick(round(y_pos(v), 1), f"{v:.3g}") for v in _steps(y_lo, y_hi, 4)]
     return Chart(dots, x_ticks, y_ticks)

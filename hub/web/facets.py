@@ -11,8 +11,7 @@ from django.db import connection
 
 from hub.deltas.models import Backbone, Delta
 
-COLUMNS = ("id", "backbone_id", "delta_type", "task", "license", "validated", "tags", "train_datasets",
-           "test_datasets")
+COLUMNS = ("id", "backbone_id", "delta_type", "task", "license", "validated", "tags", "train_datasets", "test_datasets")
 SCALARS = ("backbone_id", "delta_type", "task", "license")
 
 

@@ -27,7 +27,9 @@ class SignUpForm(UserCreationForm):
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="Where you will use it, e.g. “laptop” or “CI”.")
     scopes = forms.MultipleChoiceField(
-        choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple, initial=["read"],
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["read"],
         help_text="Write lets the token push; admin also lets it delete.",
     )
 
@@ -72,7 +74,8 @@ class UploadForm(forms.Form):
     name = forms.CharField(max_length=96, help_text="An existing name adds a new version to that delta.")
     delta_type = forms.ChoiceField(choices=Delta.DeltaType.choices)
     backbone = forms.ModelChoiceField(
-        queryset=Backbone.objects.order_by("name"), to_field_name="content_hash",
+        queryset=Backbone.objects.order_by("name"),
+        to_field_name="content_hash",
         help_text="Register backbones with the client: deltacenter push registers the one you trained on.",
     )
     files = MultipleFileField(help_text="Safetensors weights and JSON configs; no pickles.")

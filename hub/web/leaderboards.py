@@ -7,15 +7,20 @@ from hub.evaluation.models import EvalSuite, LeaderboardEntry, ReviewEvent
 
 APPROVED = LeaderboardEntry.Review.APPROVED
 ENTRY_RELATIONS = (
-    "result__suite", "result__version__delta__namespace", "result__version__delta__backbone", "reviewer",
+    "result__suite",
+    "result__version__delta__namespace",
+    "result__version__delta__backbone",
+    "reviewer",
 )
 
 
 def suites(user):
     visible = Delta.objects.visible_to(user).values("pk")
     approved = Q(results__leaderboard_entry__status=APPROVED, results__version__delta__in=visible)
-    return EvalSuite.objects.filter(is_active=True).annotate(entries=Count("results", filter=approved)).order_by(
-        "name", "-version"
+    return (
+        EvalSuite.objects.filter(is_active=True)
+        .annotate(entries=Count("results", filter=approved))
+        .order_by("name", "-version")
     )
 
 

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError
-from deltacenter.safetensors_header import ITEM_SIZES, SafetensorsError
 from django.core.cache import cache
 
+from deltacenter.safetensors_header import ITEM_SIZES, SafetensorsError
 from hub.core import objectstore
 from hub.deltas.verify import read_safetensors_header
 
@@ -96,7 +96,7 @@ def _parent(name):
 def _host(name, modules, roots):
     for prefix in PEFT_PREFIXES:
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     parts = name.split(".")
     for end in range(len(parts) - 1, 0, -1):

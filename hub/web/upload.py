@@ -23,7 +23,7 @@ def upload_from_browser(user, namespace, name, metadata, uploaded_files):
     if sum(d["size"] for d in declared) > MAX_BROWSER_TOTAL_BYTES:
         raise ApiError("upload_too_large", _too_large_message(MAX_BROWSER_TOTAL_BYTES, "together"), 413)
     parse_declared_files(declared)  # paths, sizes and duplicates, before any bytes move
-    for item, uploaded in zip(declared, uploaded_files):
+    for item, uploaded in zip(declared, uploaded_files, strict=True):
         _put(item["sha256"], uploaded)
     return commit_version(user, namespace, name, {**metadata, "files": declared})
 
@@ -42,7 +42,10 @@ def _put(sha256, uploaded):
         return
     uploaded.seek(0)
     objectstore.client().put_object(
-        Bucket=objectstore.bucket(), Key=object_key(sha256), Body=uploaded, ContentLength=uploaded.size,
+        Bucket=objectstore.bucket(),
+        Key=object_key(sha256),
+        Body=uploaded,
+        ContentLength=uploaded.size,
         ChecksumSHA256=sha256_base64(sha256),
     )
 

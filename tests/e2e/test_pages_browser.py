@@ -3,13 +3,11 @@
 import os
 
 import pytest
-
-from hub.deltas.models import Delta, Like
 from playwright.sync_api import expect
 
+from hub.deltas.models import Delta, Like
 from tests.e2e.conftest import sign_in
 from tests.uploads import lora_files
-
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
@@ -41,10 +39,18 @@ def test_sign_up_then_create_and_revoke_a_token(page):
 
 
 def test_browse_filter_open_and_like(page, alice, bob, backbone):
-    Delta.objects.create(namespace=alice.namespace, name="sst2-lora", delta_type="lora", backbone=backbone,
-                         task="sentiment", validated=True, verified_score=0.9)
-    Delta.objects.create(namespace=alice.namespace, name="news-adapter", delta_type="adapter", backbone=backbone,
-                         task="topics")
+    Delta.objects.create(
+        namespace=alice.namespace,
+        name="sst2-lora",
+        delta_type="lora",
+        backbone=backbone,
+        task="sentiment",
+        validated=True,
+        verified_score=0.9,
+    )
+    Delta.objects.create(
+        namespace=alice.namespace, name="news-adapter", delta_type="adapter", backbone=backbone, task="topics"
+    )
     Delta.objects.create(namespace=alice.namespace, name="hidden", delta_type="lora", backbone=backbone, private=True)
     page.goto("/")
     assert page.get_by_role("link", name="alice/news-adapter").is_visible()
@@ -103,8 +109,12 @@ def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice,
     carol.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     suite = make_suite()
     make_entry(make_version(make_delta(alice.namespace, "sst2-lora", backbone), share=0.002), suite, 0.91)
-    make_entry(make_version(make_delta(alice.namespace, "sst2-ia3", backbone, delta_type="ia3"), share=0.0001),
-               suite, 0.88, "approved")
+    make_entry(
+        make_version(make_delta(alice.namespace, "sst2-ia3", backbone, delta_type="ia3"), share=0.0001),
+        suite,
+        0.88,
+        "approved",
+    )
     sign_in(page, "carol")
     page.get_by_role("link", name="Review").click()
     page.wait_for_url("**/review/")
@@ -120,8 +130,14 @@ def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice,
 
 
 def test_pages_fit_a_phone_screen(browser, live_server, alice, backbone):
-    Delta.objects.create(namespace=alice.namespace, name="a-rather-long-delta-name-for-small-screens",
-                         delta_type="lora", backbone=backbone, task="sentiment", tags=["english"])
+    Delta.objects.create(
+        namespace=alice.namespace,
+        name="a-rather-long-delta-name-for-small-screens",
+        delta_type="lora",
+        backbone=backbone,
+        task="sentiment",
+        tags=["english"],
+    )
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
     try:
         phone = context.new_page()

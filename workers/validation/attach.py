@@ -4,7 +4,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from deltacenter.formats import BITFIT_WEIGHTS, PEFT_CONFIG
-
 from workers.validation.errors import ValidationFailed
 
 ADAPTER = "under_validation"
@@ -70,8 +69,11 @@ def _check_fit(expected, weights):
             "delta_does_not_fit",
             f"The delta does not fit this backbone: missing keys {missing[:3]}, unexpected keys {unexpected[:3]}.",
         )
-    mismatched = [f"{k}: {tuple(weights[k].shape)} vs {expected[k]}" for k in sorted(expected)
-                  if tuple(weights[k].shape) != expected[k]]
+    mismatched = [
+        f"{k}: {tuple(weights[k].shape)} vs {expected[k]}"
+        for k in sorted(expected)
+        if tuple(weights[k].shape) != expected[k]
+    ]
     if mismatched:
         raise ValidationFailed("shape_mismatch", f"Tensor shapes differ from the backbone's: {mismatched[:3]}.")
 
@@ -101,8 +103,9 @@ def _unwrapped(child):
 @contextmanager
 def _bitfit_attached(model, directory):
     import torch
-    from deltacenter.backbone_hash import backbone_module
     from safetensors.torch import load_file
+
+    from deltacenter.backbone_hash import backbone_module
 
     weights = _load_weights(load_file, directory / BITFIT_WEIGHTS)
     params = dict(backbone_module(model).named_parameters())
@@ -118,4 +121,3 @@ def _bitfit_attached(model, directory):
         with torch.no_grad():
             for name, tensor in originals.items():
                 params[name].copy_(tensor)
-

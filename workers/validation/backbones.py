@@ -27,8 +27,9 @@ class LoadedBackbone:
 
 def load_backbone(directory, content_hash, num_labels):
     import torch
-    from deltacenter.backbone_hash import hash_backbone
     from transformers import AutoModelForSequenceClassification
+
+    from deltacenter.backbone_hash import hash_backbone
 
     directory = Path(directory)
     torch.manual_seed(HEAD_SEED)

@@ -25,8 +25,10 @@ def rows_from(path, suite):
 
 def read_rows(handle, suite):
     fields = list(suite.input_fields) or ["text"]
-    return [(" ".join(row[f] for f in fields), _label(row[suite.label_field], suite.metric))
-            for row in csv.DictReader(handle)]
+    return [
+        (" ".join(row[f] for f in fields), _label(row[suite.label_field], suite.metric))
+        for row in csv.DictReader(handle)
+    ]
 
 
 def _label(value, metric):

@@ -54,6 +54,9 @@ def software_versions():
     import transformers
 
     return {
-        "harness": HARNESS_VERSION, "python": platform.python_version(), "torch": torch.__version__,
-        "transformers": transformers.__version__, "peft": peft.__version__,
+        "harness": HARNESS_VERSION,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
     }

@@ -66,8 +66,14 @@ class Evaluator:
         # A fresh interpreter rather than multiprocessing: fork would copy the worker's database connections,
         # and Celery's pool processes are daemonic, which multiprocessing forbids to have children.
         ours, theirs = multiprocessing.Pipe()
-        command = [sys.executable, "-m", "workers.validation.child", str(theirs.fileno()),
-                   str(evaluation_memory_bytes()), self.device]
+        command = [
+            sys.executable,
+            "-m",
+            "workers.validation.child",
+            str(theirs.fileno()),
+            str(evaluation_memory_bytes()),
+            self.device,
+        ]
         self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=_child_environment())
         theirs.close()
         self._connection = ours

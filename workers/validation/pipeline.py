@@ -68,8 +68,12 @@ def validate(job, device, stages):
         deadline = time.monotonic() + evaluation_timeout_seconds()
         for num_labels, group in _by_label_count(suites).items():
             request = {
-                "kind": "evaluate", "device": device, "delta_dir": tmp, "backbone_hash": delta.backbone.content_hash,
-                "backbone_dir": str(backbone_dir), "num_labels": num_labels,
+                "kind": "evaluate",
+                "device": device,
+                "delta_dir": tmp,
+                "backbone_hash": delta.backbone.content_hash,
+                "backbone_dir": str(backbone_dir),
+                "num_labels": num_labels,
                 "suites": [_suite_spec(suite, datasets[suite.name]) for suite in group],
             }
             _evaluate_in_child(job, device, stages, request, {s.name: s for s in group}, deadline)
@@ -89,8 +93,12 @@ def _dataset_paths(suites):
 
 def _suite_spec(suite, dataset_path):
     return {
-        "name": suite.name, "metric": suite.metric, "split": dict(suite.split),
-        "input_fields": list(suite.input_fields), "label_field": suite.label_field, "dataset_path": dataset_path,
+        "name": suite.name,
+        "metric": suite.metric,
+        "split": dict(suite.split),
+        "input_fields": list(suite.input_fields),
+        "label_field": suite.label_field,
+        "dataset_path": dataset_path,
     }
 
 

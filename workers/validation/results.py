@@ -20,11 +20,18 @@ def claimed_score(claimed_metrics, suite):
 def record_result(job, suite, outcome, runtime):
     claimed = claimed_score(job.version.claimed_metrics, suite)
     result, _ = EvalResult.objects.update_or_create(
-        version=job.version, suite=suite,
+        version=job.version,
+        suite=suite,
         defaults={
-            "job": job, "metrics": outcome.metrics, "score": outcome.score, "num_examples": outcome.num_examples,
-            "seed": outcome.seed, "duration_seconds": outcome.duration_seconds, "device": runtime["device"],
-            "software": runtime["software"], "claimed_score": claimed,
+            "job": job,
+            "metrics": outcome.metrics,
+            "score": outcome.score,
+            "num_examples": outcome.num_examples,
+            "seed": outcome.seed,
+            "duration_seconds": outcome.duration_seconds,
+            "device": runtime["device"],
+            "software": runtime["software"],
+            "claimed_score": claimed,
             "differs_from_claim": claimed is not None and abs(claimed - outcome.score) > claim_tolerance(),
         },
     )

@@ -5,9 +5,9 @@ import os
 from pathlib import Path
 
 import numpy as np
+
 from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG
 from deltacenter.safetensors_header import SafetensorsError, read_header
-
 from workers.validation.errors import ValidationFailed
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".npy", ".npz")
@@ -86,7 +86,9 @@ def _check_names(layout, names):
     rule = NAME_RULES.get(layout)
     problem = rule(names) if rule else None
     if problem:
-        raise ValidationFailed("implausible_tensor_names", f"These tensors do not look like a {layout} delta: {problem}")
+        raise ValidationFailed(
+            "implausible_tensor_names", f"These tensors do not look like a {layout} delta: {problem}"
+        )
 
 
 def _lora_problem(names):

@@ -33,8 +33,9 @@ class PretrainedTokenizer:
         self.tokenizer = tokenizer
 
     def __call__(self, texts, max_length):
-        return dict(self.tokenizer(list(texts), truncation=True, max_length=max_length, padding=True,
-                                   return_tensors="pt"))
+        return dict(
+            self.tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        )
 
 
 def tokenizer_for(directory, config):

@@ -18,8 +18,18 @@ class BackboneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Backbone
         fields = [
-            "content_hash", "structure_hash", "name", "aliases", "architecture", "model_type", "config",
-            "num_parameters", "dtype", "has_weights", "delta_count", "created_at",
+            "content_hash",
+            "structure_hash",
+            "name",
+            "aliases",
+            "architecture",
+            "model_type",
+            "config",
+            "num_parameters",
+            "dtype",
+            "has_weights",
+            "delta_count",
+            "created_at",
         ]
         read_only_fields = ["created_at"]
 
@@ -36,9 +46,24 @@ class DeltaSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Delta
         fields = [
-            "id", "namespace", "name", "delta_type", "backbone", "task", "train_datasets", "test_datasets", "tags",
-            "license", "private", "likes_count", "downloads_count", "validated", "verified_score", "created_at",
-            "updated_at", "url",
+            "id",
+            "namespace",
+            "name",
+            "delta_type",
+            "backbone",
+            "task",
+            "train_datasets",
+            "test_datasets",
+            "tags",
+            "license",
+            "private",
+            "likes_count",
+            "downloads_count",
+            "validated",
+            "verified_score",
+            "created_at",
+            "updated_at",
+            "url",
         ]
 
     def get_url(self, delta):
@@ -61,8 +86,17 @@ class VersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeltaVersion
         fields = [
-            "commit_id", "number", "created_at", "author", "commit_message", "delta_config", "trainable_parameters",
-            "trainable_share", "claimed_metrics", "training_args", "files",
+            "commit_id",
+            "number",
+            "created_at",
+            "author",
+            "commit_message",
+            "delta_config",
+            "trainable_parameters",
+            "trainable_share",
+            "claimed_metrics",
+            "training_args",
+            "files",
         ]
 
 
@@ -72,8 +106,20 @@ class ValidationJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ValidationJob
         fields = [
-            "id", "commit_id", "status", "stage", "reason_code", "reason", "attempts", "worker", "device",
-            "queued_at", "started_at", "finished_at", "heartbeat_at", "timings",
+            "id",
+            "commit_id",
+            "status",
+            "stage",
+            "reason_code",
+            "reason",
+            "attempts",
+            "worker",
+            "device",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "timings",
         ]
 
 
@@ -86,8 +132,19 @@ class EvalResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = EvalResult
         fields = [
-            "suite", "suite_version", "metric", "score", "metrics", "claimed_score", "differs_from_claim",
-            "num_examples", "seed", "duration_seconds", "device", "software", "review",
+            "suite",
+            "suite_version",
+            "metric",
+            "score",
+            "metrics",
+            "claimed_score",
+            "differs_from_claim",
+            "num_examples",
+            "seed",
+            "duration_seconds",
+            "device",
+            "software",
+            "review",
         ]
 
 
@@ -97,7 +154,7 @@ class DeltaDetailSerializer(DeltaSummarySerializer):
     verified_metrics = serializers.SerializerMethodField()
 
     class Meta(DeltaSummarySerializer.Meta):
-        fields = DeltaSummarySerializer.Meta.fields + ["card", "dict_tags", "latest", "validation", "verified_metrics"]
+        fields = [*DeltaSummarySerializer.Meta.fields, "card", "dict_tags", "latest", "validation", "verified_metrics"]
 
     def _latest(self):
         return self.context.get("latest_version")

@@ -7,15 +7,25 @@ urlpatterns = [
     path("deltas", views.DeltaListView.as_view(), name="api-deltas"),
     path("deltas/<str:namespace>/<str:name>", views.DeltaDetailView.as_view(), name="api-delta"),
     path("deltas/<str:namespace>/<str:name>/versions", views.VersionListView.as_view(), name="api-versions"),
-    path("deltas/<str:namespace>/<str:name>/revision/<str:revision>", views.RevisionView.as_view(), name="api-revision"),
+    path(
+        "deltas/<str:namespace>/<str:name>/revision/<str:revision>", views.RevisionView.as_view(), name="api-revision"
+    ),
     path("deltas/<str:namespace>/<str:name>/upload", views.UploadPlanView.as_view(), name="api-upload"),
-    path("deltas/<str:namespace>/<str:name>/upload/complete", views.UploadCompleteView.as_view(), name="api-upload-complete"),
+    path(
+        "deltas/<str:namespace>/<str:name>/upload/complete",
+        views.UploadCompleteView.as_view(),
+        name="api-upload-complete",
+    ),
     path("deltas/<str:namespace>/<str:name>/commit", views.CommitView.as_view(), name="api-commit"),
     path("deltas/<str:namespace>/<str:name>/like", views.LikeView.as_view(), name="api-like"),
     path("jobs/<int:job_id>", views.ValidationJobView.as_view(), name="api-job"),
     path("backbones", views.BackboneListView.as_view(), name="api-backbones"),
     path("backbones/<str:content_hash>", views.BackboneDetailView.as_view(), name="api-backbone"),
     path("backbones/<str:content_hash>/upload", views.BackboneUploadPlanView.as_view(), name="api-backbone-upload"),
-    path("backbones/<str:content_hash>/upload/complete", views.BackboneUploadCompleteView.as_view(), name="api-backbone-upload-complete"),
+    path(
+        "backbones/<str:content_hash>/upload/complete",
+        views.BackboneUploadCompleteView.as_view(),
+        name="api-backbone-upload-complete",
+    ),
     path("backbones/<str:content_hash>/files", views.BackboneFilesView.as_view(), name="api-backbone-files"),
 ]

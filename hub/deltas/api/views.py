@@ -71,12 +71,14 @@ class RevisionView(APIView):
     def get(self, request, namespace, name, revision):
         delta = services.get_visible_delta(request.user, namespace, name)
         version = services.resolve_version(delta, revision)
-        return Response({
-            "id": delta.full_name,
-            "delta_type": delta.delta_type,
-            "backbone": BackboneSerializer(delta.backbone).data,
-            **VersionSerializer(version).data,
-        })
+        return Response(
+            {
+                "id": delta.full_name,
+                "delta_type": delta.delta_type,
+                "backbone": BackboneSerializer(delta.backbone).data,
+                **VersionSerializer(version).data,
+            }
+        )
 
 
 class UploadPlanView(APIView):
@@ -154,11 +156,15 @@ class BackboneListView(generics.ListCreateAPIView):
 class BackboneDetailView(APIView):
     def get(self, request, content_hash):
         backbone = services.get_backbone(content_hash)
-        deltas = Delta.objects.visible_to(request.user).filter(backbone=backbone).select_related("namespace", "backbone")
-        return Response({
-            **BackboneSerializer(backbone).data,
-            "deltas": DeltaSummarySerializer(deltas.order_by("task", "-downloads_count")[:500], many=True).data,
-        })
+        deltas = (
+            Delta.objects.visible_to(request.user).filter(backbone=backbone).select_related("namespace", "backbone")
+        )
+        return Response(
+            {
+                **BackboneSerializer(backbone).data,
+                "deltas": DeltaSummarySerializer(deltas.order_by("task", "-downloads_count")[:500], many=True).data,
+            }
+        )
 
 
 class BackboneUploadPlanView(APIView):

@@ -6,178 +6,334 @@ import django.contrib.postgres.search
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import hub.accounts.names
 from django.conf import settings
 from django.db import migrations, models
 
+import hub.accounts.names
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StoredObject',
+            name="StoredObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'Expected 64 lowercase hexadecimal characters (a sha256).')])),
-                ('size', models.BigIntegerField(validators=[django.core.validators.MinValueValidator(0)])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "sha256",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "Expected 64 lowercase hexadecimal characters (a sha256)."
+                            )
+                        ],
+                    ),
+                ),
+                ("size", models.BigIntegerField(validators=[django.core.validators.MinValueValidator(0)])),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='Backbone',
+            name="Backbone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_hash', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'Expected 64 lowercase hexadecimal characters (a sha256).')])),
-                ('structure_hash', models.CharField(db_index=True, max_length=64, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'Expected 64 lowercase hexadecimal characters (a sha256).')])),
-                ('name', models.CharField(help_text='Display name, such as sentence-transformers/all-MiniLM-L6-v2', max_length=200)),
-                ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, size=None)),
-                ('architecture', models.CharField(blank=True, max_length=100)),
-                ('model_type', models.CharField(blank=True, max_length=50)),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('num_parameters', models.BigIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0)])),
-                ('dtype', models.CharField(blank=True, max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_hash",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "Expected 64 lowercase hexadecimal characters (a sha256)."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "structure_hash",
+                    models.CharField(
+                        db_index=True,
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "Expected 64 lowercase hexadecimal characters (a sha256)."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Display name, such as sentence-transformers/all-MiniLM-L6-v2", max_length=200
+                    ),
+                ),
+                (
+                    "aliases",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=200), blank=True, default=list, size=None
+                    ),
+                ),
+                ("architecture", models.CharField(blank=True, max_length=100)),
+                ("model_type", models.CharField(blank=True, max_length=50)),
+                ("config", models.JSONField(blank=True, default=dict)),
+                (
+                    "num_parameters",
+                    models.BigIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0)]),
+                ),
+                ("dtype", models.CharField(blank=True, max_length=20)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Delta',
+            name="Delta",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=96, validators=[hub.accounts.names.validate_name])),
-                ('delta_type', models.CharField(choices=[('lora', 'LoRA'), ('adapter', 'Adapter'), ('prefix', 'Prefix tuning'), ('prompt', 'Prompt tuning'), ('bitfit', 'BitFit'), ('ia3', 'IA3'), ('compacter', 'Compacter'), ('other', 'Other')], max_length=16)),
-                ('task', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('train_datasets', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, size=None)),
-                ('test_datasets', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, size=None)),
-                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=64), blank=True, default=list, size=None)),
-                ('dict_tags', models.JSONField(blank=True, default=dict)),
-                ('license', models.CharField(blank=True, max_length=64)),
-                ('private', models.BooleanField(default=False)),
-                ('card', models.TextField(blank=True, help_text='Model card, in Markdown.')),
-                ('likes_count', models.PositiveIntegerField(default=0)),
-                ('downloads_count', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('validated', models.BooleanField(db_index=True, default=False)),
-                ('verified_score', models.FloatField(blank=True, null=True)),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('backbone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deltas', to='deltas.backbone')),
-                ('namespace', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deltas', to='accounts.namespace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=96, validators=[hub.accounts.names.validate_name])),
+                (
+                    "delta_type",
+                    models.CharField(
+                        choices=[
+                            ("lora", "LoRA"),
+                            ("adapter", "Adapter"),
+                            ("prefix", "Prefix tuning"),
+                            ("prompt", "Prompt tuning"),
+                            ("bitfit", "BitFit"),
+                            ("ia3", "IA3"),
+                            ("compacter", "Compacter"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("task", models.CharField(blank=True, db_index=True, max_length=100)),
+                (
+                    "train_datasets",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=200), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "test_datasets",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=200), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=64), blank=True, default=list, size=None
+                    ),
+                ),
+                ("dict_tags", models.JSONField(blank=True, default=dict)),
+                ("license", models.CharField(blank=True, max_length=64)),
+                ("private", models.BooleanField(default=False)),
+                ("card", models.TextField(blank=True, help_text="Model card, in Markdown.")),
+                ("likes_count", models.PositiveIntegerField(default=0)),
+                ("downloads_count", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                ("validated", models.BooleanField(db_index=True, default=False)),
+                ("verified_score", models.FloatField(blank=True, null=True)),
+                ("search_vector", django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
+                (
+                    "backbone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="deltas", to="deltas.backbone"
+                    ),
+                ),
+                (
+                    "namespace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="deltas", to="accounts.namespace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DeltaVersion',
+            name="DeltaVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('commit_id', models.CharField(max_length=40, unique=True)),
-                ('manifest_sha256', models.CharField(help_text='sha256 of the sorted (path, sha256) list of its files.', max_length=64, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'Expected 64 lowercase hexadecimal characters (a sha256).')])),
-                ('delta_config', models.JSONField(blank=True, default=dict)),
-                ('trainable_parameters', models.BigIntegerField(blank=True, null=True)),
-                ('trainable_share', models.FloatField(blank=True, help_text="Trainable parameters / backbone's.", null=True)),
-                ('claimed_metrics', models.JSONField(blank=True, default=dict)),
-                ('training_args', models.JSONField(blank=True, default=dict)),
-                ('commit_message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('delta', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='deltas.delta')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("commit_id", models.CharField(max_length=40, unique=True)),
+                (
+                    "manifest_sha256",
+                    models.CharField(
+                        help_text="sha256 of the sorted (path, sha256) list of its files.",
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "Expected 64 lowercase hexadecimal characters (a sha256)."
+                            )
+                        ],
+                    ),
+                ),
+                ("delta_config", models.JSONField(blank=True, default=dict)),
+                ("trainable_parameters", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "trainable_share",
+                    models.FloatField(blank=True, help_text="Trainable parameters / backbone's.", null=True),
+                ),
+                ("claimed_metrics", models.JSONField(blank=True, default=dict)),
+                ("training_args", models.JSONField(blank=True, default=dict)),
+                ("commit_message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "delta",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="deltas.delta"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='Like',
+            name="Like",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delta', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='likes', to='deltas.delta')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='likes', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "delta",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="likes", to="deltas.delta"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="likes", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BackboneFile',
+            name="BackboneFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255)),
-                ('backbone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='deltas.backbone')),
-                ('object', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='backbone_files', to='deltas.storedobject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("path", models.CharField(max_length=255)),
+                (
+                    "backbone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to="deltas.backbone"
+                    ),
+                ),
+                (
+                    "object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="backbone_files",
+                        to="deltas.storedobject",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VersionFile',
+            name="VersionFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255)),
-                ('object', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='version_files', to='deltas.storedobject')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='deltas.deltaversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("path", models.CharField(max_length=255)),
+                (
+                    "object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="version_files",
+                        to="deltas.storedobject",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to="deltas.deltaversion"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['path'],
+                "ordering": ["path"],
             },
         ),
         migrations.AddIndex(
-            model_name='backbone',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['aliases'], name='backbone_aliases_gin'),
+            model_name="backbone",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["aliases"], name="backbone_aliases_gin"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['tags'], name='delta_tags_gin'),
+            model_name="delta",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["tags"], name="delta_tags_gin"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['train_datasets'], name='delta_train_datasets_gin'),
+            model_name="delta",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["train_datasets"], name="delta_train_datasets_gin"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['test_datasets'], name='delta_test_datasets_gin'),
+            model_name="delta",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["test_datasets"], name="delta_test_datasets_gin"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=models.Index(fields=['-downloads_count'], name='delta_downloads_idx'),
+            model_name="delta",
+            index=models.Index(fields=["-downloads_count"], name="delta_downloads_idx"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=models.Index(fields=['-likes_count'], name='delta_likes_idx'),
+            model_name="delta",
+            index=models.Index(fields=["-likes_count"], name="delta_likes_idx"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=models.Index(fields=['-created_at'], name='delta_created_idx'),
+            model_name="delta",
+            index=models.Index(fields=["-created_at"], name="delta_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=models.Index(fields=['-verified_score'], name='delta_score_idx'),
+            model_name="delta",
+            index=models.Index(fields=["-verified_score"], name="delta_score_idx"),
         ),
         migrations.AddIndex(
-            model_name='delta',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='delta_search_gin'),
+            model_name="delta",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="delta_search_gin"),
         ),
         migrations.AddConstraint(
-            model_name='delta',
-            constraint=models.UniqueConstraint(fields=('namespace', 'name'), name='unique_delta_name_in_namespace'),
+            model_name="delta",
+            constraint=models.UniqueConstraint(fields=("namespace", "name"), name="unique_delta_name_in_namespace"),
         ),
         migrations.AddConstraint(
-            model_name='deltaversion',
-            constraint=models.UniqueConstraint(fields=('delta', 'number'), name='unique_version_number'),
+            model_name="deltaversion",
+            constraint=models.UniqueConstraint(fields=("delta", "number"), name="unique_version_number"),
         ),
         migrations.AddConstraint(
-            model_name='like',
-            constraint=models.UniqueConstraint(fields=('user', 'delta'), name='one_like_per_user'),
+            model_name="like",
+            constraint=models.UniqueConstraint(fields=("user", "delta"), name="one_like_per_user"),
         ),
         migrations.AddConstraint(
-            model_name='backbonefile',
-            constraint=models.UniqueConstraint(fields=('backbone', 'path'), name='unique_backbone_file_path'),
+            model_name="backbonefile",
+            constraint=models.UniqueConstraint(fields=("backbone", "path"), name="unique_backbone_file_path"),
         ),
         migrations.AddConstraint(
-            model_name='versionfile',
-            constraint=models.UniqueConstraint(fields=('version', 'path'), name='unique_version_file_path'),
+            model_name="versionfile",
+            constraint=models.UniqueConstraint(fields=("version", "path"), name="unique_version_file_path"),
         ),
     ]

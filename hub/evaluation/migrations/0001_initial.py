@@ -8,120 +8,243 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('deltas', '0001_initial'),
+        ("deltas", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvalSuite',
+            name="EvalSuite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('version', models.CharField(max_length=20)),
-                ('task', models.CharField(db_index=True, max_length=100)),
-                ('description', models.TextField(blank=True)),
-                ('metric', models.CharField(choices=[('accuracy', 'Accuracy'), ('macro_f1', 'Macro-F1'), ('matthews', 'Matthews correlation'), ('pearson', 'Pearson correlation')], max_length=16)),
-                ('dataset_sha256', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'Expected 64 lowercase hexadecimal characters (a sha256).')])),
-                ('input_fields', models.JSONField(default=list, help_text='Columns fed to the model, e.g. ["text"].')),
-                ('label_field', models.CharField(default='label', max_length=100)),
-                ('label_names', models.JSONField(default=list, help_text="Label names, in the order of the model's classes.")),
-                ('split', models.JSONField(default=dict, help_text='How the test split is drawn, e.g. {"seed": 0, "size": 500}.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('dataset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='deltas.storedobject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("version", models.CharField(max_length=20)),
+                ("task", models.CharField(db_index=True, max_length=100)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("accuracy", "Accuracy"),
+                            ("macro_f1", "Macro-F1"),
+                            ("matthews", "Matthews correlation"),
+                            ("pearson", "Pearson correlation"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "dataset_sha256",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "Expected 64 lowercase hexadecimal characters (a sha256)."
+                            )
+                        ],
+                    ),
+                ),
+                ("input_fields", models.JSONField(default=list, help_text='Columns fed to the model, e.g. ["text"].')),
+                ("label_field", models.CharField(default="label", max_length=100)),
+                (
+                    "label_names",
+                    models.JSONField(default=list, help_text="Label names, in the order of the model's classes."),
+                ),
+                (
+                    "split",
+                    models.JSONField(
+                        default=dict, help_text='How the test split is drawn, e.g. {"seed": 0, "size": 500}.'
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="deltas.storedobject",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EvalResult',
+            name="EvalResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metrics', models.JSONField(default=dict)),
-                ('score', models.FloatField(help_text="The suite's main metric.")),
-                ('num_examples', models.PositiveIntegerField()),
-                ('seed', models.BigIntegerField()),
-                ('duration_seconds', models.FloatField()),
-                ('device', models.CharField(max_length=100)),
-                ('software', models.JSONField(default=dict, help_text='Versions of torch, transformers, peft and the harness.')),
-                ('claimed_score', models.FloatField(blank=True, null=True)),
-                ('differs_from_claim', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='eval_results', to='deltas.deltaversion')),
-                ('suite', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='evaluation.evalsuite')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("metrics", models.JSONField(default=dict)),
+                ("score", models.FloatField(help_text="The suite's main metric.")),
+                ("num_examples", models.PositiveIntegerField()),
+                ("seed", models.BigIntegerField()),
+                ("duration_seconds", models.FloatField()),
+                ("device", models.CharField(max_length=100)),
+                (
+                    "software",
+                    models.JSONField(default=dict, help_text="Versions of torch, transformers, peft and the harness."),
+                ),
+                ("claimed_score", models.FloatField(blank=True, null=True)),
+                ("differs_from_claim", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="eval_results",
+                        to="deltas.deltaversion",
+                    ),
+                ),
+                (
+                    "suite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="results", to="evaluation.evalsuite"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LeaderboardEntry',
+            name="LeaderboardEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('flagged', 'Flagged')], db_index=True, default='pending', max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('result', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='leaderboard_entry', to='evaluation.evalresult')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("flagged", "Flagged"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "result",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leaderboard_entry",
+                        to="evaluation.evalresult",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'leaderboard entries',
+                "verbose_name_plural": "leaderboard entries",
             },
         ),
         migrations.CreateModel(
-            name='ReviewEvent',
+            name="ReviewEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(max_length=10)),
-                ('to_status', models.CharField(max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='evaluation.leaderboardentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("from_status", models.CharField(max_length=10)),
+                ("to_status", models.CharField(max_length=10)),
+                ("reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="evaluation.leaderboardentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ValidationJob',
+            name="ValidationJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error'), ('backbone_unavailable', 'Backbone unavailable')], db_index=True, default='queued', max_length=24)),
-                ('stage', models.CharField(blank=True, max_length=40)),
-                ('reason_code', models.CharField(blank=True, max_length=60)),
-                ('reason', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('device', models.CharField(blank=True, max_length=100)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('timings', models.JSONField(blank=True, default=dict, help_text='Seconds spent in each stage.')),
-                ('log', models.TextField(blank=True)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='validation_jobs', to='deltas.deltaversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("error", "Error"),
+                            ("backbone_unavailable", "Backbone unavailable"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=24,
+                    ),
+                ),
+                ("stage", models.CharField(blank=True, max_length=40)),
+                ("reason_code", models.CharField(blank=True, max_length=60)),
+                ("reason", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("device", models.CharField(blank=True, max_length=100)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("timings", models.JSONField(blank=True, default=dict, help_text="Seconds spent in each stage.")),
+                ("log", models.TextField(blank=True)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="validation_jobs",
+                        to="deltas.deltaversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-queued_at'],
+                "ordering": ["-queued_at"],
             },
         ),
         migrations.AddField(
-            model_name='evalresult',
-            name='job',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='results', to='evaluation.validationjob'),
+            model_name="evalresult",
+            name="job",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="results",
+                to="evaluation.validationjob",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evalsuite',
-            constraint=models.UniqueConstraint(fields=('name', 'version'), name='unique_suite_version'),
+            model_name="evalsuite",
+            constraint=models.UniqueConstraint(fields=("name", "version"), name="unique_suite_version"),
         ),
         migrations.AddIndex(
-            model_name='validationjob',
-            index=models.Index(fields=['status', 'heartbeat_at'], name='job_status_heartbeat_idx'),
+            model_name="validationjob",
+            index=models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx"),
         ),
         migrations.AddConstraint(
-            model_name='evalresult',
-            constraint=models.UniqueConstraint(fields=('version', 'suite'), name='one_result_per_version_suite'),
+            model_name="evalresult",
+            constraint=models.UniqueConstraint(fields=("version", "suite"), name="one_result_per_version_suite"),
         ),
     ]

@@ -15,7 +15,10 @@ def new_delta(request):
     if request.method == "POST" and form.is_valid():
         try:
             outcome = upload_from_browser(
-                request.user, form.cleaned_data["namespace"], form.cleaned_data["name"], form.metadata(),
+                request.user,
+                form.cleaned_data["namespace"],
+                form.cleaned_data["name"],
+                form.metadata(),
                 form.cleaned_data["files"],
             )
         except ApiError as exc:

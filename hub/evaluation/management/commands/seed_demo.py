@@ -15,8 +15,14 @@ from hub.evaluation.suites import REGISTRY, draw_split, install, source_rows, st
 
 DEMO_USER = "demo"
 BACKBONE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-BACKBONE_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
-                  "special_tokens_map.json")
+BACKBONE_FILES = (
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.txt",
+    "special_tokens_map.json",
+)
 TRAIN_SUITE = "rotten-tomatoes-sentiment"
 TRAIN_EXAMPLES = 512
 LEARNING_RATE = 3e-3
@@ -66,9 +72,10 @@ def _minilm_path():
 
 
 def _register_minilm(user, path):
+    from transformers import AutoModel
+
     from deltacenter.backbone_hash import hash_backbone
     from deltacenter.push import describe_backbone
-    from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(path), local_files_only=True)
     description = describe_backbone(model, hash_backbone(model))
@@ -111,8 +118,9 @@ def _train(model, tokenizer, texts, labels, steps, parameters):
     correct = seen = 0
     for step in range(steps):
         start = (step * BATCH_SIZE) % len(texts)
-        batch = tokenizer(texts[start : start + BATCH_SIZE], truncation=True, max_length=64, padding=True,
-                          return_tensors="pt")
+        batch = tokenizer(
+            texts[start : start + BATCH_SIZE], truncation=True, max_length=64, padding=True, return_tensors="pt"
+        )
         target = torch.tensor(labels[start : start + BATCH_SIZE])
         output = model(**batch, labels=target)
         output.loss.backward()
@@ -154,8 +162,13 @@ def _publish(user, name, backbone, directory, accuracy):
 
     files = [_store_file(p, p.relative_to(directory).as_posix()) for p in sorted(directory.rglob("*")) if p.is_file()]
     payload = {
-        "files": files, "backbone": backbone.content_hash, "delta_type": detect_delta_type(directory),
-        "task": "sentiment", "train_datasets": ["rotten-tomatoes"], "tags": ["demo"], "license": "apache-2.0",
+        "files": files,
+        "backbone": backbone.content_hash,
+        "delta_type": detect_delta_type(directory),
+        "task": "sentiment",
+        "train_datasets": ["rotten-tomatoes"],
+        "tags": ["demo"],
+        "license": "apache-2.0",
         "claimed_metrics": {"train_accuracy": round(accuracy, 4)},
         "commit_message": "Demo delta, trained briefly on Rotten Tomatoes reviews outside the test split.",
     }
