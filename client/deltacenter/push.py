@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deltacenter.errors import DeltaCenterError, HubError
+from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
 from deltacenter.files import describe_files
 from deltacenter.formats import detect_delta_type
 from deltacenter.hub import DeltaCenter, split_repo_id
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,9 @@ def push_to_hub(
     backbone_hash = ensure_backbone(hub, **_backbone_args(delta, backbone))
     with _delta_directory(delta) as directory:
         files = describe_files(directory)
-        pickles = [f["path"] for f in files if f["path"].endswith(PICKLE_SUFFIXES)]
+        pickles = [f["path"] for f in files if is_pickle(f["path"])]
         if pickles:
-            raise DeltaCenterError(f"Refusing to push pickled weights {pickles}; save with safetensors instead.")
+            raise DeltaCenterError(f"Refusing to push {pickles}: they can execute code when loaded. {SAFE_ALTERNATIVE}")
         readme = next((f["local"] for f in files if f["path"] == "README.md"), None)
         metadata = {
             "backbone": backbone_hash,

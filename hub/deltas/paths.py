@@ -3,38 +3,33 @@
 import re
 from pathlib import PurePosixPath
 
-from hub.core.errors import ApiError
+from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
+from hub.core.errors import Invalid
 
 MAX_PATH_LENGTH = 255
 MAX_DEPTH = 4
 ALLOWED_SUFFIXES = {".safetensors", ".json", ".md", ".txt", ".yaml", ".yml"}
-# Formats that can run code when loaded; refused whatever they claim to contain.
-PICKLE_SUFFIXES = {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz", ".h5", ".msgpack"}
-_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+-]*$")
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*")
 
 
 def validate_path(path):
-    """Raise ApiError unless `path` is a safe relative path with an allowed file type."""
+    """Raise Invalid unless `path` is a safe relative path with an allowed file type."""
     if not isinstance(path, str) or not path:
-        raise ApiError("invalid_path", "Every file needs a non-empty path.")
+        raise Invalid("invalid_path", "Every file needs a non-empty path.")
     if len(path) > MAX_PATH_LENGTH:
-        raise ApiError("invalid_path", f"The path {path[:40]!r}… is longer than {MAX_PATH_LENGTH} characters.")
+        raise Invalid("invalid_path", f"The path {path[:40]!r}… is longer than {MAX_PATH_LENGTH} characters.")
     parts = path.split("/")
     if path.startswith("/") or "\\" in path or any(part in ("", ".", "..") for part in parts):
-        raise ApiError("invalid_path", f"The path {path!r} must be relative and stay inside the repository.")
-    if len(parts) > MAX_DEPTH or not all(_SEGMENT_RE.match(part) for part in parts):
-        raise ApiError(
+        raise Invalid("invalid_path", f"The path {path!r} must be relative and stay inside the repository.")
+    if len(parts) > MAX_DEPTH or not all(_SEGMENT_RE.fullmatch(part) for part in parts):
+        raise Invalid(
             "invalid_path",
             f"The path {path!r} may have at most {MAX_DEPTH} levels of letters, digits, '.', '_', '+' and '-'.",
         )
     suffix = PurePosixPath(path).suffix.lower()
-    if suffix in PICKLE_SUFFIXES:
-        raise ApiError(
-            "pickle_not_allowed",
-            f"{path}: {suffix} files can execute code when loaded. Save the weights with safetensors instead"
-            " (PEFT: save_pretrained(..., safe_serialization=True)).",
-        )
+    if is_pickle(path):
+        raise Invalid("pickle_not_allowed", f"{path}: {suffix} files can execute code when loaded. {SAFE_ALTERNATIVE}")
     if suffix not in ALLOWED_SUFFIXES:
         allowed = ", ".join(sorted(ALLOWED_SUFFIXES))
-        raise ApiError("file_type_not_allowed", f"{path}: only these file types are accepted: {allowed}.")
+        raise Invalid("file_type_not_allowed", f"{path}: only these file types are accepted: {allowed}.")
     return path

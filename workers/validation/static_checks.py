@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
+from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
 from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG
 from deltacenter.safetensors_header import SafetensorsError, read_header
 from workers.validation.errors import ValidationFailed
 
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".npy", ".npz")
 FLOAT_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16}
 PEFT_FORMATS = {"LORA": "lora", "ADALORA": "lora", "IA3": "ia3"}
 
@@ -31,9 +31,12 @@ def check_delta_directory(directory, delta_type):
 
 
 def _refuse_pickles(directory):
-    pickles = [p.name for p in directory.rglob("*") if p.suffix in PICKLE_SUFFIXES]
+    pickles = [p.name for p in directory.rglob("*") if is_pickle(p.name)]
     if pickles:
-        raise ValidationFailed("pickled_weights", f"Pickled files {pickles[:3]} are never loaded; use safetensors.")
+        raise ValidationFailed(
+            "pickled_weights",
+            f"{pickles[:3]} can execute code when loaded and are never loaded here. {SAFE_ALTERNATIVE}",
+        )
 
 
 def _read_config(directory):
