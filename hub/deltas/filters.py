@@ -46,13 +46,18 @@ SORTS = {
     "downloads": ("-downloads_count", "-id"),
     "likes": ("-likes_count", "-id"),
     "score": ("-verified_score", "-id"),
+    "relevance": ("-rank", "-id"),  # only with a full-text query, which annotates the rank
 }
 DEFAULT_SORT = "recent"
 
 
 def sort_key(request_params):
-    value = request_params.get("sort", DEFAULT_SORT)
-    return value if value in SORTS else DEFAULT_SORT
+    """The chosen sort; with a search and no sort chosen, the best matches come first."""
+    searching = bool((request_params.get("q") or "").strip())
+    value = request_params.get("sort") or ("relevance" if searching else DEFAULT_SORT)
+    if value not in SORTS or (value == "relevance" and not searching):
+        return DEFAULT_SORT
+    return value
 
 
 def apply_sort(queryset, key):

@@ -1,7 +1,7 @@
 """Full-text search over a delta's name, tags, datasets and card."""
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import Value
+from django.db.models import F, Value
 
 from hub.deltas.models import Delta
 
@@ -21,4 +21,5 @@ def refresh_search_vector(delta):
 
 def search(queryset, text):
     query = SearchQuery(text, search_type="websearch", config=CONFIG)
-    return queryset.filter(search_vector=query).annotate(rank=SearchRank("search_vector", query))
+    # F(): a bare string would make Django re-parse the stored vector as text, losing its weights.
+    return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))

@@ -20,6 +20,7 @@ FACETS = (
     ("license", "License"),
 )
 SORT_CHOICES = (
+    ("relevance", "Best match"),
     ("recent", "Newest"),
     ("downloads", "Most downloaded"),
     ("likes", "Most liked"),

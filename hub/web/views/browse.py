@@ -7,6 +7,7 @@ from hub.web.querystring import toggled, with_page
 
 def home(request):
     result = browse(request.user, request.GET)
+    searching = bool(request.GET.get("q", "").strip())
     for facet in result.facets:
         for value in facet.values:
             value.url = toggled(request.GET, facet.param, value.value)
@@ -15,7 +16,7 @@ def home(request):
         "result": result,
         "page": page,
         "deltas": page.object_list,
-        "sorts": SORT_CHOICES,
+        "sorts": [(key, label) for key, label in SORT_CHOICES if key != "relevance" or searching],
         "page_sizes": PAGE_SIZES,
         "validated_url": toggled(request.GET, "validated", "true"),
         "validated_active": request.GET.get("validated") == "true",
