@@ -7,19 +7,26 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import readable_namespace_ids
 
-SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# \A and \Z: unlike $, they do not let a trailing newline through.
+SHA256_PATTERN = re.compile(r"\A[0-9a-f]{64}\Z")
 sha256_hex = RegexValidator(SHA256_PATTERN, "Expected 64 lowercase hexadecimal characters (a sha256).")
 
 
 def is_sha256(value):
     """Is `value` a sha256 written as 64 lowercase hexadecimal characters?"""
-    return isinstance(value, str) and SHA256_PATTERN.match(value) is not None
+    return isinstance(value, str) and SHA256_PATTERN.fullmatch(value) is not None
+
+
+def sha256_constraint(field, name):
+    """The database's own guard on a column holding a hex sha256 (in Postgres, $ matches only at the end)."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__regex": r"^[0-9a-f]{64}$"}), name=name)
 
 
 def object_key(sha256):
@@ -33,6 +40,9 @@ class StoredObject(models.Model):
     sha256 = models.CharField(max_length=64, unique=True, validators=[sha256_hex])
     size = models.BigIntegerField(validators=[MinValueValidator(0)])
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [sha256_constraint("sha256", "stored_object_sha256_hex")]
 
     def __str__(self):
         return f"{self.sha256[:12]}… ({self.size} bytes)"
@@ -61,6 +71,10 @@ class Backbone(models.Model):
 
     class Meta:
         indexes = [GinIndex(fields=["aliases"], name="backbone_aliases_gin")]
+        constraints = [
+            sha256_constraint("content_hash", "backbone_content_hash_hex"),
+            sha256_constraint("structure_hash", "backbone_structure_hash_hex"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.content_hash[:12]})"
@@ -135,7 +149,8 @@ class Delta(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["namespace", "name"], name="unique_delta_name_in_namespace"),
+            # alice/Foo and alice/foo are one name: looked up case-insensitively, so unique the same way.
+            models.UniqueConstraint("namespace", Lower("name"), name="unique_delta_name_ci"),
         ]
         indexes = [
             GinIndex(fields=["tags"], name="delta_tags_gin"),
@@ -176,10 +191,19 @@ class DeltaVersion(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        constraints = [models.UniqueConstraint(fields=["delta", "number"], name="unique_version_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["delta", "number"], name="unique_version_number"),
+            sha256_constraint("manifest_sha256", "version_manifest_sha256_hex"),
+        ]
 
     def __str__(self):
         return f"{self.delta} @ {self.commit_id[:12]}"
+
+    @staticmethod
+    def trainable_fields(count: int | None, backbone_parameters: int) -> dict:
+        """A version's trainable parameters and their share of the backbone's (None where unknown)."""
+        share = count / backbone_parameters if count is not None and backbone_parameters else None
+        return {"trainable_parameters": count, "trainable_share": share}
 
 
 class VersionFile(models.Model):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from hub.deltas.models import DeltaVersion, StoredObject, sha256_hex
+from hub.deltas.models import DeltaVersion, StoredObject, sha256_constraint, sha256_hex
 
 
 class ValidationJob(models.Model):
@@ -65,7 +65,10 @@ class EvalSuite(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["name", "version"], name="unique_suite_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="unique_suite_version"),
+            sha256_constraint("dataset_sha256", "suite_dataset_sha256_hex"),
+        ]
 
     def __str__(self):
         return f"{self.name} v{self.version}"
