@@ -146,9 +146,9 @@ REST_FRAMEWORK = {
         "hub.accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["hub.core.permissions.TokenScopes"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "hub.core.errors.json_exception_handler",
+    "DEFAULT_PERMISSION_CLASSES": ["hub.api.permissions.TokenScopes"],
+    "DEFAULT_SCHEMA_CLASS": "hub.api.schema.HubAutoSchema",
+    "EXCEPTION_HANDLER": "hub.api.errors.json_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

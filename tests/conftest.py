@@ -108,7 +108,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     from django.conf import settings
 
-    from workers.celery import app
+    from hub.celery import app
 
     hostname = f"test-{secrets.token_hex(3)}@localhost"
     # A backbone cache of its own; set here so the test process reads the same one, and workers it starts inherit it.

@@ -39,11 +39,12 @@ def test_it_refuses_bad_delta_names(writer, backbone, name):
 
 
 def test_a_name_with_a_slash_is_refused_by_the_commit_service(alice, backbone):
-    from hub.core.errors import ApiError
+    from hub.core.errors import Invalid
     from hub.deltas.commit import commit_version
+    from hub.deltas.metadata import DeltaMetadata
 
-    with pytest.raises(ApiError) as caught:
-        commit_version(alice, "alice", "a/b", {"backbone": backbone.content_hash})
+    with pytest.raises(Invalid) as caught:
+        commit_version(alice, "alice", "a/b", DeltaMetadata(backbone=backbone.content_hash), [])
     assert caught.value.code == "invalid_name"
 
 

@@ -71,8 +71,8 @@ def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
 def test_a_job_goes_to_the_worker_that_holds_its_backbone_warm(celery_worker, suite, backbone_hash):
     from django.conf import settings
 
+    from hub.celery import app
     from hub.evaluation.jobs import warm_worker_for
-    from workers.celery import app
 
     push_lora("alice/warm-first", backbone_hash)
     assert wait_for_job("alice/warm-first").worker == celery_worker
@@ -255,8 +255,8 @@ def test_a_job_whose_worker_is_killed_finishes_after_the_reaper_requeues_it(
 @contextmanager
 def doomed_worker(tmp_path):
     """A worker of its own, on a queue of its own, that the test may kill."""
+    from hub.celery import app
     from tests.conftest import _test_database_url
-    from workers.celery import app
 
     queue, hostname = f"doomed-{secrets.token_hex(3)}", f"doomed-{secrets.token_hex(3)}@localhost"
     command = [

@@ -14,7 +14,7 @@ def test_a_real_worker_runs_a_task_against_the_test_database(celery_worker):
 def test_the_worker_knows_the_periodic_tasks():
     from django.conf import settings
 
-    from workers.celery import app
+    from hub.celery import app
 
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():

@@ -1,3 +1,3 @@
-from workers.celery import app as celery_app
+from hub.celery import app as celery_app
 
 __all__ = ["celery_app"]

@@ -3,10 +3,14 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from hub.api.serializers import HealthSerializer
 from hub.core.health import run_checks
 
 
-@extend_schema(summary="State of the database, broker, object store and workers")
+@extend_schema(
+    responses={200: HealthSerializer, 503: HealthSerializer},
+    summary="State of the database, broker, object store and workers",
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def health(request):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hub.deltas.models import Backbone, Delta, DeltaVersion, VersionFile
@@ -33,7 +34,7 @@ class BackboneSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
-    def get_has_weights(self, backbone):
+    def get_has_weights(self, backbone) -> bool:
         return backbone.files.exists()
 
 
@@ -66,7 +67,7 @@ class DeltaSummarySerializer(serializers.ModelSerializer):
             "url",
         ]
 
-    def get_url(self, delta):
+    def get_url(self, delta) -> str:
         return f"{settings.SITE_URL}/{delta.full_name}"
 
 
@@ -159,18 +160,103 @@ class DeltaDetailSerializer(DeltaSummarySerializer):
     def _latest(self):
         return self.context.get("latest_version")
 
+    @extend_schema_field(VersionSerializer(allow_null=True))
     def get_latest(self, delta):
         version = self._latest()
         return VersionSerializer(version).data if version is not None else None
 
+    @extend_schema_field(ValidationJobSerializer(allow_null=True))
     def get_validation(self, delta):
         version = self._latest()
         job = version.validation_jobs.order_by("-queued_at").first() if version is not None else None
         return ValidationJobSerializer(job).data if job is not None else None
 
+    @extend_schema_field(EvalResultSerializer(many=True))
     def get_verified_metrics(self, delta):
         version = self._latest()
         if version is None:
             return []
         results = version.eval_results.select_related("suite", "leaderboard_entry").order_by("suite__name")
         return EvalResultSerializer(results, many=True).data
+
+
+class VersionListSerializer(serializers.Serializer):
+    versions = VersionSerializer(many=True)
+
+
+class RevisionSerializer(VersionSerializer):
+    id = serializers.CharField(source="delta.full_name")
+    delta_type = serializers.CharField(source="delta.delta_type")
+    backbone = BackboneSerializer(source="delta.backbone")
+
+    class Meta(VersionSerializer.Meta):
+        fields = ["id", "delta_type", "backbone", *VersionSerializer.Meta.fields]
+
+
+class BackboneDetailSerializer(BackboneSerializer):
+    deltas = DeltaSummarySerializer(many=True, read_only=True, source="visible_deltas")
+
+    class Meta(BackboneSerializer.Meta):
+        fields = [*BackboneSerializer.Meta.fields, "deltas"]
+
+
+class PlannedFileSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    sha256 = serializers.CharField()
+    action = serializers.ChoiceField(["stored", "staged", "upload", "multipart"])
+    url = serializers.URLField(required=False, help_text="upload: PUT the whole file here.")
+    method = serializers.CharField(required=False)
+    headers = serializers.DictField(child=serializers.CharField(), required=False)
+    upload_id = serializers.CharField(required=False, help_text="multipart: the S3 upload id.")
+    part_bytes = serializers.IntegerField(required=False)
+    parts = serializers.ListField(child=serializers.DictField(), required=False, help_text="{part_number, url}")
+
+
+class UploadPlanSerializer(serializers.Serializer):
+    files = PlannedFileSerializer(many=True)
+
+
+class MultipartCompleteSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    staged_bytes = serializers.IntegerField()
+
+
+class CommitResultSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    commit_id = serializers.CharField()
+    number = serializers.IntegerField()
+    created = serializers.BooleanField(help_text="False when an identical version existed already.")
+    url = serializers.URLField()
+
+
+class LikeResultSerializer(serializers.Serializer):
+    likes_count = serializers.IntegerField()
+    liked = serializers.BooleanField()
+
+
+class WhoAmISerializer(serializers.Serializer):
+    username = serializers.CharField()
+    namespaces = serializers.ListField(child=serializers.CharField())
+    is_admin = serializers.BooleanField()
+    scopes = serializers.ListField(child=serializers.CharField())
+
+
+class HealthComponentSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    detail = serializers.JSONField()
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["ok", "down"])
+    components = serializers.DictField(child=HealthComponentSerializer())
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, for programs: e.g. invalid_field, delta_not_found.")
+    message = serializers.CharField(help_text="For people: what went wrong and how to fix it.")
+    field = serializers.CharField(required=False, help_text="The input at fault, e.g. files[2].sha256.")
+    details = serializers.DictField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

@@ -1,8 +1,12 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from hub.deltas.api import views
+from hub.api import health, views
 
 urlpatterns = [
+    path("health", health.health, name="health"),
+    path("schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("whoami", views.WhoAmIView.as_view(), name="api-whoami"),
     path("deltas", views.DeltaListView.as_view(), name="api-deltas"),
     path("deltas/<str:namespace>/<str:name>", views.DeltaDetailView.as_view(), name="api-delta"),

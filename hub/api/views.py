@@ -1,6 +1,8 @@
-"""Thin REST views: parse the request, call a service, shape the answer."""
+"""Thin REST views: parse the request with its declared serializer, call a service, shape the answer."""
 
 from django.db.models import Count, Q
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination
@@ -8,20 +10,39 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.core.errors import ApiError
-from hub.core.permissions import TokenScopes
-from hub.deltas import services
-from hub.deltas.api.serializers import (
+from hub.api.permissions import TokenScopes
+from hub.api.serializers import (
+    BackboneDetailSerializer,
     BackboneSerializer,
+    CommitResultSerializer,
     DeltaDetailSerializer,
     DeltaSummarySerializer,
+    LikeResultSerializer,
+    MultipartCompleteSerializer,
+    RevisionSerializer,
+    UploadPlanSerializer,
     ValidationJobSerializer,
-    VersionSerializer,
+    VersionListSerializer,
+    WhoAmISerializer,
 )
+from hub.core.validation import parse
+from hub.deltas import services
 from hub.deltas.commit import commit_version, resolve_writable_namespace
 from hub.deltas.filters import SORTS, DeltaFilter, apply_sort, sort_key
+from hub.deltas.inputs import (
+    BackboneFilesRequest,
+    BackboneRequest,
+    CommitRequest,
+    MultipartCompleteRequest,
+    UploadPlanRequest,
+)
 from hub.deltas.models import Backbone, Delta
-from hub.deltas.uploads import complete_multipart, parse_declared_files, plan_uploads
+from hub.deltas.uploads import complete_multipart, plan_uploads
+from hub.evaluation import jobs
+
+WRITERS = [IsAuthenticated, TokenScopes]
+# Actions that need no input still document their (empty) JSON body.
+EMPTY_BODY = {"application/json": OpenApiTypes.OBJECT}
 
 
 class DeltaCursorPagination(CursorPagination):
@@ -38,83 +59,86 @@ class DeltaListView(generics.ListAPIView):
 
     serializer_class = DeltaSummarySerializer
     pagination_class = DeltaCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DeltaFilter
 
     def get_queryset(self):
         deltas = Delta.objects.visible_to(self.request.user).select_related("namespace", "backbone")
         # Listings never show the card, and the search vector is large: leave both in the database.
-        deltas = deltas.defer("card", "search_vector", "dict_tags")
-        deltas = DeltaFilter(self.request.query_params, queryset=deltas).qs
-        return apply_sort(deltas, sort_key(self.request.query_params))
+        return deltas.defer("card", "search_vector", "dict_tags")
+
+    def filter_queryset(self, queryset):
+        return apply_sort(super().filter_queryset(queryset), sort_key(self.request.query_params))
 
 
 class DeltaDetailView(APIView):
+    @extend_schema(responses=DeltaDetailSerializer, summary="A delta with its newest version and validation")
     def get(self, request, namespace, name):
         delta = services.get_visible_delta(request.user, namespace, name)
         context = {"latest_version": services.latest_version(delta)}
         return Response(DeltaDetailSerializer(delta, context=context).data)
 
+    @extend_schema(request=None, responses={204: None}, summary="Delete a delta (owners and site admins)")
     def delete(self, request, namespace, name):
         services.delete_delta(request.user, services.get_visible_delta(request.user, namespace, name))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class VersionListView(APIView):
+    @extend_schema(responses=VersionListSerializer, summary="Every version of a delta, newest first")
     def get(self, request, namespace, name):
         delta = services.get_visible_delta(request.user, namespace, name)
         versions = delta.versions.prefetch_related("files__object").select_related("author")
-        return Response({"versions": VersionSerializer(versions, many=True).data})
+        return Response(VersionListSerializer({"versions": versions}).data)
 
 
 class RevisionView(APIView):
-    """One version's files and metadata; `main` is the newest."""
-
+    @extend_schema(responses=RevisionSerializer, summary="One version's files and metadata; `main` is the newest")
     def get(self, request, namespace, name, revision):
         delta = services.get_visible_delta(request.user, namespace, name)
-        version = services.resolve_version(delta, revision)
-        return Response(
-            {
-                "id": delta.full_name,
-                "delta_type": delta.delta_type,
-                "backbone": BackboneSerializer(delta.backbone).data,
-                **VersionSerializer(version).data,
-            }
-        )
+        return Response(RevisionSerializer(services.resolve_version(delta, revision)).data)
 
 
 class UploadPlanView(APIView):
-    """Declare files (path, size, sha256); each answer says stored, staged, or where to PUT it."""
+    permission_classes = WRITERS
 
-    permission_classes = [IsAuthenticated, TokenScopes]
-
+    @extend_schema(
+        request=UploadPlanRequest, responses=UploadPlanSerializer,
+        summary="Declare files; each answer says stored, staged, or where to PUT it",
+    )  # fmt: skip
     def post(self, request, namespace, name):
         resolve_writable_namespace(request.user, namespace)
-        files = parse_declared_files(request.data.get("files"))
+        files = parse(UploadPlanRequest, request.data)
         return Response({"files": plan_uploads(request.user, files)})
 
 
 def _complete_multipart(request):
-    data = request.data
-    parts = data.get("parts")
-    if not isinstance(parts, list) or not parts:
-        raise ApiError("invalid_parts", "parts must be a non-empty list of {part_number, etag}.")
-    return Response(complete_multipart(request.user, data.get("sha256"), data.get("upload_id"), parts))
+    body = parse(MultipartCompleteRequest, request.data)
+    return Response(complete_multipart(request.user, body["sha256"], body["upload_id"], body["parts"]))
 
 
 class UploadCompleteView(APIView):
-    permission_classes = [IsAuthenticated, TokenScopes]
+    permission_classes = WRITERS
 
+    @extend_schema(
+        request=MultipartCompleteRequest, responses=MultipartCompleteSerializer,
+        summary="Assemble a multipart upload from its parts' ETags",
+    )  # fmt: skip
     def post(self, request, namespace, name):
         resolve_writable_namespace(request.user, namespace)
         return _complete_multipart(request)
 
 
 class CommitView(APIView):
-    """Create a version from uploaded files. An identical re-push answers 200 with the existing version."""
+    permission_classes = WRITERS
 
-    permission_classes = [IsAuthenticated, TokenScopes]
-
+    @extend_schema(
+        request=CommitRequest, responses={201: CommitResultSerializer, 200: CommitResultSerializer},
+        summary="Create a version from uploaded files; an identical re-push answers 200 with the existing one",
+    )  # fmt: skip
     def post(self, request, namespace, name):
-        outcome = commit_version(request.user, namespace, name, request.data)
+        metadata, files = parse(CommitRequest, request.data)
+        outcome = commit_version(request.user, namespace, name, metadata, files)
         version = outcome.version
         body = {
             "id": version.delta.full_name,
@@ -127,81 +151,92 @@ class CommitView(APIView):
 
 
 class LikeView(APIView):
-    permission_classes = [IsAuthenticated, TokenScopes]
+    permission_classes = WRITERS
 
+    @extend_schema(request=EMPTY_BODY, responses=LikeResultSerializer, summary="Like a delta")
     def post(self, request, namespace, name):
         delta = services.like(request.user, services.get_visible_delta(request.user, namespace, name))
         return Response({"likes_count": delta.likes_count, "liked": True})
 
+    @extend_schema(request=None, responses=LikeResultSerializer, summary="Take a like back")
     def delete(self, request, namespace, name):
         delta = services.unlike(request.user, services.get_visible_delta(request.user, namespace, name))
         return Response({"likes_count": delta.likes_count, "liked": False})
 
 
-class BackboneListView(generics.ListCreateAPIView):
+class BackboneListView(generics.ListAPIView):
     serializer_class = BackboneSerializer
 
     def get_queryset(self):
         visible = Delta.objects.visible_to(self.request.user).values("pk")
         return Backbone.objects.annotate(delta_count=Count("deltas", filter=Q(deltas__in=visible))).order_by("name")
 
-    @extend_schema(request=BackboneSerializer, responses={201: BackboneSerializer, 200: BackboneSerializer})
+    @extend_schema(
+        request=BackboneRequest, responses={201: BackboneSerializer, 200: BackboneSerializer},
+        summary="Register a backbone by its hashes; registering it again answers 200",
+    )  # fmt: skip
     def post(self, request):
         if not request.user.is_authenticated:
-            raise ApiError("not_authenticated", "Log in or send a token to register a backbone.", 401)
-        backbone, created = services.register_backbone(request.user, request.data)
+            self.permission_denied(request, message="Log in or send a token to register a backbone.")
+        backbone, created = services.register_backbone(request.user, parse(BackboneRequest, request.data))
         return Response(BackboneSerializer(backbone).data, status=201 if created else 200)
 
 
 class BackboneDetailView(APIView):
+    @extend_schema(responses=BackboneDetailSerializer, summary="A backbone and the deltas trained on it")
     def get(self, request, content_hash):
         backbone = services.get_backbone(content_hash)
         deltas = (
             Delta.objects.visible_to(request.user).filter(backbone=backbone).select_related("namespace", "backbone")
         )
-        return Response(
-            {
-                **BackboneSerializer(backbone).data,
-                "deltas": DeltaSummarySerializer(deltas.order_by("task", "-downloads_count")[:500], many=True).data,
-            }
-        )
+        backbone.visible_deltas = deltas.order_by("task", "-downloads_count")[:500]
+        return Response(BackboneDetailSerializer(backbone).data)
 
 
 class BackboneUploadPlanView(APIView):
-    permission_classes = [IsAuthenticated, TokenScopes]
+    permission_classes = WRITERS
 
+    @extend_schema(request=BackboneFilesRequest, responses=UploadPlanSerializer, summary="Declare backbone files")
     def post(self, request, content_hash):
         services.get_backbone(content_hash)
-        files = services.parse_backbone_files(request.data.get("files"))
-        return Response({"files": plan_uploads(request.user, files)})
+        files = services.check_backbone_file_sizes(parse(BackboneFilesRequest, request.data))
+        return Response({"files": plan_uploads(request.user, files, services.max_backbone_file_bytes())})
 
 
 class BackboneUploadCompleteView(APIView):
-    permission_classes = [IsAuthenticated, TokenScopes]
+    permission_classes = WRITERS
 
+    @extend_schema(
+        request=MultipartCompleteRequest, responses=MultipartCompleteSerializer,
+        summary="Assemble a multipart upload of a backbone file",
+    )  # fmt: skip
     def post(self, request, content_hash):
         services.get_backbone(content_hash)
         return _complete_multipart(request)
 
 
 class BackboneFilesView(APIView):
-    """Attach uploaded weights to a backbone so workers can fetch it by hash."""
+    permission_classes = WRITERS
 
-    permission_classes = [IsAuthenticated, TokenScopes]
-
+    @extend_schema(
+        request=BackboneFilesRequest, responses=BackboneSerializer,
+        summary="Attach uploaded weights to a backbone so workers can fetch it by hash",
+    )  # fmt: skip
     def post(self, request, content_hash):
-        backbone = services.attach_backbone_files(request.user, services.get_backbone(content_hash), request.data)
-        return Response(BackboneSerializer(backbone).data)
+        backbone = services.get_backbone(content_hash)
+        files = parse(BackboneFilesRequest, request.data)
+        return Response(BackboneSerializer(services.attach_backbone_files(request.user, backbone, files)).data)
 
 
 class ValidationJobView(APIView):
+    @extend_schema(responses=ValidationJobSerializer, summary="A validation job's state")
     def get(self, request, job_id):
-        job = services.get_visible_job(request.user, job_id)
-        return Response(ValidationJobSerializer(job).data)
+        return Response(ValidationJobSerializer(jobs.get_visible_job(request.user, job_id)).data)
 
 
 class WhoAmIView(APIView):
-    permission_classes = [IsAuthenticated, TokenScopes]
+    permission_classes = WRITERS
 
+    @extend_schema(responses=WhoAmISerializer, summary="Who the token or session belongs to")
     def get(self, request):
         return Response(services.whoami(request.user, request.auth))

@@ -14,7 +14,7 @@ def check_database():
 
 
 def check_broker():
-    from workers.celery import app
+    from hub.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
@@ -27,7 +27,7 @@ def check_object_store():
 
 
 def check_workers():
-    from workers.celery import app
+    from hub.celery import app
 
     replies = app.control.ping(timeout=WORKER_PING_TIMEOUT) or []
     names = sorted(name for reply in replies for name in reply)

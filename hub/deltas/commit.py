@@ -6,19 +6,19 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import can_write
-from hub.core.errors import ApiError
+from hub.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Backbone, Delta, DeltaVersion, VersionFile
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import version_committed
-from hub.deltas.uploads import parse_declared_files
+from hub.deltas.uploads import DeclaredFile, check_sizes
 from hub.deltas.verify import store_declared_file
 
 
@@ -31,12 +31,11 @@ class CommitOutcome:
 def resolve_writable_namespace(user, namespace_name):
     namespace = Namespace.objects.filter(name__iexact=namespace_name).first()
     if namespace is None:
-        raise ApiError("namespace_not_found", f"There is no user or organisation named {namespace_name!r}.", 404)
+        raise NotFound("namespace_not_found", f"There is no user or organisation named {namespace_name!r}.")
     if not can_write(user, namespace):
-        raise ApiError(
+        raise Forbidden(
             "forbidden_namespace",
             f"You cannot publish into {namespace.name!r}: it is not yours and you have no write role there.",
-            403,
         )
     return namespace
 
@@ -46,16 +45,17 @@ def manifest_sha256(files):
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
-def commit_version(user, namespace_name, name, payload):
-    """Validate, verify every object, then create the version in one transaction."""
+def commit_version(
+    user, namespace_name: str, name: str, metadata: DeltaMetadata, declared: list[DeclaredFile]
+) -> CommitOutcome:
+    """Verify every object, then create the version in one transaction (inputs: hub.deltas.inputs.CommitRequest)."""
     try:
         validate_name(name, "delta name")
     except ValidationError as exc:
-        raise ApiError("invalid_name", " ".join(exc.messages)) from None
+        raise Invalid("invalid_name", " ".join(exc.messages), field="name") from None
     namespace = resolve_writable_namespace(user, namespace_name)
-    metadata = DeltaMetadata.from_payload(payload)
     backbone = _backbone(metadata.backbone)
-    declared = parse_declared_files(payload.get("files"))
+    check_sizes(declared)
     # S3 reads and copies happen here, outside any transaction: a slow store must not hold row locks.
     checked = [store_declared_file(user, f) for f in declared]
     return _create_version(user, namespace, name, metadata, backbone, declared, checked)
@@ -64,11 +64,10 @@ def commit_version(user, namespace_name, name, payload):
 def _backbone(content_hash):
     backbone = Backbone.objects.filter(content_hash=content_hash).first()
     if backbone is None:
-        raise ApiError(
+        raise NotFound(
             "backbone_not_registered",
             f"No backbone with hash {content_hash[:12]}… is registered. Register it first (the client does this"
             " for you when you pass the model), POST /api/backbones.",
-            404,
         )
     return backbone
 
@@ -77,11 +76,10 @@ def _backbone(content_hash):
 def _create_version(user, namespace, name, metadata, backbone, declared, checked):
     delta, created_delta = _lock_or_create_delta(namespace, name, metadata, backbone)
     if not created_delta and delta.backbone_id != backbone.pk:
-        raise ApiError(
+        raise Conflict(
             "backbone_mismatch",
             f"{delta.full_name} was trained on backbone {delta.backbone.content_hash[:12]}…; a version for another"
             " backbone belongs in a new repository.",
-            409,
         )
     manifest = manifest_sha256(declared)
     latest = delta.versions.order_by("-number").first()
@@ -109,15 +107,29 @@ def _create_version(user, namespace, name, metadata, backbone, declared, checked
 
 
 def _lock_or_create_delta(namespace, name, metadata, backbone):
-    delta = Delta.objects.select_for_update().filter(namespace=namespace, name__iexact=name).first()
-    if delta is not None:
-        if delta.deleted_at is not None:
-            raise ApiError("delta_deleted", f"{namespace.name}/{name} was deleted; choose another name.", 409)
-        return delta, False
-    if not metadata.delta_type:
-        raise ApiError("missing_field", "delta_type is required for a new delta (lora, adapter, bitfit, ...).")
-    delta = Delta.objects.create(namespace=namespace, name=name, delta_type=metadata.delta_type, backbone=backbone)
-    return delta, True
+    delta = _locked_delta(namespace, name)
+    if delta is None:
+        if not metadata.delta_type:
+            raise Invalid(
+                "missing_field",
+                "delta_type is required for a new delta (lora, adapter, bitfit, ...).",
+                field="delta_type",
+            )
+        try:
+            with transaction.atomic():
+                fields = {"namespace": namespace, "name": name, "delta_type": metadata.delta_type}
+                return Delta.objects.create(**fields, backbone=backbone), True
+        except IntegrityError:
+            # A concurrent first push of this name (in any letter case) committed first: the insert waited for
+            # it, and under READ COMMITTED the next statement sees its row. Carry on as a push to that delta.
+            delta = _locked_delta(namespace, name)
+    if delta.deleted_at is not None:
+        raise Conflict("delta_deleted", f"{namespace.name}/{name} was deleted; choose another name.", field="name")
+    return delta, False
+
+
+def _locked_delta(namespace, name):
+    return Delta.objects.select_for_update().filter(namespace=namespace, name__iexact=name).first()
 
 
 def _delta_config(checked):
@@ -128,17 +140,11 @@ def _delta_config(checked):
     return {}
 
 
-def trainable_fields(count, backbone_parameters):
-    """A version's trainable parameters and their share of the backbone's (None where unknown)."""
-    share = count / backbone_parameters if count is not None and backbone_parameters else None
-    return {"trainable_parameters": count, "trainable_share": share}
-
-
 def _trainable(checked, backbone):
     """The count the weight files declare; the validation worker replaces it with what it attached."""
     headers = [c.safetensors for c in checked if c.safetensors is not None]
     count = sum(h.num_parameters for h in headers) if headers else None
-    return trainable_fields(count, backbone.num_parameters)
+    return DeltaVersion.trainable_fields(count, backbone.num_parameters)
 
 
 def _after_commit(version):

@@ -8,11 +8,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from hub.accounts.namespaces import can_write
-from hub.core.errors import ApiError
-from hub.deltas.models import Backbone, BackboneFile, Delta, Like, is_sha256
-from hub.deltas.uploads import parse_declared_files
+from hub.core.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.deltas.models import Backbone, BackboneFile, Delta, Like
+from hub.deltas.signals import backbone_weights_attached
+from hub.deltas.uploads import DeclaredFile, check_sizes
 from hub.deltas.verify import store_declared_file
-from hub.evaluation.jobs import requeue_waiting_for_backbone
 
 BACKBONE_FIELDS = ("name", "aliases", "architecture", "model_type", "config", "num_parameters", "dtype")
 
@@ -30,19 +30,8 @@ def get_visible_delta(user, namespace, name):
         .first()
     )
     if delta is None:
-        raise ApiError("delta_not_found", f"No delta {namespace}/{name}, or you are not allowed to see it.", 404)
+        raise NotFound("delta_not_found", f"No delta {namespace}/{name}, or you are not allowed to see it.")
     return delta
-
-
-def get_visible_job(user, job_id):
-    """A validation job, visible exactly when its delta is."""
-    from hub.evaluation.models import ValidationJob
-
-    visible = Delta.objects.visible_to(user).values("pk")
-    job = ValidationJob.objects.select_related("version").filter(pk=job_id, version__delta__in=visible).first()
-    if job is None:
-        raise ApiError("job_not_found", f"No validation job {job_id}, or you are not allowed to see it.", 404)
-    return job
 
 
 def latest_version(delta):
@@ -60,14 +49,14 @@ def resolve_version(delta, revision):
     else:
         version = None
     if version is None:
-        raise ApiError("revision_not_found", f"{delta.full_name} has no revision {revision!r}.", 404)
+        raise NotFound("revision_not_found", f"{delta.full_name} has no revision {revision!r}.")
     return version
 
 
 def delete_delta(user, delta):
     """Owners, writers of its organisation and site admins may delete. Stored objects stay: others may share them."""
     if not (can_write(user, delta.namespace) or user.is_superuser):
-        raise ApiError("forbidden", f"Only the owners of {delta.full_name} can delete it.", 403)
+        raise Forbidden("forbidden", f"Only the owners of {delta.full_name} can delete it.")
     delta.deleted_at = timezone.now()
     delta.save(update_fields=["deleted_at"])
 
@@ -98,70 +87,53 @@ def record_download(delta):
 def get_backbone(content_hash):
     backbone = Backbone.objects.filter(content_hash=(content_hash or "").lower()).first()
     if backbone is None:
-        raise ApiError("backbone_not_found", f"No backbone with hash {content_hash!r} is registered.", 404)
+        raise NotFound("backbone_not_found", f"No backbone with hash {content_hash!r} is registered.")
     return backbone
 
 
-def _backbone_fields(data):
-    values = {}
-    for name in BACKBONE_FIELDS:
-        if name in data:
-            values[name] = data[name]
-    if not isinstance(values.get("name", ""), str) or not values.get("name"):
-        raise ApiError("invalid_field", "name: give the backbone a display name, e.g. bert-base-uncased.")
-    if not isinstance(values.get("aliases", []), list) or not all(
-        isinstance(a, str) for a in values.get("aliases", [])
-    ):
-        raise ApiError("invalid_field", "aliases: must be a list of strings.")
-    if not isinstance(values.get("config", {}), dict):
-        raise ApiError("invalid_field", "config: must be a JSON object.")
-    count = values.get("num_parameters", 0)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise ApiError("invalid_field", "num_parameters: must be a non-negative integer.")
-    return values
-
-
-def register_backbone(user, data):
-    """Create a backbone by its hashes; registering the same one again returns it unchanged."""
-    if not isinstance(data, dict):
-        raise ApiError("invalid_request", "The request body must be a JSON object.")
-    content_hash, structure_hash = data.get("content_hash"), data.get("structure_hash")
-    for field, value in (("content_hash", content_hash), ("structure_hash", structure_hash)):
-        if not is_sha256(value):
-            raise ApiError("invalid_field", f"{field}: must be 64 lowercase hexadecimal characters.")
+def register_backbone(user, values: dict) -> tuple[Backbone, bool]:
+    """Create a backbone by its hashes (inputs: hub.deltas.inputs.BackboneRequest); registering the same one
+    again returns it unchanged."""
+    content_hash, structure_hash = values["content_hash"], values["structure_hash"]
     existing = Backbone.objects.filter(content_hash=content_hash).first()
     if existing is not None:
         if existing.structure_hash != structure_hash:
-            raise ApiError("hash_conflict", "This content hash is registered with another structure hash.", 409)
+            raise Conflict(
+                "hash_conflict", "This content hash is registered with another structure hash.", field="structure_hash"
+            )
         return existing, False
-    values = _backbone_fields(data)
+    fields = {name: values[name] for name in BACKBONE_FIELDS if name in values}
     try:
         with transaction.atomic():
             backbone = Backbone.objects.create(
-                content_hash=content_hash, structure_hash=structure_hash, registered_by=user, **values
+                content_hash=content_hash, structure_hash=structure_hash, registered_by=user, **fields
             )
     except IntegrityError:  # registered concurrently
         return Backbone.objects.get(content_hash=content_hash), False
     return backbone, True
 
 
-def parse_backbone_files(items):
-    return parse_declared_files(items, settings.DELTACENTER_MAX_BACKBONE_FILE_BYTES)
+def max_backbone_file_bytes() -> int:
+    return settings.DELTACENTER_MAX_BACKBONE_FILE_BYTES
 
 
-def attach_backbone_files(user, backbone, data):
+def check_backbone_file_sizes(files: list[DeclaredFile]) -> list[DeclaredFile]:
+    return check_sizes(files, max_backbone_file_bytes())
+
+
+def attach_backbone_files(user, backbone: Backbone, files: list[DeclaredFile]) -> Backbone:
     """Verify uploaded files and attach them to the backbone. Workers check the weights against the hash."""
     may_replace = backbone.registered_by_id == user.pk or user.is_superuser
     if backbone.files.exists() and not may_replace:
-        raise ApiError("forbidden", "Only whoever registered this backbone can replace its files.", 403)
-    files = parse_backbone_files(data.get("files") if isinstance(data, dict) else None)
+        raise Forbidden("forbidden", "Only whoever registered this backbone can replace its files.")
+    check_backbone_file_sizes(files)
     if not any(f.path.endswith(".safetensors") for f in files):
-        raise ApiError("no_weights", "A backbone upload needs its weights as .safetensors files.")
+        raise Invalid("no_weights", "A backbone upload needs its weights as .safetensors files.", field="files")
     checked = [store_declared_file(user, f) for f in files]
     with transaction.atomic():
         for c in checked:
             BackboneFile.objects.update_or_create(backbone=backbone, path=c.path, defaults={"object": c.object})
-        requeue_waiting_for_backbone(backbone.pk)
+        backbone_weights_attached.send(sender=Backbone, backbone=backbone)
     return backbone
 
 

@@ -1,4 +1,6 @@
 from django.dispatch import Signal
 
-# Sent inside the commit's transaction; receivers that enqueue work use transaction.on_commit.
+# Both are sent inside the transaction that makes the change; receivers that enqueue work use
+# transaction.on_commit.
 version_committed = Signal()
+backbone_weights_attached = Signal()

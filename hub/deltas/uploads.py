@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from hub.core import objectstore
-from hub.core.errors import ApiError
-from hub.deltas.models import StoredObject, is_sha256, object_key
-from hub.deltas.paths import validate_path
+from hub.core.errors import Conflict, TooLarge
+from hub.deltas.models import StoredObject, object_key
 
 
 @dataclass(frozen=True)
@@ -28,32 +27,17 @@ class DeclaredFile:
     sha256: str
 
 
-def parse_declared_files(items, max_file_bytes=None):
-    """Validate the client's file list: [{"path", "size", "sha256"}, ...]."""
+def check_sizes(files: list[DeclaredFile], max_file_bytes: int | None = None) -> list[DeclaredFile]:
+    """Refuse files over the size limit (backbones have a limit of their own)."""
     max_file_bytes = max_file_bytes or settings.DELTACENTER_MAX_FILE_BYTES
-    if not isinstance(items, list) or not items:
-        raise ApiError("no_files", "Declare at least one file as {path, size, sha256}.")
-    if len(items) > settings.DELTACENTER_MAX_FILES:
-        raise ApiError("too_many_files", f"{len(items)} files; the limit is {settings.DELTACENTER_MAX_FILES}.")
-    files = [_declared_file(item, max_file_bytes) for item in items]
-    paths = [f.path for f in files]
-    if len(set(paths)) != len(paths):
-        raise ApiError("duplicate_path", "Each path may appear only once.")
+    for declared in files:
+        if declared.size > max_file_bytes:
+            raise TooLarge(
+                "file_too_large",
+                f"{declared.path} is {declared.size} bytes; the limit is {max_file_bytes}.",
+                field="files",
+            )
     return files
-
-
-def _declared_file(item, max_file_bytes):
-    if not isinstance(item, dict):
-        raise ApiError("invalid_file", "Each file must be an object {path, size, sha256}.")
-    path, size, sha256 = item.get("path"), item.get("size"), item.get("sha256")
-    validate_path(path)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ApiError("invalid_file", f"{path}: size must be a non-negative integer.")
-    if size > max_file_bytes:
-        raise ApiError("file_too_large", f"{path} is {size} bytes; the limit is {max_file_bytes}.", status_code=413)
-    if not is_sha256(sha256):
-        raise ApiError("invalid_file", f"{path}: sha256 must be 64 lowercase hexadecimal characters.")
-    return DeclaredFile(path=path, size=size, sha256=sha256)
 
 
 def staging_key(user, sha256):
@@ -61,8 +45,9 @@ def staging_key(user, sha256):
     return f"uploads/{user.pk}/{token[:32]}/{sha256}"
 
 
-def plan_uploads(user, files):
+def plan_uploads(user, files: list[DeclaredFile], max_file_bytes: int | None = None) -> list[dict]:
     """For each declared file: already stored, already staged, or how to upload it."""
+    check_sizes(files, max_file_bytes)
     stored = {o.sha256: o for o in StoredObject.objects.filter(sha256__in=[f.sha256 for f in files])}
     plan, planned = [], {}
     for declared in files:
@@ -75,11 +60,10 @@ def plan_uploads(user, files):
 def _plan_one(user, declared, stored):
     if stored is not None:
         if stored.size != declared.size:
-            raise ApiError(
+            raise Conflict(
                 "size_mismatch",
                 f"{declared.path}: content {declared.sha256[:12]}… is stored with {stored.size} bytes,"
                 f" not {declared.size}. Recompute the file's size and sha256.",
-                status_code=409,
             )
         return {"action": "stored"}
     if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
@@ -131,23 +115,17 @@ def _multipart_plan(key, size):
     return {"action": "multipart", "upload_id": upload_id, "part_bytes": part_bytes, "parts": parts}
 
 
-def complete_multipart(user, sha256, upload_id, parts):
+def complete_multipart(user, sha256: str, upload_id: str, parts: list[dict]) -> dict:
     """Assemble the parts the client uploaded; a second call after success is a no-op."""
-    if not is_sha256(sha256):
-        raise ApiError("invalid_file", "sha256 must be 64 lowercase hexadecimal characters.")
     key = staging_key(user, sha256)
     try:
         objectstore.client().complete_multipart_upload(
             Bucket=objectstore.bucket(),
             Key=key,
-            UploadId=str(upload_id),
-            MultipartUpload={"Parts": [{"PartNumber": int(p["part_number"]), "ETag": str(p["etag"])} for p in parts]},
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": p["part_number"], "ETag": p["etag"]} for p in parts]},
         )
-    except (KeyError, TypeError, ValueError):
-        raise ApiError("invalid_parts", "parts must be a list of {part_number, etag}.") from None
     except objectstore.ClientError as exc:
         if objectstore.object_size(key) is None:
-            raise ApiError(
-                "multipart_incomplete", f"S3 refused to assemble the upload: {exc}", status_code=409
-            ) from None
+            raise Conflict("multipart_incomplete", f"S3 refused to assemble the upload: {exc}") from None
     return {"sha256": sha256, "staged_bytes": objectstore.object_size(key)}

@@ -16,7 +16,7 @@ from deltacenter.safetensors_header import (
     parse_header,
 )
 from hub.core import objectstore
-from hub.core.errors import ApiError
+from hub.core.errors import Conflict, DomainError, Invalid
 from hub.deltas.models import StoredObject, object_key
 from hub.deltas.uploads import checksummed_upload_present, staging_key
 
@@ -41,10 +41,8 @@ def store_declared_file(user, declared):
 
 def _check_stored(declared, stored):
     if stored.size != declared.size:
-        raise ApiError(
-            "size_mismatch",
-            f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}.",
-            status_code=409,
+        raise Conflict(
+            "size_mismatch", f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}."
         )
     return CheckedFile(declared.path, stored, *_inspect(declared, stored.key))
 
@@ -53,7 +51,7 @@ def _adopt(declared, key):
     """Record bytes already at their content address (S3 checked their size and sha256 on upload)."""
     try:
         parsed = _inspect(declared, key)
-    except ApiError:
+    except DomainError:
         objectstore.delete_object(key)  # unreferenced bytes that can never be committed
         raise
     return CheckedFile(declared.path, _record_object(declared), *parsed)
@@ -63,16 +61,15 @@ def _adopt_staged(declared, key):
     """A multipart upload in the uploader's staging key: read it back, check it, then copy it into place."""
     size = objectstore.object_size(key)
     if size is None:
-        raise ApiError(
+        raise Conflict(
             "object_missing",
             f"{declared.path}: nothing was uploaded for sha256 {declared.sha256[:12]}…. Ask for an upload URL and"
             " upload the file before committing.",
-            status_code=409,
         )
     try:
         _check_staged_bytes(declared, key, size)
         parsed = _inspect(declared, key)
-    except ApiError:
+    except DomainError:
         objectstore.delete_object(key)
         raise
     objectstore.copy_object(key, object_key(declared.sha256))
@@ -83,20 +80,17 @@ def _adopt_staged(declared, key):
 
 def _check_staged_bytes(declared, key, size):
     if size != declared.size:
-        raise ApiError(
-            "size_mismatch",
-            f"{declared.path}: {size} bytes reached storage, {declared.size} were declared.",
-            status_code=409,
+        raise Conflict(
+            "size_mismatch", f"{declared.path}: {size} bytes reached storage, {declared.size} were declared."
         )
     hasher = hashlib.sha256()
     for chunk in objectstore.iter_object(key):
         hasher.update(chunk)
     digest = hasher.hexdigest()
     if not hmac.compare_digest(digest, declared.sha256):
-        raise ApiError(
+        raise Conflict(
             "sha256_mismatch",
             f"{declared.path}: the uploaded bytes hash to {digest[:12]}…, not the declared {declared.sha256[:12]}….",
-            status_code=409,
         )
 
 
@@ -121,7 +115,7 @@ def _safetensors_header(declared, key):
     try:
         return read_safetensors_header(key, declared.size)
     except SafetensorsError as exc:
-        raise ApiError(exc.code, f"{declared.path}: {exc}") from None
+        raise Invalid(exc.code, f"{declared.path}: {exc}") from None
 
 
 def read_safetensors_header(key, size, allowed_dtypes=DTYPE_SIZES, max_header_bytes=MAX_HEADER_BYTES):
@@ -134,9 +128,9 @@ def read_safetensors_header(key, size, allowed_dtypes=DTYPE_SIZES, max_header_by
 def _json_content(declared, key):
     limit = settings.DELTACENTER_MAX_JSON_BYTES
     if declared.size > limit:
-        raise ApiError("file_too_large", f"{declared.path}: JSON files may be at most {limit} bytes.")
+        raise Invalid("file_too_large", f"{declared.path}: JSON files may be at most {limit} bytes.")
     data = objectstore.read_range(key, 0, declared.size) if declared.size else b""
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ApiError("invalid_json", f"{declared.path} is not valid UTF-8 JSON.") from None
+        raise Invalid("invalid_json", f"{declared.path} is not valid UTF-8 JSON.") from None

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from hub.core.errors import NotFound
 from hub.deltas.models import Delta
 from hub.evaluation.models import EvalResult, ValidationJob
 
@@ -23,6 +24,19 @@ def heartbeat_stale_after():
 
 def on_version_committed(sender, version, **kwargs):
     request_validation(version)
+
+
+def on_backbone_weights_attached(sender, backbone, **kwargs):
+    requeue_waiting_for_backbone(backbone.pk)
+
+
+def get_visible_job(user, job_id):
+    """A validation job, visible exactly when its delta is."""
+    visible = Delta.objects.visible_to(user).values("pk")
+    job = ValidationJob.objects.select_related("version").filter(pk=job_id, version__delta__in=visible).first()
+    if job is None:
+        raise NotFound("job_not_found", f"No validation job {job_id}, or you are not allowed to see it.")
+    return job
 
 
 def request_validation(version):
@@ -59,7 +73,7 @@ def enqueue_to(queue, job_pk):
 
 
 def _send(job_pk, **route):
-    from workers.celery import app
+    from hub.celery import app
 
     try:
         app.send_task(VALIDATE_TASK, args=[job_pk], **route)

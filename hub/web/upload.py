@@ -8,10 +8,12 @@ everything after (format checks, the version's transaction) is the same code the
 import hashlib
 
 from hub.core import objectstore
-from hub.core.errors import ApiError
+from hub.core.errors import TooLarge
+from hub.core.validation import parse
 from hub.deltas.commit import commit_version, resolve_writable_namespace
+from hub.deltas.inputs import CommitRequest
 from hub.deltas.models import StoredObject, object_key
-from hub.deltas.uploads import parse_declared_files, sha256_base64
+from hub.deltas.uploads import check_sizes, sha256_base64
 
 MAX_BROWSER_FILE_BYTES = 32 * 1024 * 1024
 MAX_BROWSER_TOTAL_BYTES = 64 * 1024 * 1024
@@ -21,16 +23,18 @@ def upload_from_browser(user, namespace, name, metadata, uploaded_files):
     resolve_writable_namespace(user, namespace)  # refuse before any bytes move
     declared = [_declare(f) for f in uploaded_files]
     if sum(d["size"] for d in declared) > MAX_BROWSER_TOTAL_BYTES:
-        raise ApiError("upload_too_large", _too_large_message(MAX_BROWSER_TOTAL_BYTES, "together"), 413)
-    parse_declared_files(declared)  # paths, sizes and duplicates, before any bytes move
+        raise TooLarge("upload_too_large", _too_large_message(MAX_BROWSER_TOTAL_BYTES, "together"))
+    # Paths, sizes, duplicates and metadata are checked before any bytes move.
+    parsed_metadata, files = parse(CommitRequest, {**metadata, "files": declared})
+    check_sizes(files)
     for item, uploaded in zip(declared, uploaded_files, strict=True):
         _put(item["sha256"], uploaded)
-    return commit_version(user, namespace, name, {**metadata, "files": declared})
+    return commit_version(user, namespace, name, parsed_metadata, files)
 
 
 def _declare(uploaded):
     if uploaded.size > MAX_BROWSER_FILE_BYTES:
-        raise ApiError("file_too_large", f"{uploaded.name}: {_too_large_message(MAX_BROWSER_FILE_BYTES)}", 413)
+        raise TooLarge("file_too_large", f"{uploaded.name}: {_too_large_message(MAX_BROWSER_FILE_BYTES)}")
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():
         digest.update(chunk)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
+from hub.core.validation import parse
 from hub.deltas.commit import commit_version
+from hub.deltas.inputs import BackboneFilesRequest, BackboneRequest, CommitRequest
 from hub.deltas.models import Delta
 from hub.deltas.services import attach_backbone_files, register_backbone
 from hub.evaluation.suites import REGISTRY, draw_split, install, source_rows, store_bytes
@@ -70,10 +72,10 @@ def _register_minilm(user, path):
 
     model = AutoModel.from_pretrained(str(path), local_files_only=True)
     description = describe_backbone(model, hash_backbone(model))
-    backbone, _ = register_backbone(user, {**description, "name": BACKBONE_NAME})
+    backbone, _ = register_backbone(user, parse(BackboneRequest, {**description, "name": BACKBONE_NAME}))
     if not backbone.has_weights:
         declared = [_store_file(path / name) for name in BACKBONE_FILES if (path / name).is_file()]
-        attach_backbone_files(user, backbone, {"files": declared})
+        attach_backbone_files(user, backbone, parse(BackboneFilesRequest, {"files": declared}))
     return backbone
 
 
@@ -107,4 +109,4 @@ def _publish(user, name, backbone, directory, accuracy):
         "claimed_metrics": {"train_accuracy": round(accuracy, 4)},
         "commit_message": "Demo delta, trained briefly on Rotten Tomatoes reviews outside the test split.",
     }
-    return commit_version(user, DEMO_USER, name, payload)
+    return commit_version(user, DEMO_USER, name, *parse(CommitRequest, payload))

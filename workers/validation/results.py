@@ -2,7 +2,6 @@
 
 from django.db import transaction
 
-from hub.deltas.commit import trainable_fields
 from hub.deltas.models import DeltaVersion
 from hub.evaluation.models import EvalResult, LeaderboardEntry
 from workers.validation.config import claim_tolerance
@@ -40,4 +39,4 @@ def record_result(job, suite, outcome, runtime):
 
 
 def record_trainable(version, count, backbone_parameters):
-    DeltaVersion.objects.filter(pk=version.pk).update(**trainable_fields(count, backbone_parameters))
+    DeltaVersion.objects.filter(pk=version.pk).update(**DeltaVersion.trainable_fields(count, backbone_parameters))

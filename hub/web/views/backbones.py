@@ -1,7 +1,7 @@
 from django.http import Http404
 from django.shortcuts import render
 
-from hub.core.errors import ApiError
+from hub.core.errors import NotFound
 from hub.deltas.models import Delta
 from hub.deltas.services import get_backbone
 
@@ -11,7 +11,7 @@ MAX_DELTAS = 500
 def backbone_detail(request, content_hash):
     try:
         backbone = get_backbone(content_hash)
-    except ApiError as exc:
+    except NotFound as exc:
         raise Http404(exc.message) from None
     deltas = (
         Delta.objects.visible_to(request.user)

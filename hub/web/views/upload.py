@@ -1,6 +1,6 @@
 from django.shortcuts import redirect, render
 
-from hub.core.errors import ApiError
+from hub.core.errors import DomainError
 from hub.core.objectstore import ClientError
 from hub.web.forms import UploadForm
 from hub.web.orgs import writable_namespaces
@@ -21,7 +21,7 @@ def new_delta(request):
                 form.metadata(),
                 form.cleaned_data["files"],
             )
-        except ApiError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         except ClientError:
             form.add_error(None, "The file store did not accept the upload; try again in a moment.")
