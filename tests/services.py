@@ -7,6 +7,8 @@ inside tests/unit, or `-m unit`) starts nothing: the settings get placeholders t
 
 import os
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ UNIT_PLACEHOLDERS = {
 UNIT_UNSET = ("S3_PUBLIC_ENDPOINT_URL", "CELERY_RESULT_BACKEND")
 
 _engines = None
+_scratch = None
 
 
 def is_unit_only(config) -> bool:
@@ -36,8 +39,11 @@ def is_unit_only(config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    global _engines
+    global _engines, _scratch
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    _scratch = Path(tempfile.mkdtemp(prefix="deltacenter-tests-"))
+    # The test process and the workers it starts share one backbone cache, away from the developer's.
+    os.environ.setdefault("DELTACENTER_WORKER_CACHE", str(_scratch / "worker-cache"))
     if is_unit_only(early_config):
         os.environ.update(UNIT_PLACEHOLDERS)
         for name in UNIT_UNSET:
@@ -54,3 +60,5 @@ def pytest_load_initial_conftests(early_config, parser, args):
 def pytest_unconfigure(config):
     if _engines is not None:
         _engines.stop()
+    if _scratch is not None:
+        shutil.rmtree(_scratch, ignore_errors=True)
