@@ -3,13 +3,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench token clean-var
+.PHONY: run test test-unit lint bench token clean-var
 
 run: $(INSTALLED)
 	$(PY) -m hub.devstack run
 
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+# The tests that need no service; they start no engine.
+test-unit: $(INSTALLED)
+	$(PY) -m pytest tests/unit
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

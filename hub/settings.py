@@ -5,17 +5,26 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hub.env import env_bool, env_int, env_list, env_str, env_url
+from hub.env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = env_str("SECRET_KEY")
-if len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
-DEBUG = env_bool("DEBUG", default=False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_url("DELTACENTER_SITE_URL", ("http", "https"), default="http://127.0.0.1:8000")
+SECRET_KEY = env_str(
+    "SECRET_KEY", min_length=32, description="Signs sessions and tokens; 32+ characters (`make run` generates one)"
+)
+DEBUG = env_bool("DEBUG", default=False, description="Django's debug mode; never in production")
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", description="Comma-separated host names served; empty means 127.0.0.1 and localhost under DEBUG"
+) or (["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", description="Comma-separated origins trusted for form posts (behind a TLS proxy)"
+)
+SITE_URL = env_url(
+    "DELTACENTER_SITE_URL",
+    ("http", "https"),
+    default="http://127.0.0.1:8000",
+    description="The hub's public address, used in the links its API returns",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,7 +84,11 @@ def _database(url):
     return config
 
 
-DATABASES = {"default": _database(env_url("DATABASE_URL", ("postgres", "postgresql")))}
+DATABASES = {
+    "default": _database(
+        env_url("DATABASE_URL", ("postgres", "postgresql"), description="`postgres://user:password@host:5432/dbname`")
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -95,14 +108,24 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Object store: every delta file lives in one S3 bucket, addressed by its sha256.
-S3_ENDPOINT_URL = env_url("S3_ENDPOINT_URL", ("http", "https"))
+S3_ENDPOINT_URL = env_url("S3_ENDPOINT_URL", ("http", "https"), description="The S3 API the hub and workers use")
 # Presigned URLs are signed for the host clients reach, which may differ from the one the hub uses.
-S3_PUBLIC_ENDPOINT_URL = env_url("S3_PUBLIC_ENDPOINT_URL", ("http", "https"), default=S3_ENDPOINT_URL)
-S3_BUCKET = env_str("S3_BUCKET")
-S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID")
-S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
-S3_REGION = env_str("S3_REGION", default="us-east-1")
-S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", default=900, minimum=30)
+S3_PUBLIC_ENDPOINT_URL = (
+    env_url(
+        "S3_PUBLIC_ENDPOINT_URL",
+        ("http", "https"),
+        default=None,
+        description="The S3 address clients reach, when it differs from S3_ENDPOINT_URL (presigned URLs name it)",
+    )
+    or S3_ENDPOINT_URL
+)
+S3_BUCKET = env_str("S3_BUCKET", description="The bucket holding every file, addressed by sha256")
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID", description="S3 access key")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY", description="S3 secret key")
+S3_REGION = env_str("S3_REGION", default="us-east-1", description="S3 region the requests are signed for")
+S3_PRESIGN_SECONDS = env_int(
+    "S3_PRESIGN_SECONDS", default=900, minimum=30, description="Lifetime of presigned upload and download URLs"
+)
 
 STORAGES = {
     "default": {
@@ -122,11 +145,28 @@ STORAGES = {
 }
 
 # Celery: the broker is required; results go to Redis when the broker is Redis.
-CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "amqps", "pyamqp"))
-_default_backend = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", default=_default_backend)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", default=1500, minimum=1)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=1800, minimum=1)
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL",
+    ("redis", "rediss", "amqp", "amqps", "pyamqp"),
+    description="The task queue: `redis://host:6379/0` or `amqp://...`",
+)
+CELERY_RESULT_BACKEND = env_str(
+    "CELERY_RESULT_BACKEND",
+    default=None,
+    description="Where task results go; the broker when it is Redis, else `rpc://`",
+) or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://")
+CELERY_TASK_SOFT_TIME_LIMIT = env_int(
+    "CELERY_TASK_SOFT_TIME_LIMIT",
+    default=1500,
+    minimum=1,
+    description="Seconds before a task is told to stop; a validation then fails with `time_limit`",
+)
+CELERY_TASK_TIME_LIMIT = env_int(
+    "CELERY_TASK_TIME_LIMIT",
+    default=1800,
+    minimum=1,
+    description="Seconds before a task's process is killed; must exceed the soft limit",
+)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be greater than CELERY_TASK_SOFT_TIME_LIMIT.")
 CELERY_TASK_ACKS_LATE = True
@@ -134,12 +174,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A message that is not acked in time is handed to another worker, so this must exceed the longest job.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", default="hub")
+CELERY_TASK_DEFAULT_QUEUE = env_str(
+    "CELERY_TASK_DEFAULT_QUEUE", default="hub", description="The queue jobs are sent to and workers consume"
+)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_SEND_TASK_EVENTS = False
 # Every worker also consumes a queue of its own, so jobs can go to the worker that holds their backbone warm.
 CELERY_WORKER_DIRECT = True
-DELTACENTER_WARM_ROUTING_SECONDS = env_int("DELTACENTER_WARM_ROUTING_SECONDS", default=600, minimum=0)
+DELTACENTER_WARM_ROUTING_SECONDS = env_int(
+    "DELTACENTER_WARM_ROUTING_SECONDS",
+    default=600,
+    minimum=0,
+    description="How recently a worker must have loaded a backbone for its jobs to be routed to it",
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -158,11 +205,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LOG_LEVEL_HELP = f"Root log level: {', '.join(_LOG_LEVELS)}"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("LOG_LEVEL", default="INFO", choices=_LOG_LEVELS, description=_LOG_LEVEL_HELP),
+    },
 }
 
 if not DEBUG:
@@ -171,22 +223,109 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Upload limits
-DELTACENTER_MAX_FILES = env_int("DELTACENTER_MAX_FILES", default=64, minimum=1)
-DELTACENTER_MAX_FILE_BYTES = env_int("DELTACENTER_MAX_FILE_BYTES", default=4 * 1024**3, minimum=1)
-DELTACENTER_MAX_BACKBONE_FILE_BYTES = env_int("DELTACENTER_MAX_BACKBONE_FILE_BYTES", default=20 * 1024**3, minimum=1)
-DELTACENTER_MAX_JSON_BYTES = env_int("DELTACENTER_MAX_JSON_BYTES", default=1024**2, minimum=1024)
-DELTACENTER_MULTIPART_THRESHOLD = env_int("DELTACENTER_MULTIPART_THRESHOLD", default=1024**3, minimum=5 * 1024**2)
+DELTACENTER_MAX_FILES = env_int(
+    "DELTACENTER_MAX_FILES", default=64, minimum=1, description="Most files in one delta version"
+)
+DELTACENTER_MAX_FILE_BYTES = env_int(
+    "DELTACENTER_MAX_FILE_BYTES", default=4 * 1024**3, minimum=1, description="Largest file of a delta (4 GiB)"
+)
+DELTACENTER_MAX_BACKBONE_FILE_BYTES = env_int(
+    "DELTACENTER_MAX_BACKBONE_FILE_BYTES",
+    default=20 * 1024**3,
+    minimum=1,
+    description="Largest file of a backbone's weights (20 GiB)",
+)
+DELTACENTER_MAX_JSON_BYTES = env_int(
+    "DELTACENTER_MAX_JSON_BYTES",
+    default=1024**2,
+    minimum=1024,
+    description="Largest JSON request body and JSON file of a delta (1 MiB)",
+)
+DELTACENTER_MULTIPART_THRESHOLD = env_int(
+    "DELTACENTER_MULTIPART_THRESHOLD",
+    default=1024**3,
+    minimum=5 * 1024**2,
+    description="Files from this size on go up to S3 in parts (1 GiB)",
+)
 DELTACENTER_MULTIPART_PART_BYTES = env_int(
-    "DELTACENTER_MULTIPART_PART_BYTES", default=64 * 1024**2, minimum=5 * 1024**2
+    "DELTACENTER_MULTIPART_PART_BYTES",
+    default=64 * 1024**2,
+    minimum=5 * 1024**2,
+    description="Size of each part of a multipart upload (64 MiB)",
 )
 
 # Periodic tasks, run by `celery -A workers beat`.
-DELTACENTER_VALIDATION_STALE_SECONDS = env_int("DELTACENTER_VALIDATION_STALE_SECONDS", default=120, minimum=5)
-DELTACENTER_VALIDATION_RESEND_SECONDS = env_int("DELTACENTER_VALIDATION_RESEND_SECONDS", default=1800, minimum=60)
+DELTACENTER_VALIDATION_STALE_SECONDS = env_int(
+    "DELTACENTER_VALIDATION_STALE_SECONDS",
+    default=120,
+    minimum=5,
+    description="A running validation with no heartbeat for this long is re-queued",
+)
+DELTACENTER_VALIDATION_RESEND_SECONDS = env_int(
+    "DELTACENTER_VALIDATION_RESEND_SECONDS",
+    default=1800,
+    minimum=60,
+    description="A validation queued for this long is sent again",
+)
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-validations": {
         "task": "workers.reap_stale_validations",
-        "schedule": env_int("DELTACENTER_REAPER_INTERVAL_SECONDS", default=60, minimum=5),
+        "schedule": env_int(
+            "DELTACENTER_REAPER_INTERVAL_SECONDS",
+            default=60,
+            minimum=5,
+            description="How often beat looks for stale and long-queued validations",
+        ),
     },
     "sweep-abandoned-uploads": {"task": "workers.sweep_abandoned_uploads", "schedule": 3600},
 }
+
+# Validation workers (the evaluator child gets what it needs on its command line and in its requests).
+DELTACENTER_WORKER_CACHE = BASE_DIR / env_str(
+    "DELTACENTER_WORKER_CACHE",
+    default="var/worker-cache",
+    description="Where workers keep backbones and evaluation data; relative paths are under the project",
+)
+DELTACENTER_WORKER_BACKBONE_MEMORY_MB = env_int(
+    "DELTACENTER_WORKER_BACKBONE_MEMORY_MB",
+    default=4096,
+    minimum=1,
+    description="Memory the evaluator may fill with warm backbones before it drops the least recent",
+)
+DELTACENTER_VALIDATION_HEARTBEAT_SECONDS = env_int(
+    "DELTACENTER_VALIDATION_HEARTBEAT_SECONDS",
+    default=15,
+    minimum=1,
+    description="How often a running validation reports that its worker is alive",
+)
+if DELTACENTER_VALIDATION_STALE_SECONDS <= 2 * DELTACENTER_VALIDATION_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "DELTACENTER_VALIDATION_STALE_SECONDS must exceed twice DELTACENTER_VALIDATION_HEARTBEAT_SECONDS,"
+        " or the reaper re-queues validations that are still running."
+    )
+DELTACENTER_CLAIM_TOLERANCE = env_float(
+    "DELTACENTER_CLAIM_TOLERANCE",
+    default=0.02,
+    minimum=0,
+    description="How far a measured score may sit from the claimed one before the result is flagged",
+)
+DELTACENTER_EVAL_MEMORY_BYTES = env_int(
+    "DELTACENTER_EVAL_MEMORY_BYTES",
+    default=8 * 1024**3,
+    minimum=1024**3,
+    description="Address-space ceiling of the evaluator process (8 GiB; torch alone takes about 1 GiB)",
+)
+DELTACENTER_EVAL_TIMEOUT_SECONDS = env_int(
+    "DELTACENTER_EVAL_TIMEOUT_SECONDS",
+    default=900,
+    minimum=1,
+    description="How long one validation may spend evaluating, backbone load included",
+)
+# Fetching files before the evaluation and recording results after it happen inside the same task.
+VALIDATION_FETCH_AND_RECORD_SECONDS = 120
+if DELTACENTER_EVAL_TIMEOUT_SECONDS + VALIDATION_FETCH_AND_RECORD_SECONDS > CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"DELTACENTER_EVAL_TIMEOUT_SECONDS ({DELTACENTER_EVAL_TIMEOUT_SECONDS}) must stay at least"
+        f" {VALIDATION_FETCH_AND_RECORD_SECONDS} s under CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT})"
+        " to leave time for fetching files and recording results."
+    )

@@ -111,8 +111,6 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     from hub.celery import app
 
     hostname = f"test-{secrets.token_hex(3)}@localhost"
-    # A backbone cache of its own; set here so the test process reads the same one, and workers it starts inherit it.
-    os.environ.setdefault("DELTACENTER_WORKER_CACHE", str(tmp_path_factory.mktemp("worker-cache")))
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
     command = [

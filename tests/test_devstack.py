@@ -1,43 +1,20 @@
 """The embedded engines start, answer, and stop without leaving a process behind."""
 
 import os
-import signal
-import stat
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
-import psutil
 import pytest
 
 from hub.devstack.engine import Engine, EngineError, start_engines
 from hub.devstack.harness import start_missing_engines
-from hub.devstack.local_secrets import load_or_create_secrets
 from hub.devstack.ports import free_port
 from hub.devstack.postgres import PostgresEngine, postmaster_process
-from hub.devstack.processes import spawn, stop_process
 from hub.devstack.redis_server import RedisEngine, answers_ping
 from hub.devstack.seaweed import SeaweedEngine, s3_client
+from tests.processes import gone
 
 S3_VARIABLES = SeaweedEngine.provides
-
-
-def _exited(pid):
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def _gone(pid, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not _exited(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 class FailingEngine(Engine):
@@ -59,7 +36,7 @@ def test_redis_engine_answers_ping_and_leaves_no_process(tmp_path):
         assert answers_ping(engine.port)
     finally:
         engine.stop()
-    assert _gone(pid)
+    assert gone(pid)
 
 
 def test_postgres_engine_creates_its_database_and_stops_the_postmaster(tmp_path):
@@ -74,7 +51,7 @@ def test_postgres_engine_creates_its_database_and_stops_the_postmaster(tmp_path)
             assert conn.execute("SELECT current_database()").fetchone() == ("hubtest",)
     finally:
         engine.stop()
-    assert _gone(postmaster.pid)
+    assert gone(postmaster.pid)
     assert postmaster_process(engine.data_dir) is None
 
 
@@ -91,7 +68,7 @@ def test_a_failed_start_stops_the_engines_already_running(tmp_path):
         start_engines([redis, FailingEngine()])
 
     assert redis.pid is None
-    assert _gone(redis.started_pid)
+    assert gone(redis.started_pid)
 
 
 def test_it_starts_only_the_engines_the_environment_lacks():
@@ -103,43 +80,8 @@ def test_it_starts_only_the_engines_the_environment_lacks():
         pid = stack.engines[0].pid
     finally:
         stack.stop()
-    assert _gone(pid)
+    assert gone(pid)
     assert not stack.base_dir.exists()
-
-
-def test_it_refuses_a_partial_s3_configuration():
-    environ = {"DATABASE_URL": "postgres://x/db", "CELERY_BROKER_URL": "redis://x", "S3_ENDPOINT_URL": "http://x"}
-    with pytest.raises(EngineError, match="S3_BUCKET"):
-        start_missing_engines(environ=environ)
-
-
-def test_stop_kills_a_process_group_that_ignores_sigterm():
-    stubborn = (
-        "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); print('up', flush=True); "
-        "time.sleep(60)"
-    )
-    process = spawn([sys.executable, "-c", stubborn], stdout=subprocess.PIPE)
-    assert process.stdout.readline() == b"up\n"
-    members = [p.pid for p in psutil.Process(process.pid).children()] + [process.pid]
-
-    stop_process(process, timeout=0.5)
-    process.stdout.close()
-
-    assert process.returncode == -signal.SIGKILL
-    assert all(_gone(pid) for pid in members)
-
-
-def test_secrets_are_created_once_and_reused_with_mode_0600(tmp_path):
-    path = tmp_path / "var" / "secrets.json"
-
-    first = load_or_create_secrets(path)
-    second = load_or_create_secrets(path)
-
-    assert first == second
-    assert set(first) == {"SECRET_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"}
-    assert len(first["SECRET_KEY"]) >= 50
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +97,7 @@ def s3_env():
     finally:
         pid = stack.engines[0].pid
         stack.stop()
-        assert _gone(pid)
+        assert gone(pid)
 
 
 def test_s3_stores_objects_and_rejects_a_tampered_presigned_url(s3_env):
@@ -172,11 +114,3 @@ def test_s3_stores_objects_and_rejects_a_tampered_presigned_url(s3_env):
     assert error.value.code == 403
     assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b"delta bytes"
     client.delete_object(Bucket=bucket, Key=key)
-
-
-def test_the_saved_hub_environment_keeps_only_hub_settings_privately(tmp_path):
-    from hub.devstack.saved_env import load_hub_env, save_hub_env, saved_env_path
-
-    save_hub_env(tmp_path, {"SECRET_KEY": "k" * 40, "DATABASE_URL": "postgres://x/y", "HOME": "/root"})
-    assert load_hub_env(tmp_path) == {"SECRET_KEY": "k" * 40, "DATABASE_URL": "postgres://x/y"}
-    assert stat.S_IMODE(saved_env_path(tmp_path).stat().st_mode) == 0o600

@@ -1,64 +1,22 @@
-"""The evaluator child: confined away from the network, stopped when it overruns, restarted for the next job."""
+"""The evaluator child: stopped when it dies or overruns, restarted for the next job."""
 
 import os
-import socket
+import signal
+import threading
 import time
 from types import SimpleNamespace
 
 import pytest
+from billiard.pool import SIG_SOFT_TIMEOUT, soft_timeout_sighandler
 
 from hub.evaluation import jobs
 from hub.evaluation.models import ValidationJob
 from tests.validation_helpers import push_lora
+from workers.validation import evaluator as evaluator_module
 from workers.validation import pipeline
 from workers.validation.errors import ValidationFailed
-from workers.validation.evaluator import Evaluator, EvaluatorDied, evaluator
-from workers.validation.run import FAILED, PASSED, run_job
-from workers.validation.sandbox import forbid_sockets, forget_credentials
-
-
-@pytest.fixture
-def listener():
-    server = socket.create_server(("127.0.0.1", 0))
-    yield server
-    server.close()
-
-
-def probe(target, host, port):
-    events = []
-    last = target.request({"kind": "probe_network", "host": host, "port": port}, events.append, time.monotonic() + 60)
-    assert last == {"done": True}
-    return events[0]
-
-
-def test_the_evaluator_cannot_connect_to_a_port_the_worker_reaches(listener):
-    port = listener.getsockname()[1]
-    socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    child = Evaluator()
-    try:
-        answer = probe(child, "127.0.0.1", port)
-    finally:
-        child.stop()
-    assert answer["reached"] is False, answer
-    assert "unreachable" in answer["reason"] or "network access" in answer["reason"]
-
-
-def test_without_a_namespace_the_guard_refuses_internet_sockets(monkeypatch, listener):
-    monkeypatch.setattr(socket, "socket", socket.socket)  # restored after the test
-    forbid_sockets()
-    with pytest.raises(PermissionError):
-        socket.create_connection(listener.getsockname(), timeout=2)
-    left, right = socket.socketpair()
-    left.close(), right.close()
-
-
-def test_the_child_forgets_database_broker_and_bucket_credentials(monkeypatch):
-    monkeypatch.setattr(os, "environ", dict(os.environ))  # restored after the test
-    os.environ.update(DATABASE_URL="postgres://x", SECRET_KEY="x", S3_SECRET_ACCESS_KEY="s", S3_ACCESS_KEY_ID="k")
-    os.environ["S3_BUCKET"] = "b"
-    forget_credentials()
-    assert not {"DATABASE_URL", "S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID", "SECRET_KEY"} & set(os.environ)
-    assert os.environ["S3_BUCKET"] == "b"
+from workers.validation.evaluator import EvaluatorDied, evaluator
+from workers.validation.run import FAILED, PASSED, TIME_LIMIT, run_job
 
 
 class DyingEvaluator:
@@ -87,20 +45,58 @@ def test_a_child_that_dies_loading_the_backbone_is_an_infrastructure_error(monke
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_over_the_time_limit_fails_and_the_next_job_passes(suite, backbone_hash, monkeypatch):
+def test_a_job_over_the_time_limit_fails_and_the_next_job_passes(suite, backbone_hash, monkeypatch, settings):
     monkeypatch.setattr(jobs, "enqueue_to", lambda queue, job_pk: None)  # this process is the worker here
     push_lora("alice/slow", backbone_hash)
     slow = ValidationJob.objects.get(version__delta__name="slow")
-    limit = pipeline.evaluation_timeout_seconds
-    monkeypatch.setattr(pipeline, "evaluation_timeout_seconds", lambda: 0.05)  # too short to even start torch
+    limit = settings.DELTACENTER_EVAL_TIMEOUT_SECONDS
+    settings.DELTACENTER_EVAL_TIMEOUT_SECONDS = 0.05  # too short to even start torch
     assert run_job(slow.pk, worker="test") == FAILED
     slow.refresh_from_db()
     assert (slow.status, slow.reason_code) == (ValidationJob.Status.FAILED, "evaluation_timeout"), slow.reason
     assert evaluator().pid is None
 
-    monkeypatch.setattr(pipeline, "evaluation_timeout_seconds", limit)
+    settings.DELTACENTER_EVAL_TIMEOUT_SECONDS = limit
     following = jobs.request_validation(slow.version)
     assert run_job(following.pk, worker="test") == PASSED
     following.refresh_from_db()
     assert following.results.count() == 1 and "load_backbone" in following.timings
+    evaluator().stop()
+
+
+def _soft_time_limit_once_the_evaluator_runs(timeout=60):
+    """Send this process Celery's soft-time-limit signal as soon as the evaluator child has started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        child = evaluator_module._evaluator
+        if child is not None and child.pid is not None:
+            os.kill(os.getpid(), SIG_SOFT_TIMEOUT)
+            return
+        time.sleep(0.01)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_soft_time_limit_fails_the_job_for_good_and_stops_the_evaluator(suite, backbone_hash, monkeypatch):
+    monkeypatch.setattr(jobs, "enqueue_to", lambda queue, job_pk: None)  # this process is the worker here
+    push_lora("alice/overrun", backbone_hash)
+    job = ValidationJob.objects.get(version__delta__name="overrun")
+    evaluator().stop()
+    # A Celery pool process raises SoftTimeLimitExceeded from this handler when the soft limit passes.
+    previous = signal.signal(SIG_SOFT_TIMEOUT, soft_timeout_sighandler)
+    timer = threading.Thread(target=_soft_time_limit_once_the_evaluator_runs, daemon=True)
+    timer.start()
+    try:
+        outcome = run_job(job.pk, worker="test")
+    finally:
+        timer.join()
+        signal.signal(SIG_SOFT_TIMEOUT, previous)
+
+    job.refresh_from_db()
+    assert outcome == FAILED, job.reason
+    assert (job.status, job.reason_code) == (ValidationJob.Status.FAILED, TIME_LIMIT)
+    assert "time limit" in job.reason
+    assert evaluator().pid is None  # its unread events must not reach the next request
+
+    following = jobs.request_validation(job.version)
+    assert run_job(following.pk, worker="test") == PASSED
     evaluator().stop()

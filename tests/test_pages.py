@@ -537,10 +537,3 @@ def test_signup_refuses_names_that_cannot_be_namespaces(client, alice, username)
         "/signup/", {"username": username, "password1": "a long pass phrase 42", "password2": "a long pass phrase 42"}
     )
     assert response.status_code == 200 and "username" in response.context["form"].errors
-
-
-def test_card_front_matter_is_not_shown():
-    from hub.web.cards import render_card
-
-    html = render_card("---\nlicense: mit\ntags:\n- lora\n---\n# Title\n\nBody")
-    assert "license: mit" not in html and "<h1>Title</h1>" in html

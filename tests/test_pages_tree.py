@@ -6,43 +6,11 @@ import pytest
 
 from hub.core import objectstore
 from hub.deltas.models import BackboneFile, StoredObject
-from hub.web.module_tree import build_tree
 from tests.conftest import api_client_for
+from tests.trees import labels
 from tests.uploads import push, safetensors_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def labels(nodes, depth=0):
-    out = []
-    for node in nodes:
-        mark = "*" if node.touched else ""
-        out.append("  " * depth + node.label + mark + (f" x{node.repeat}" if node.repeat > 1 else ""))
-        out.extend(labels(node.children, depth + 1))
-    return out
-
-
-def test_identical_layers_fold_and_a_different_one_stays_apart():
-    paths = {f"encoder.layer.{i}.attention.query" for i in range(4)} | {"embeddings.word"}
-    touched = {f"encoder.layer.{i}.attention.query" for i in range(3)}
-    assert labels(build_tree(paths, touched)) == [
-        "embeddings",
-        "  word",
-        "encoder",
-        "  layer",
-        "    0–2 x3",
-        "      attention",
-        "        query*",
-        "    3",
-        "      attention",
-        "        query",
-    ]
-
-
-def test_layers_sort_numerically_before_folding():
-    paths = {f"layer.{i}.dense" for i in range(12)}
-    tree = build_tree(paths, set())
-    assert labels(tree)[:2] == ["layer", "  0–11 x12"]
 
 
 def _store_backbone_weights(backbone, tensors):

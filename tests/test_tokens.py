@@ -5,7 +5,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from hub.accounts.models import ApiToken
-from hub.accounts.tokens import create_token, find_active_token, hash_secret, normalise_scopes, revoke_token
+from hub.accounts.tokens import create_token, find_active_token, hash_secret, revoke_token
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +16,6 @@ def test_it_stores_only_the_hash_of_the_secret(alice):
     assert secret not in (stored.key_hash, stored.prefix, stored.name)
     assert stored.key_hash == hash_secret(secret)
     assert secret.startswith(stored.prefix)
-
-
-def test_write_scope_implies_read_and_admin_implies_all():
-    assert normalise_scopes(["write"]) == ["read", "write"]
-    assert normalise_scopes(["admin"]) == ["admin", "read", "write"]
-    with pytest.raises(ValueError, match="delete"):
-        normalise_scopes(["delete"])
 
 
 def test_it_finds_a_live_token_and_records_last_use(alice):

@@ -187,9 +187,10 @@ def test_backbone_weights_that_do_not_match_the_hash_are_refused(celery_worker, 
     push_lora("alice/on-impostor", content_hash, model=tiny_lora(claimed))
     job = wait_for_job("alice/on-impostor")
     assert (job.status, job.reason_code) == (Status.FAILED, "backbone_hash_mismatch")
-    from workers.validation.config import cache_dir
+    from django.conf import settings
 
-    assert not (cache_dir() / "backbones" / content_hash).exists()  # the impostor's files are forgotten
+    cached = settings.DELTACENTER_WORKER_CACHE / "backbones" / content_hash
+    assert not cached.exists()  # the impostor's files are forgotten
 
 
 def test_a_job_waits_for_the_backbone_and_resumes_when_its_weights_arrive(celery_worker, suite, hub_env):

@@ -4,14 +4,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
+
 from hub.deltas.models import BackboneFile
-from workers.validation.config import cache_dir
 from workers.validation.errors import BackboneUnavailable
 from workers.validation.fetch import download_verified
 
 
 def _cached_directory(backbone):
-    return cache_dir() / "backbones" / backbone.content_hash
+    return settings.DELTACENTER_WORKER_CACHE / "backbones" / backbone.content_hash
 
 
 def forget_backbone_directory(backbone):

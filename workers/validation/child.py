@@ -11,7 +11,6 @@ import sys
 import traceback
 from multiprocessing.connection import Connection
 
-from workers.validation.config import backbone_memory_budget_bytes
 from workers.validation.errors import ValidationFailed
 from workers.validation.messages import receive, send
 from workers.validation.sandbox import confine
@@ -29,12 +28,12 @@ class SuiteSpec:
     dataset_path: str
 
 
-def serve(connection, memory_bytes, device):
+def serve(connection, memory_bytes, backbone_budget_bytes, device):
     """The child's main loop: one request at a time until the worker closes its end of the pipe."""
     confine(memory_bytes, device)
     from workers.validation.backbones import BackboneCache
 
-    cache = BackboneCache(backbone_memory_budget_bytes())
+    cache = BackboneCache(backbone_budget_bytes)
     while True:
         try:
             request = receive(connection)
@@ -108,5 +107,5 @@ HANDLERS = {"evaluate": evaluate, "probe_network": probe_network}
 
 
 if __name__ == "__main__":
-    descriptor, memory_bytes, device = sys.argv[1:]
-    serve(Connection(int(descriptor)), int(memory_bytes), device)
+    descriptor, memory_bytes, backbone_budget_bytes, device = sys.argv[1:]
+    serve(Connection(int(descriptor)), int(memory_bytes), int(backbone_budget_bytes), device)

@@ -2,8 +2,9 @@
 
 import csv
 
+from django.conf import settings
+
 from hub.evaluation import metrics
-from workers.validation.config import cache_dir
 
 
 def suite_dataset_path(suite):
@@ -11,7 +12,7 @@ def suite_dataset_path(suite):
     # Imported here: the evaluator child reads rows with this module but has no database to fetch with.
     from workers.validation.fetch import download_verified
 
-    path = cache_dir() / "datasets" / f"{suite.dataset_sha256}.csv"
+    path = settings.DELTACENTER_WORKER_CACHE / "datasets" / f"{suite.dataset_sha256}.csv"
     if not path.is_file():
         download_verified(suite.dataset_sha256, path, failure_code="suite_dataset_corrupt")
     return path

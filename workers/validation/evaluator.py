@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from workers.validation.config import evaluation_memory_bytes
+from django.conf import settings
+
 from workers.validation.messages import receive, send
 
 LAST_EVENTS = ("done", "failed", "error")
@@ -42,12 +43,18 @@ class Evaluator:
     def request(self, message, on_event, deadline):
         """Send one request; hand every event to on_event and return the last one (done, failed or error)."""
         self._ensure_running()
-        send(self._connection, message)
-        while True:
-            event = self._next_event(deadline)
-            if any(key in event for key in LAST_EVENTS):
-                return event
-            on_event(event)
+        try:
+            send(self._connection, message)
+            while True:
+                event = self._next_event(deadline)
+                if any(key in event for key in LAST_EVENTS):
+                    return event
+                on_event(event)
+        except BaseException:
+            # Interrupted mid-request (a time limit, a failed write): the next request would read the rest
+            # of this one's events, so the child goes and the next request starts a fresh one.
+            self.stop()
+            raise
 
     def stop(self):
         """Kill the child, if any; returns its exit code."""
@@ -71,7 +78,8 @@ class Evaluator:
             "-m",
             "workers.validation.child",
             str(theirs.fileno()),
-            str(evaluation_memory_bytes()),
+            str(settings.DELTACENTER_EVAL_MEMORY_BYTES),
+            str(settings.DELTACENTER_WORKER_BACKBONE_MEMORY_MB * 1024**2),
             self.device,
         ]
         self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=_child_environment())

@@ -7,11 +7,12 @@ import tempfile
 import time
 from collections import defaultdict
 
+from django.conf import settings
+
 from hub.evaluation import jobs
 from hub.evaluation.suites import active_suites_for
 from workers.validation.backbone_files import backbone_directory, forget_backbone_directory
 from workers.validation.backbones import BACKBONE_HASH_MISMATCH
-from workers.validation.config import evaluation_memory_bytes, evaluation_timeout_seconds
 from workers.validation.datasets import suite_dataset_path
 from workers.validation.errors import ValidationFailed
 from workers.validation.evaluate import SuiteOutcome
@@ -65,7 +66,7 @@ def validate(job, device, stages):
         suites = list(active_suites_for(delta.task))
         backbone_dir = stages.run("fetch_backbone", backbone_directory, delta.backbone)
         datasets = stages.run("fetch_suites", _dataset_paths, suites)
-        deadline = time.monotonic() + evaluation_timeout_seconds()
+        deadline = time.monotonic() + settings.DELTACENTER_EVAL_TIMEOUT_SECONDS
         for num_labels, group in _by_label_count(suites).items():
             request = {
                 "kind": "evaluate",
@@ -108,7 +109,7 @@ def _evaluate_in_child(job, device, stages, request, suites, deadline):
     except EvaluationTimedOut:
         raise ValidationFailed(
             "evaluation_timeout",
-            f"The evaluation did not finish within {evaluation_timeout_seconds()} s and was stopped during"
+            f"The evaluation did not finish within {settings.DELTACENTER_EVAL_TIMEOUT_SECONDS} s and was stopped during"
             f" {stages.current or 'start-up'}.",
         ) from None
     except EvaluatorDied as exc:
@@ -116,8 +117,8 @@ def _evaluate_in_child(job, device, stages, request, suites, deadline):
             raise
         raise ValidationFailed(
             "evaluation_crashed",
-            f"The evaluation process died during {stages.current} (exit code {exc.exitcode}): the delta"
-            f" crashed it or took more than the {evaluation_memory_bytes() // 1024**2} MiB of memory allowed.",
+            f"The evaluation process died during {stages.current} (exit code {exc.exitcode}): the delta crashed"
+            f" it or took more than the {settings.DELTACENTER_EVAL_MEMORY_BYTES // 1024**2} MiB of memory allowed.",
         ) from None
     finally:
         stages.leave()

@@ -1,10 +1,10 @@
 """Store what a validation measured: results per suite, pending leaderboard entries, trainable parameters."""
 
+from django.conf import settings
 from django.db import transaction
 
 from hub.deltas.models import DeltaVersion
 from hub.evaluation.models import EvalResult, LeaderboardEntry
-from workers.validation.config import claim_tolerance
 
 
 def claimed_score(claimed_metrics, suite):
@@ -31,7 +31,8 @@ def record_result(job, suite, outcome, runtime):
             "device": runtime["device"],
             "software": runtime["software"],
             "claimed_score": claimed,
-            "differs_from_claim": claimed is not None and abs(claimed - outcome.score) > claim_tolerance(),
+            "differs_from_claim": claimed is not None
+            and abs(claimed - outcome.score) > settings.DELTACENTER_CLAIM_TOLERANCE,
         },
     )
     LeaderboardEntry.objects.get_or_create(result=result)

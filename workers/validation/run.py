@@ -4,15 +4,17 @@ import logging
 import threading
 import traceback
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import connection
 
 from hub.evaluation import jobs
-from workers.validation.config import heartbeat_seconds
 from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.pipeline import Stages, validate
 
 log = logging.getLogger(__name__)
 SKIPPED, PASSED, FAILED, WAITING, ERROR = "skipped", "passed", "failed", "backbone_unavailable", "error"
+TIME_LIMIT = "time_limit"
 
 
 def device_name():
@@ -53,7 +55,7 @@ def run_job(job_pk, worker):
     if job is None:
         return SKIPPED
     stages = Stages(job.pk)
-    with Heartbeat(job.pk, heartbeat_seconds()):
+    with Heartbeat(job.pk, settings.DELTACENTER_VALIDATION_HEARTBEAT_SECONDS):
         return _attempt(job, device, stages)
 
 
@@ -66,6 +68,14 @@ def _attempt(job, device, stages):
     except BackboneUnavailable as exc:
         jobs.mark_backbone_unavailable(job.pk, str(exc), stages.timings)
         return WAITING
+    except SoftTimeLimitExceeded:
+        # Another attempt would overrun the same way: the job ends here instead of being retried.
+        message = (
+            f"The validation did not finish within the task's time limit ({settings.CELERY_TASK_SOFT_TIME_LIMIT} s)"
+            f" and was stopped during {stages.current or 'start-up'}."
+        )
+        jobs.mark_failed(job.pk, TIME_LIMIT, message, stages.timings)
+        return FAILED
     except Exception as exc:
         log.exception("Validation job %s hit an infrastructure error", job.pk)
         jobs.mark_error(job.pk, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", stages.timings)

@@ -21,7 +21,7 @@ from deltacenter.backbone_hash import (
     structure_hash,
 )
 
-CLIENT_DIR = str(Path(__file__).resolve().parents[1] / "client")
+CLIENT_DIR = str(Path(__file__).resolve().parents[2] / "client")
 TINY_BERT = BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37, vocab_size=99)
 
 ONE_TENSOR_STREAM = bytes.fromhex(
