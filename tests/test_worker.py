@@ -9,13 +9,3 @@ def test_a_real_worker_runs_a_task_against_the_test_database(celery_worker):
     Backbone.objects.create(content_hash="3" * 64, structure_hash="4" * 64, name="tiny")
     result = ping.delay().get(timeout=60)
     assert result["backbones"] == 1
-
-
-def test_the_worker_knows_the_periodic_tasks():
-    from django.conf import settings
-
-    from hub.celery import app
-
-    app.loader.import_default_modules()
-    for entry in settings.CELERY_BEAT_SCHEDULE.values():
-        assert entry["task"] in app.tasks
