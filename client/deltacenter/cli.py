@@ -86,6 +86,11 @@ def _ls(args):
         )
 
 
+def _bind(args):
+    delta = DeltaCenter(args.endpoint).bind_backbone(args.repo_id, args.backbone)
+    print(f"{delta['id']} is bound to {delta['backbone']['name']} ({delta['backbone']['content_hash'][:12]}…).")
+
+
 def _info(args):
     print(json.dumps(DeltaCenter(args.endpoint).info(args.repo_id), indent=2))
 
@@ -126,6 +131,11 @@ def build_parser():
     ls.add_argument("--sort", choices=["recent", "updated", "downloads", "likes", "score"])
     ls.add_argument("--limit", type=int, default=20)
     ls.set_defaults(run=_ls)
+
+    bind = commands.add_parser("bind", help="Name the backbone of a delta the hub could not bind by itself.")
+    bind.add_argument("repo_id")
+    bind.add_argument("backbone", help="Content hash of the registered backbone it was trained on.")
+    bind.set_defaults(run=_bind)
 
     info = commands.add_parser("info", help="Show a delta's metadata and latest version.")
     info.add_argument("repo_id")

@@ -61,6 +61,11 @@ class DeltaCenter:
         namespace, name = split_repo_id(repo_id)
         return self.http.post_json(f"api/deltas/{namespace}/{name}/like", {})
 
+    def bind_backbone(self, repo_id, content_hash):
+        """Name the backbone of a delta the hub could not bind by itself (its files named no registered one)."""
+        namespace, name = split_repo_id(repo_id)
+        return self.http.post_json(f"api/deltas/{namespace}/{name}/backbone", {"content_hash": content_hash})
+
     def backbone(self, content_hash):
         return self.http.get_json(f"api/backbones/{content_hash}")
 

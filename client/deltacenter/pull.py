@@ -71,6 +71,11 @@ def download_snapshot(hub, repo_id, revision="main", cache_dir=None):
 def verify_backbone(model, manifest):
     from deltacenter.backbone_hash import backbone_hash
 
+    if manifest.get("backbone") is None:
+        raise BackboneMismatchError(
+            f"{manifest['id']} is not bound to a registered backbone yet, so its backbone cannot be checked. Pass"
+            " check_backbone=False to attach it anyway, or ask its owner to bind it (deltacenter bind)."
+        )
     expected = manifest["backbone"]["content_hash"]
     actual = backbone_hash(model)
     if actual != expected:

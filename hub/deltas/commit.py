@@ -14,12 +14,13 @@ from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import can_write
 from hub.core.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.deltas import binding
 from hub.deltas.metadata import DeltaMetadata
-from hub.deltas.models import Backbone, Delta, DeltaVersion, VersionFile
+from hub.deltas.models import Delta, DeltaVersion, VersionFile
 from hub.deltas.search import refresh_search_vector
-from hub.deltas.signals import version_committed
+from hub.deltas.signals import delta_backbone_bound, version_committed
 from hub.deltas.uploads import DeclaredFile, check_sizes
-from hub.deltas.verify import store_declared_file
+from hub.deltas.verify import CheckedFile, store_declared_file
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ def resolve_writable_namespace(user, namespace_name):
     return namespace
 
 
-def manifest_sha256(files):
-    listing = sorted((f.path, f.sha256) for f in files)
+def manifest_sha256(entries) -> str:
+    """sha256 of the sorted (path, sha256) pairs of a version's files."""
+    listing = sorted(entries)
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
@@ -49,45 +51,51 @@ def commit_version(
     user, namespace_name: str, name: str, metadata: DeltaMetadata, declared: list[DeclaredFile]
 ) -> CommitOutcome:
     """Verify every object, then create the version in one transaction (inputs: hub.deltas.inputs.CommitRequest)."""
+    validate_delta_name(name)
+    namespace = resolve_writable_namespace(user, namespace_name)
+    choice = binding.by_hash(metadata.backbone)
+    check_sizes(declared)
+    # S3 reads and copies happen here, outside any transaction: a slow store must not hold row locks.
+    checked = [store_declared_file(user, f) for f in declared]
+    return create_version(user, namespace, name, metadata, choice, checked)
+
+
+def validate_delta_name(name: str) -> str:
     try:
         validate_name(name, "delta name")
     except ValidationError as exc:
         raise Invalid("invalid_name", " ".join(exc.messages), field="name") from None
-    namespace = resolve_writable_namespace(user, namespace_name)
-    backbone = _backbone(metadata.backbone)
-    check_sizes(declared)
-    # S3 reads and copies happen here, outside any transaction: a slow store must not hold row locks.
-    checked = [store_declared_file(user, f) for f in declared]
-    return _create_version(user, namespace, name, metadata, backbone, declared, checked)
-
-
-def _backbone(content_hash):
-    backbone = Backbone.objects.filter(content_hash=content_hash).first()
-    if backbone is None:
-        raise NotFound(
-            "backbone_not_registered",
-            f"No backbone with hash {content_hash[:12]}… is registered. Register it first (the client does this"
-            " for you when you pass the model), POST /api/backbones.",
-        )
-    return backbone
+    return name
 
 
 @transaction.atomic
-def _create_version(user, namespace, name, metadata, backbone, declared, checked):
-    delta, created_delta = _lock_or_create_delta(namespace, name, metadata, backbone)
-    if not created_delta and delta.backbone_id != backbone.pk:
-        raise Conflict(
-            "backbone_mismatch",
-            f"{delta.full_name} was trained on backbone {delta.backbone.content_hash[:12]}…; a version for another"
-            " backbone belongs in a new repository.",
-        )
-    manifest = manifest_sha256(declared)
+def create_version(
+    user,
+    namespace: Namespace,
+    name: str,
+    metadata: DeltaMetadata,
+    choice: binding.BackboneChoice,
+    checked: list[CheckedFile],
+    *,
+    must_exist: bool = False,
+) -> CommitOutcome:
+    """The version holding exactly `checked`, or the newest one when it holds the same files and metadata."""
+    delta, created_delta = _lock_or_create_delta(namespace, name, metadata, choice, must_exist)
+    bound_before = (delta.backbone_id, delta.backbone_binding, delta.base_model_name)
+    gained_backbone = not created_delta and binding.apply_choice(delta, choice)
+    rebound = bound_before != (delta.backbone_id, delta.backbone_binding, delta.base_model_name)
+    manifest = manifest_sha256((c.path, c.object.sha256) for c in checked)
     latest = delta.versions.order_by("-number").first()
-    if latest is not None and _same_as(latest, manifest, metadata) and not metadata.changes(delta):
+    unchanged = latest is not None and _same_as(latest, manifest, metadata) and not metadata.changes(delta)
+    if unchanged and not rebound:
         return CommitOutcome(latest, created=False)
     metadata.apply_to(delta)
     delta.updated_at = timezone.now()
     delta.save()
+    if gained_backbone:
+        delta_backbone_bound.send(sender=Delta, delta=delta)
+    if unchanged:
+        return CommitOutcome(latest, created=False)
     version = DeltaVersion.objects.create(
         delta=delta,
         number=(delta.versions.aggregate(n=Max("number"))["n"] or 0) + 1,
@@ -98,7 +106,7 @@ def _create_version(user, namespace, name, metadata, backbone, declared, checked
         training_args=metadata.training_args,
         commit_message=metadata.commit_message,
         author=user,
-        **_trainable(checked, backbone),
+        **_trainable(checked, delta.backbone),
     )
     VersionFile.objects.bulk_create(VersionFile(version=version, path=c.path, object=c.object) for c in checked)
     refresh_search_vector(delta)
@@ -106,9 +114,11 @@ def _create_version(user, namespace, name, metadata, backbone, declared, checked
     return CommitOutcome(version, created=True)
 
 
-def _lock_or_create_delta(namespace, name, metadata, backbone):
+def _lock_or_create_delta(namespace, name, metadata, choice, must_exist):
     delta = _locked_delta(namespace, name)
     if delta is None:
+        if must_exist:
+            raise NotFound("delta_not_found", f"No delta {namespace.name}/{name}: create the repository first.")
         if not metadata.delta_type:
             raise Invalid(
                 "missing_field",
@@ -117,8 +127,7 @@ def _lock_or_create_delta(namespace, name, metadata, backbone):
             )
         try:
             with transaction.atomic():
-                fields = {"namespace": namespace, "name": name, "delta_type": metadata.delta_type}
-                return Delta.objects.create(**fields, backbone=backbone), True
+                return create_delta(namespace, name, metadata.delta_type, choice), True
         except IntegrityError:
             # A concurrent first push of this name (in any letter case) committed first: the insert waited for
             # it, and under READ COMMITTED the next statement sees its row. Carry on as a push to that delta.
@@ -126,6 +135,18 @@ def _lock_or_create_delta(namespace, name, metadata, backbone):
     if delta.deleted_at is not None:
         raise Conflict("delta_deleted", f"{namespace.name}/{name} was deleted; choose another name.", field="name")
     return delta, False
+
+
+def create_delta(namespace, name, delta_type, choice, private=False) -> Delta:
+    return Delta.objects.create(
+        namespace=namespace,
+        name=name,
+        delta_type=delta_type,
+        backbone=choice.backbone,
+        backbone_binding=choice.binding,
+        base_model_name=choice.base_model_name,
+        private=private,
+    )
 
 
 def _locked_delta(namespace, name):
@@ -144,7 +165,7 @@ def _trainable(checked, backbone):
     """The count the weight files declare; the validation worker replaces it with what it attached."""
     headers = [c.safetensors for c in checked if c.safetensors is not None]
     count = sum(h.num_parameters for h in headers) if headers else None
-    return DeltaVersion.trainable_fields(count, backbone.num_parameters)
+    return DeltaVersion.trainable_fields(count, backbone.num_parameters if backbone else 0)
 
 
 def _after_commit(version):

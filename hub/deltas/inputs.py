@@ -171,5 +171,11 @@ class BackboneRequest(serializers.Serializer):
         return {key: value for key, value in attrs.items() if value is not None}
 
 
+class BindBackboneRequest(serializers.Serializer):
+    """Name the backbone of a delta that is unresolved or was matched by name."""
+
+    content_hash = Sha256Field(help_text="Content hash of a registered backbone.")
+
+
 class BackboneFilesRequest(UploadPlanRequest):
     """The backbone's checkpoint files (config, safetensors weights, tokenizer), already uploaded."""

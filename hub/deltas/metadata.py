@@ -20,7 +20,7 @@ REPO_FIELDS = (
 class DeltaMetadata:
     """Validated by hub.deltas.inputs.CommitRequest."""
 
-    backbone: str
+    backbone: str | None = None  # content hash; None when the files say which backbone (or nothing does)
     delta_type: str | None = None
     task: str | None = None
     train_datasets: list | None = None

@@ -123,10 +123,21 @@ class Delta(models.Model):
         COMPACTER = "compacter", "Compacter"
         OTHER = "other", "Other"
 
+    class Binding(models.TextChoices):
+        """How the delta came to its backbone; a delta pushed without a usable hint waits, unresolved."""
+
+        HASH = "hash", "Bound by content hash"
+        NAME = "name", "Matched by name"
+        UNRESOLVED = "unresolved", "Unresolved"
+
     namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="deltas")
     name = models.CharField(max_length=96, validators=[validate_name])
     delta_type = models.CharField(max_length=16, choices=DeltaType.choices)
-    backbone = models.ForeignKey(Backbone, on_delete=models.PROTECT, related_name="deltas")
+    backbone = models.ForeignKey(Backbone, null=True, blank=True, on_delete=models.PROTECT, related_name="deltas")
+    backbone_binding = models.CharField(max_length=10, choices=Binding.choices, default=Binding.HASH)
+    base_model_name = models.CharField(
+        max_length=200, blank=True, help_text="The base model the delta's own files name (adapter config, card)."
+    )
     task = models.CharField(max_length=100, blank=True, db_index=True)
     train_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     test_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
@@ -151,6 +162,11 @@ class Delta(models.Model):
         constraints = [
             # alice/Foo and alice/foo are one name: looked up case-insensitively, so unique the same way.
             models.UniqueConstraint("namespace", Lower("name"), name="unique_delta_name_ci"),
+            models.CheckConstraint(
+                condition=Q(backbone__isnull=True, backbone_binding="unresolved")
+                | Q(backbone__isnull=False, backbone_binding__in=["hash", "name"]),
+                name="delta_bound_exactly_when_it_has_a_backbone",
+            ),
         ]
         indexes = [
             GinIndex(fields=["tags"], name="delta_tags_gin"),
@@ -169,6 +185,10 @@ class Delta(models.Model):
     @property
     def full_name(self):
         return f"{self.namespace.name}/{self.name}"
+
+    @property
+    def is_bound(self):
+        return self.backbone_id is not None
 
 
 class DeltaVersion(models.Model):
@@ -217,6 +237,17 @@ class VersionFile(models.Model):
 
     def __str__(self):
         return self.path
+
+
+class DeltaDownload(models.Model):
+    """One client's downloads of a delta on one day: the counter moves once per row."""
+
+    delta = models.ForeignKey(Delta, on_delete=models.CASCADE, related_name="downloads")
+    day = models.DateField()
+    client = models.CharField(max_length=64, help_text="A user id, or a keyed hash of an anonymous client's address.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["delta", "day", "client"], name="one_download_per_client_day")]
 
 
 class Like(models.Model):

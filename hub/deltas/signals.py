@@ -4,3 +4,5 @@ from django.dispatch import Signal
 # transaction.on_commit.
 version_committed = Signal()
 backbone_weights_attached = Signal()
+# A delta that had no backbone (or a guessed one) now has the one its owner named: its validation can go on.
+delta_backbone_bound = Signal()

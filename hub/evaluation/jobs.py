@@ -30,6 +30,10 @@ def on_backbone_weights_attached(sender, backbone, **kwargs):
     requeue_waiting_for_backbone(backbone.pk)
 
 
+def on_delta_backbone_bound(sender, delta, **kwargs):
+    _requeue(ValidationJob.objects.filter(status=Status.BACKBONE_UNAVAILABLE, version__delta=delta))
+
+
 def get_visible_job(user, job_id):
     """A validation job, visible exactly when its delta is."""
     visible = Delta.objects.visible_to(user).values("pk")
@@ -39,8 +43,21 @@ def get_visible_job(user, job_id):
     return job
 
 
+UNRESOLVED_REASON = (
+    "No registered backbone is known for this delta: its files name none that the hub holds, or a name several"
+    " backbones share. Validation starts once its owner binds it to a backbone."
+)
+
+
 def request_validation(version):
-    """Queue a validation of `version`; the task is sent only once the surrounding transaction commits."""
+    """Queue a validation of `version`; the task is sent only once the surrounding transaction commits.
+
+    A delta without a backbone cannot be validated yet: its job waits, like one whose backbone has no weights."""
+    if version.delta.backbone_id is None:
+        return ValidationJob.objects.create(
+            version=version, status=Status.BACKBONE_UNAVAILABLE, reason_code="backbone_unresolved",
+            reason=UNRESOLVED_REASON,
+        )  # fmt: skip
     job = ValidationJob.objects.create(version=version)
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
@@ -83,9 +100,16 @@ def _send(job_pk, **route):
 
 def requeue_waiting_for_backbone(backbone_pk):
     """The backbone's weights arrived: run again every job that stopped for want of them."""
-    waiting = ValidationJob.objects.filter(status=Status.BACKBONE_UNAVAILABLE, version__delta__backbone_id=backbone_pk)
+    return _requeue(
+        ValidationJob.objects.filter(status=Status.BACKBONE_UNAVAILABLE, version__delta__backbone_id=backbone_pk)
+    )
+
+
+def _requeue(waiting):
     pks = list(waiting.values_list("pk", flat=True))
-    ValidationJob.objects.filter(pk__in=pks).update(status=Status.QUEUED, queued_at=timezone.now())
+    ValidationJob.objects.filter(pk__in=pks).update(
+        status=Status.QUEUED, reason_code="", reason="", queued_at=timezone.now()
+    )
     for pk in pks:
         transaction.on_commit(lambda pk=pk: enqueue(pk))
     return pks

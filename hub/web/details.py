@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 
+from hub.accounts.namespaces import can_write
 from hub.deltas.models import Like
 from hub.deltas.services import latest_version
 from hub.evaluation.models import EvalResult, ValidationJob
@@ -21,7 +22,8 @@ def delta_page(user, delta):
         "card_html": render_card(delta.card),
         "liked": user.is_authenticated and Like.objects.filter(user=user, delta=delta).exists(),
         "usage": usage_snippet(delta),
-        "tree": module_tree(delta.backbone, version) if version else None,
+        "tree": module_tree(delta.backbone, version) if version and delta.backbone else None,
+        "can_edit": can_write(user, delta.namespace) or user.is_superuser,
     }
 
 
@@ -40,9 +42,10 @@ def _results(version):
 
 
 def usage_snippet(delta):
+    backbone = delta.backbone.name if delta.backbone else (delta.base_model_name or "the model it was trained on")
     return (
         "from transformers import AutoModel\n"
         "from deltacenter import from_finetuned\n\n"
-        f'backbone = AutoModel.from_pretrained("{delta.backbone.name}")\n'
+        f'backbone = AutoModel.from_pretrained("{backbone}")\n'
         f'model = from_finetuned("{delta.full_name}", backbone)\n'
     )

@@ -51,7 +51,7 @@ def count_facets(queryset, limit):
     for facet, value, n, verified in rows:
         if facet == "":
             counts.total, counts.verified = n, verified
-        elif value != "":
+        elif value not in ("", None):  # None: deltas without a value, such as an unresolved backbone
             grouped[facet].append((value, n))
     for facet, values in grouped.items():
         values.sort(key=lambda item: (-item[1], item[0]))

@@ -23,4 +23,5 @@ urlpatterns = [
     path("review/<int:entry_id>", review.review, name="review-entry"),
     path("<str:namespace>/<str:name>", deltas.delta_detail, name="delta"),
     path("<str:namespace>/<str:name>/like", deltas.like, name="like"),
+    path("<str:namespace>/<str:name>/backbone", deltas.bind_backbone, name="bind-backbone"),
 ]
