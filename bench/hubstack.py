@@ -38,13 +38,14 @@ def _wait_for(url, deadline=60):
 
 
 @contextmanager
-def running_hub(workers=2):
-    """Yield (endpoint, token, env); everything started is stopped afterwards."""
+def running_hub(workers=2, settings=None):
+    """Yield (endpoint, token, env); everything started is stopped afterwards. `settings` adds variables."""
     env = {
         **os.environ,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **(settings or {}),
     }
     engines, engine_env = start_missing_engines(environ=env)
     env.update(engine_env)

@@ -193,7 +193,7 @@ REST_FRAMEWORK = {
         "hub.accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["hub.api.permissions.TokenScopes"],
+    "DEFAULT_PERMISSION_CLASSES": ["hub.accounts.permissions.TokenScopes"],
     "DEFAULT_SCHEMA_CLASS": "hub.api.schema.HubAutoSchema",
     "EXCEPTION_HANDLER": "hub.api.errors.json_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -252,6 +252,12 @@ DELTACENTER_MULTIPART_PART_BYTES = env_int(
     default=64 * 1024**2,
     minimum=5 * 1024**2,
     description="Size of each part of a multipart upload (64 MiB)",
+)
+DELTACENTER_HF_INLINE_MAX_BYTES = env_int(
+    "DELTACENTER_HF_INLINE_MAX_BYTES",
+    default=512 * 1024**2,
+    minimum=1024**2,
+    description="Hugging Face clients send files up to this size inside the commit, larger ones by Git LFS (512 MiB)",
 )
 
 # Periodic tasks, run by `celery -A workers beat`.

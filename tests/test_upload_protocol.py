@@ -63,7 +63,7 @@ def test_a_staged_upload_is_not_sent_twice(alice, backbone):
     assert {entry["action"] for entry in again} == {"staged"}
 
 
-def test_download_redirects_to_s3_with_the_digest_and_counts(alice, backbone, client):
+def test_download_redirects_to_s3_with_the_digest_and_counts_once_per_client_a_day(alice, backbone, client):
     push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
     version = DeltaVersion.objects.get()
     weights = VersionFile.objects.get(version=version, path="adapter_model.safetensors").object
@@ -72,11 +72,19 @@ def test_download_redirects_to_s3_with_the_digest_and_counts(alice, backbone, cl
     assert head["ETag"] == f'"{weights.sha256}"'
     assert head["X-Repo-Commit"] == version.commit_id
     assert head["X-Linked-Size"] == str(weights.size)
-    assert Delta.objects.get().downloads_count == 0
+    # Hugging Face clients only ask with HEAD, then fetch the bytes from S3: the HEAD counts.
+    assert Delta.objects.get().downloads_count == 1
     response = client.get(f"/alice/tiny-lora/resolve/{version.commit_id}/adapter_model.safetensors")
     downloaded = requests.get(response["Location"], timeout=30)
     assert downloaded.content == lora_files()["adapter_model.safetensors"]
+    for _ in range(3):
+        client.get("/alice/tiny-lora/resolve/main/adapter_config.json")
     assert Delta.objects.get().downloads_count == 1
+    client.get("/alice/tiny-lora/resolve/main/README.md", REMOTE_ADDR="10.0.0.2")
+    assert Delta.objects.get().downloads_count == 1, "a file that loads nothing does not count"
+    client.get("/alice/tiny-lora/resolve/main/adapter_config.json", REMOTE_ADDR="10.0.0.2")
+    api_client_for(alice).get("/alice/tiny-lora/resolve/main/adapter_model.safetensors")
+    assert Delta.objects.get().downloads_count == 3
 
 
 def test_a_tampered_presigned_url_is_refused_by_s3(alice, backbone, client):
@@ -87,12 +95,15 @@ def test_a_tampered_presigned_url_is_refused_by_s3(alice, backbone, client):
 
 
 def test_unknown_revision_and_path_answer_404_json(alice, backbone, client):
+    """In the shape huggingface_hub reads: X-Error-Code, X-Error-Message and {"error": message}."""
     push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone)
-    assert (
-        client.get("/alice/tiny-lora/resolve/deadbeef00/adapter_config.json").json()["error"]["code"]
-        == "revision_not_found"
-    )
-    assert client.get("/alice/tiny-lora/resolve/main/nope.json").json()["error"]["code"] == "entry_not_found"
+    revision = client.get("/alice/tiny-lora/resolve/deadbeef00/adapter_config.json")
+    assert revision.status_code == 404 and revision["X-Error-Code"] == "RevisionNotFound"
+    assert revision.json()["code"] == "revision_not_found" and "deadbeef00" in revision.json()["error"]
+    entry = client.get("/alice/tiny-lora/resolve/main/nope.json")
+    assert entry["X-Error-Code"] == "EntryNotFound" and entry.json()["code"] == "entry_not_found"
+    repo = client.get("/alice/missing/resolve/main/nope.json")
+    assert repo["X-Error-Code"] == "RepoNotFound" and repo["X-Error-Message"]
 
 
 def test_likes_count_once_per_user(alice, bob, backbone):

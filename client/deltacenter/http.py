@@ -39,8 +39,13 @@ class HubSession:
 
 
 def _error_from(response):
+    """The hub's error: {"error": {"code", "message"}} from its API, {"error": message, "code"} from the routes it
+    shares with Hugging Face clients."""
     try:
-        error = response.json()["error"]
+        body = response.json()
+        error = body["error"]
+        if isinstance(error, str):
+            return HubError(body.get("code") or "http_error", error, response.status_code)
         return HubError(error["code"], error["message"], response.status_code)
     except (ValueError, KeyError, TypeError):
         return HubError(

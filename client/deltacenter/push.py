@@ -7,13 +7,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from deltacenter.cards import card_for_push
 from deltacenter.errors import DeltaCenterError, HubError
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
-from deltacenter.files import describe_files
+from deltacenter.files import describe_files, sha256_file
 from deltacenter.formats import detect_delta_type
 from deltacenter.hub import DeltaCenter, split_repo_id
 
-_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+CARD_FILE = "README.md"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def ensure_backbone(hub, model=None, content_hash=None, name=None):
 
 def _backbone_args(delta, backbone):
     if isinstance(backbone, str):
-        if not _HASH_RE.match(backbone):
+        if not _HASH_RE.fullmatch(backbone):
             raise DeltaCenterError("backbone= must be a model or a 64-character content hash.")
         return {"content_hash": backbone}
     if backbone is not None:
@@ -132,12 +134,12 @@ def push_to_hub(
     split_repo_id(repo_id)
     hub = DeltaCenter(endpoint, token)
     backbone_hash = ensure_backbone(hub, **_backbone_args(delta, backbone))
-    with _delta_directory(delta) as directory:
+    backbone_name = hub.backbone(backbone_hash)["name"]
+    with _delta_directory(delta) as directory, tempfile.TemporaryDirectory(prefix="deltacenter-card-") as scratch:
         files = describe_files(directory)
         pickles = [f["path"] for f in files if is_pickle(f["path"])]
         if pickles:
             raise DeltaCenterError(f"Refusing to push {pickles}: they can execute code when loaded. {SAFE_ALTERNATIVE}")
-        readme = next((f["local"] for f in files if f["path"] == "README.md"), None)
         metadata = {
             "backbone": backbone_hash,
             "delta_type": detect_delta_type(directory),
@@ -147,11 +149,13 @@ def push_to_hub(
             "dict_tags": dict_tags,
             "license": license,
             "private": private,
-            "card": card if card is not None else (readme.read_text() if readme else None),
             "commit_message": commit_message,
             "claimed_metrics": metrics,
             "training_args": training_args,
         }
+        facts = {"base_model": backbone_name, "base_model_hash": backbone_hash, "task": task, "tags": tags,
+                 "datasets": metadata.get("train_datasets"), "license": license}  # fmt: skip
+        files, metadata["card"] = _with_card(files, card, repo_id, facts, Path(scratch))
         result = hub.push_files(repo_id, files, {k: v for k, v in metadata.items() if v is not None})
     return PushResult(
         repo_id=result["id"],
@@ -161,6 +165,17 @@ def push_to_hub(
         created=result["created"],
         bytes_uploaded=result["bytes_uploaded"],
     )
+
+
+def _with_card(files, card, repo_id, facts, scratch):
+    """The files with README.md replaced by the card this push publishes, and that card's text."""
+    readme = next((f for f in files if f["path"] == CARD_FILE), None)
+    existing = card if card is not None else (readme["local"].read_text() if readme else None)
+    text = card_for_push(existing, repo_id, facts)
+    path = scratch / CARD_FILE
+    path.write_text(text)
+    entry = {"path": CARD_FILE, "size": path.stat().st_size, "sha256": sha256_file(path), "local": path}
+    return [f for f in files if f["path"] != CARD_FILE] + [entry], text
 
 
 def push_backbone(model_or_dir, name, *, endpoint=None, token=None):

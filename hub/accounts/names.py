@@ -27,6 +27,14 @@ RESERVED_NAMESPACES = frozenset(
         "tokens",
         "orgs",
         "users",
+        # Words of the Hugging Face Hub's URLs, which its clients send to this hub too.
+        "models",
+        "datasets",
+        "spaces",
+        "buckets",
+        "organizations",
+        "resolve",
+        "collections",
     }
 )
 

@@ -7,18 +7,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from hub.core.errors import DomainError, ErrorKind
+from hub.core.errors import HTTP_STATUS, DomainError
 from hub.core.validation import invalid_from
-
-STATUS = {
-    ErrorKind.INVALID: 400,
-    ErrorKind.UNAUTHENTICATED: 401,
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.NOT_FOUND: 404,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.TOO_LARGE: 413,
-    ErrorKind.RATE_LIMITED: 429,
-}
 
 
 def error_body(code, message, field=None, details=None):
@@ -31,7 +21,7 @@ def error_body(code, message, field=None, details=None):
 
 
 def domain_error_response(exc: DomainError) -> Response:
-    return Response(error_body(exc.code, exc.message, exc.field, exc.details), status=STATUS[exc.kind])
+    return Response(error_body(exc.code, exc.message, exc.field, exc.details), status=HTTP_STATUS[exc.kind])
 
 
 def json_exception_handler(exc, context):

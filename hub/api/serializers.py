@@ -12,6 +12,17 @@ class BackboneRefSerializer(serializers.ModelSerializer):
         fields = ["content_hash", "name"]
 
 
+class DeltaBackboneSerializer(serializers.Serializer):
+    """A delta's backbone and how it was bound; an unresolved delta has no hash, only the name its files give."""
+
+    content_hash = serializers.CharField(source="backbone.content_hash", allow_null=True, default=None)
+    name = serializers.SerializerMethodField()
+    binding = serializers.ChoiceField(Delta.Binding.choices, source="backbone_binding")
+
+    def get_name(self, delta) -> str | None:
+        return delta.backbone.name if delta.backbone is not None else (delta.base_model_name or None)
+
+
 class BackboneSerializer(serializers.ModelSerializer):
     has_weights = serializers.SerializerMethodField()
     delta_count = serializers.IntegerField(read_only=True, required=False)
@@ -41,7 +52,7 @@ class BackboneSerializer(serializers.ModelSerializer):
 class DeltaSummarySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="full_name")
     namespace = serializers.CharField(source="namespace.name")
-    backbone = BackboneRefSerializer()
+    backbone = DeltaBackboneSerializer(source="*")
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -187,10 +198,11 @@ class VersionListSerializer(serializers.Serializer):
 class RevisionSerializer(VersionSerializer):
     id = serializers.CharField(source="delta.full_name")
     delta_type = serializers.CharField(source="delta.delta_type")
-    backbone = BackboneSerializer(source="delta.backbone")
+    backbone = BackboneSerializer(source="delta.backbone", allow_null=True)
+    backbone_binding = serializers.CharField(source="delta.backbone_binding")
 
     class Meta(VersionSerializer.Meta):
-        fields = ["id", "delta_type", "backbone", *VersionSerializer.Meta.fields]
+        fields = ["id", "delta_type", "backbone", "backbone_binding", *VersionSerializer.Meta.fields]
 
 
 class BackboneDetailSerializer(BackboneSerializer):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from hub.api import health, views
@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("deltas/<str:namespace>/<str:name>/commit", views.CommitView.as_view(), name="api-commit"),
     path("deltas/<str:namespace>/<str:name>/like", views.LikeView.as_view(), name="api-like"),
+    path("deltas/<str:namespace>/<str:name>/backbone", views.BindBackboneView.as_view(), name="api-bind-backbone"),
     path("jobs/<int:job_id>", views.ValidationJobView.as_view(), name="api-job"),
     path("backbones", views.BackboneListView.as_view(), name="api-backbones"),
     path("backbones/<str:content_hash>", views.BackboneDetailView.as_view(), name="api-backbone"),
@@ -32,4 +33,6 @@ urlpatterns = [
         name="api-backbone-upload-complete",
     ),
     path("backbones/<str:content_hash>/files", views.BackboneFilesView.as_view(), name="api-backbone-files"),
+    # Last: any other /api/ path is a JSON 404, never the site's HTML page.
+    re_path(r"^", views.unknown_endpoint, name="api-unknown"),
 ]

@@ -5,12 +5,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.api.permissions import TokenScopes
+from hub.accounts.permissions import TokenScopes
 from hub.api.serializers import (
     BackboneDetailSerializer,
     BackboneSerializer,
@@ -25,13 +26,15 @@ from hub.api.serializers import (
     VersionListSerializer,
     WhoAmISerializer,
 )
+from hub.core.errors import NotFound
 from hub.core.validation import parse
-from hub.deltas import services
+from hub.deltas import binding, services
 from hub.deltas.commit import commit_version, resolve_writable_namespace
 from hub.deltas.filters import SORTS, DeltaFilter, apply_sort, sort_key
 from hub.deltas.inputs import (
     BackboneFilesRequest,
     BackboneRequest,
+    BindBackboneRequest,
     CommitRequest,
     MultipartCompleteRequest,
     UploadPlanRequest,
@@ -43,6 +46,13 @@ from hub.evaluation import jobs
 WRITERS = [IsAuthenticated, TokenScopes]
 # Actions that need no input still document their (empty) JSON body.
 EMPTY_BODY = {"application/json": OpenApiTypes.OBJECT}
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([AllowAny])
+def unknown_endpoint(request):
+    raise NotFound("unknown_endpoint", f"There is no API endpoint {request.path}; see /api/docs.")
 
 
 class DeltaCursorPagination(CursorPagination):
@@ -148,6 +158,21 @@ class CommitView(APIView):
             "url": f"{services.site_url()}/{version.delta.full_name}",
         }
         return Response(body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
+
+
+class BindBackboneView(APIView):
+    permission_classes = WRITERS
+
+    @extend_schema(
+        request=BindBackboneRequest, responses=DeltaDetailSerializer,
+        summary="Bind a delta whose backbone is unresolved (or was matched by name) to a registered backbone",
+    )  # fmt: skip
+    def post(self, request, namespace, name):
+        delta = services.get_visible_delta(request.user, namespace, name)
+        body = parse(BindBackboneRequest, request.data)
+        delta = binding.bind(request.user, delta, body["content_hash"])
+        context = {"latest_version": services.latest_version(delta)}
+        return Response(DeltaDetailSerializer(delta, context=context).data)
 
 
 class LikeView(APIView):

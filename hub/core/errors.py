@@ -17,6 +17,18 @@ class ErrorKind(StrEnum):
     RATE_LIMITED = "rate_limited"
 
 
+# The HTTP status each kind of error is answered with, by every HTTP layer (REST API, Hugging Face protocol).
+HTTP_STATUS = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.RATE_LIMITED: 429,
+}
+
+
 class DomainError(Exception):
     """A user error: `code` is stable for programs, `message` is for people, `field` names the input at fault."""
 

@@ -82,6 +82,11 @@ def copy_object(source_key, dest_key):
     client().copy({"Bucket": bucket(), "Key": source_key}, bucket(), dest_key)
 
 
+def put_checked(key, body, size, sha256_base64):
+    """One PUT that S3 refuses unless the bytes have this sha256 (given base64, as S3 writes checksums)."""
+    client().put_object(Bucket=bucket(), Key=key, Body=body, ContentLength=size, ChecksumSHA256=sha256_base64)
+
+
 def delete_object(key):
     client().delete_object(Bucket=bucket(), Key=key)
 

@@ -80,10 +80,6 @@ def unlike(user, delta):
     return Delta.objects.get(pk=delta.pk)
 
 
-def record_download(delta):
-    Delta.objects.filter(pk=delta.pk).update(downloads_count=F("downloads_count") + 1)
-
-
 def get_backbone(content_hash):
     backbone = Backbone.objects.filter(content_hash=(content_hash or "").lower()).first()
     if backbone is None:

@@ -88,6 +88,26 @@ def _plan_one(user, declared, stored):
     return {"action": "upload", "url": url, "method": "PUT", "headers": headers}
 
 
+def plan_staged_upload(user, declared: DeclaredFile) -> dict:
+    """The plan for a client that cannot send S3's checksum header (Git LFS): its bytes go to the uploader's
+    staging key, to be read back and hashed when it asks to verify them."""
+    check_sizes([declared])
+    stored = StoredObject.objects.filter(sha256=declared.sha256).first()
+    if stored is not None:
+        return _plan_one(user, declared, stored)
+    key = staging_key(user, declared.sha256)
+    if checksummed_upload_present(declared) or objectstore.object_size(key) == declared.size:
+        return {"action": "staged"}
+    if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
+        return _multipart_plan(key, declared.size)
+    url = objectstore.public_client().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": objectstore.bucket(), "Key": key, "ContentLength": declared.size},
+        ExpiresIn=settings.S3_PRESIGN_SECONDS,
+    )
+    return {"action": "upload", "url": url, "method": "PUT", "headers": {"Content-Length": str(declared.size)}}
+
+
 def sha256_base64(hex_digest):
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 

@@ -18,7 +18,10 @@ from deltacenter.safetensors_header import (
 from hub.core import objectstore
 from hub.core.errors import Conflict, DomainError, Invalid
 from hub.deltas.models import StoredObject, object_key
-from hub.deltas.uploads import checksummed_upload_present, staging_key
+from hub.deltas.uploads import DeclaredFile, checksummed_upload_present, staging_key
+
+CARD_PATH = "README.md"
+MAX_CARD_BYTES = 512 * 1024
 
 
 @dataclass
@@ -27,6 +30,7 @@ class CheckedFile:
     object: StoredObject
     safetensors: object = None  # SafetensorsHeader for .safetensors files
     json: object = None  # parsed content for .json files
+    text: str | None = None  # the model card, for README.md
 
 
 def store_declared_file(user, declared):
@@ -39,11 +43,49 @@ def store_declared_file(user, declared):
     return _adopt_staged(declared, staging_key(user, declared.sha256))
 
 
-def _check_stored(declared, stored):
+def verify_upload(user, sha256: str, size: int) -> StoredObject:
+    """Make the bytes `user` uploaded for `sha256` a stored object: checked by S3 on upload, or read back and
+    hashed when they were staged. Their format is checked when a commit names them with a path."""
+    declared = DeclaredFile(path=sha256, size=size, sha256=sha256)
+    existing = StoredObject.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        _check_stored_size(declared, existing)
+        return existing
+    if checksummed_upload_present(declared):
+        return _record_object(declared)
+    key = staging_key(user, sha256)
+    staged_size = objectstore.object_size(key)
+    if staged_size is None:
+        raise _nothing_uploaded(declared)
+    try:
+        _check_staged_bytes(declared, key, staged_size)
+    except DomainError:
+        objectstore.delete_object(key)
+        raise
+    objectstore.copy_object(key, object_key(sha256))
+    stored = _record_object(declared)
+    objectstore.delete_object(key)
+    return stored
+
+
+def _check_stored_size(declared, stored):
     if stored.size != declared.size:
         raise Conflict(
-            "size_mismatch", f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}."
+            "size_mismatch",
+            f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}.",
         )
+
+
+def _nothing_uploaded(declared):
+    return Conflict(
+        "object_missing",
+        f"{declared.path}: nothing was uploaded for sha256 {declared.sha256[:12]}…. Ask for an upload URL and"
+        " upload the file before committing.",
+    )
+
+
+def _check_stored(declared, stored):
+    _check_stored_size(declared, stored)
     return CheckedFile(declared.path, stored, *_inspect(declared, stored.key))
 
 
@@ -61,11 +103,7 @@ def _adopt_staged(declared, key):
     """A multipart upload in the uploader's staging key: read it back, check it, then copy it into place."""
     size = objectstore.object_size(key)
     if size is None:
-        raise Conflict(
-            "object_missing",
-            f"{declared.path}: nothing was uploaded for sha256 {declared.sha256[:12]}…. Ask for an upload URL and"
-            " upload the file before committing.",
-        )
+        raise _nothing_uploaded(declared)
     try:
         _check_staged_bytes(declared, key, size)
         parsed = _inspect(declared, key)
@@ -103,12 +141,25 @@ def _record_object(declared):
 
 
 def _inspect(declared, key):
-    """(safetensors header, parsed JSON) of the object at `key`, read with range requests and checked."""
+    """(safetensors header, parsed JSON, card text) of the object at `key`, read with range requests and checked."""
     if declared.path.endswith(".safetensors"):
-        return _safetensors_header(declared, key), None
+        return _safetensors_header(declared, key), None, None
     if declared.path.endswith(".json"):
-        return None, _json_content(declared, key)
-    return None, None
+        return None, _json_content(declared, key), None
+    if declared.path == CARD_PATH:
+        return None, None, _card_text(declared, key)
+    return None, None, None
+
+
+def _card_text(declared, key):
+    """The card's text, read when it is small enough to be one; a larger or binary README is just a file."""
+    if declared.size > MAX_CARD_BYTES:
+        return None
+    data = objectstore.read_range(key, 0, declared.size) if declared.size else b""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _safetensors_header(declared, key):

@@ -1,10 +1,10 @@
 """Model cards: Markdown written by uploaders, rendered to HTML and sanitised before it reaches a page."""
 
-import re
-
 import markdown
 import nh3
 from django.utils.safestring import mark_safe
+
+from hub.deltas.cards import split_front_matter
 
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 
@@ -15,9 +15,6 @@ def render_card(text):
     return mark_safe(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
 
 
-_FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*(\n|\Z)", re.DOTALL)
-
-
 def strip_front_matter(text):
     """Drop a leading YAML block (`---` ... `---`), which model cards use for metadata, not for reading."""
-    return _FRONT_MATTER.sub("", text, count=1)
+    return split_front_matter(text)[1]

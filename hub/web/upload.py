@@ -45,13 +45,7 @@ def _put(sha256, uploaded):
     if StoredObject.objects.filter(sha256=sha256).exists():  # the hub holds these bytes already
         return
     uploaded.seek(0)
-    objectstore.client().put_object(
-        Bucket=objectstore.bucket(),
-        Key=object_key(sha256),
-        Body=uploaded,
-        ContentLength=uploaded.size,
-        ChecksumSHA256=sha256_base64(sha256),
-    )
+    objectstore.put_checked(object_key(sha256), uploaded, uploaded.size, sha256_base64(sha256))
 
 
 def _too_large_message(limit, how="each"):

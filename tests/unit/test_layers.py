@@ -13,6 +13,7 @@ ALLOWED = {
     "hub.deltas": {"hub.core", "hub.accounts", "deltacenter"},
     "hub.evaluation": {"hub.core", "hub.accounts", "hub.deltas", "hub.celery"},
     "hub.api": {"hub.core", "hub.accounts", "hub.deltas", "hub.evaluation", "deltacenter"},
+    "hub.hf": {"hub.core", "hub.accounts", "hub.deltas", "hub.evaluation", "deltacenter"},
     "hub.web": {"hub.core", "hub.accounts", "hub.deltas", "hub.evaluation", "deltacenter"},
     "hub.devstack": set(),
     "deltacenter": set(),

@@ -1,0 +1,118 @@
+"""Commits that add and delete some files of the newest version, as git-based hubs make them.
+
+The version they create is the same immutable snapshot a full push makes: the parent's files, with these
+changes applied, each file checked as any upload is. Which delta type, task, datasets and backbone it has comes
+from the files themselves: `adapter_config.json` (or `delta_config.json`) and the card's YAML front matter.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG, PEFT_TYPES
+from hub.core.errors import Conflict, Invalid, NotFound
+from hub.deltas import binding
+from hub.deltas.cards import CardError, card_metadata
+from hub.deltas.commit import CommitOutcome, create_version
+from hub.deltas.metadata import DeltaMetadata
+from hub.deltas.models import Delta, DeltaVersion
+from hub.deltas.uploads import DeclaredFile, check_sizes
+from hub.deltas.verify import CARD_PATH, CheckedFile, store_declared_file
+
+
+@dataclass
+class FileChanges:
+    """What one commit does: files added or replaced (uploaded already), files and folders deleted."""
+
+    summary: str = ""
+    description: str = ""
+    parent_commit: str | None = None
+    added: dict[str, DeclaredFile] = field(default_factory=dict)
+    deleted_files: set[str] = field(default_factory=set)
+    deleted_folders: set[str] = field(default_factory=set)
+
+    @property
+    def message(self) -> str:
+        return "\n\n".join(part for part in (self.summary.strip(), self.description.strip()) if part)
+
+
+def commit_file_changes(user, delta: Delta, changes: FileChanges) -> CommitOutcome:
+    """Apply `changes` to the newest version of `delta` (which the caller may write) and commit the result."""
+    parent = delta.versions.prefetch_related("files__object").order_by("-number").first()
+    _check_parent(delta, parent, changes.parent_commit)
+    declared = _resulting_files(parent, changes)
+    check_sizes(declared)
+    # S3 reads happen here, outside any transaction: a slow store must not hold row locks.
+    checked = [store_declared_file(user, f) for f in declared]
+    metadata, choice = _described_by(checked, changes.message)
+    return create_version(user, delta.namespace, delta.name, metadata, choice, checked, must_exist=True)
+
+
+def _check_parent(delta, parent, parent_commit):
+    if parent_commit and (parent is None or parent.commit_id != parent_commit):
+        raise Conflict(
+            "stale_parent",
+            f"{delta.full_name} has moved on since commit {parent_commit[:12]}: fetch its newest revision and commit"
+            " again.",
+            field="parentCommit",
+        )
+
+
+def _resulting_files(parent: DeltaVersion | None, changes: FileChanges) -> list[DeclaredFile]:
+    files = parent.files.all() if parent is not None else []
+    current = {f.path: DeclaredFile(f.path, f.object.size, f.object.sha256) for f in files}
+    for path in sorted(changes.deleted_files):
+        if path not in current and path not in changes.added:
+            raise NotFound("entry_not_found", f"Cannot delete {path!r}: a file with this name doesn't exist.")
+        current.pop(path, None)
+    for folder in changes.deleted_folders:
+        prefix = folder.rstrip("/") + "/"
+        current = {path: f for path, f in current.items() if not path.startswith(prefix)}
+    current.update(changes.added)
+    if not current:
+        raise Invalid("no_files", "This commit would leave the repository without any file.")
+    if len(current) > settings.DELTACENTER_MAX_FILES:
+        raise Invalid("too_many_files", f"{len(current)} files; the limit is {settings.DELTACENTER_MAX_FILES}.")
+    return sorted(current.values(), key=lambda f: f.path)
+
+
+def _described_by(checked: list[CheckedFile], message: str) -> tuple[DeltaMetadata, binding.BackboneChoice]:
+    by_path = {c.path: c for c in checked}
+    config = _json_at(by_path, PEFT_CONFIG) or _json_at(by_path, DELTA_CONFIG) or {}
+    card_file = by_path.get(CARD_PATH)
+    if card_file is not None and card_file.text is None:
+        card_file = None
+    try:
+        card = card_metadata(card_file.text) if card_file is not None else None
+    except CardError as exc:
+        raise Invalid("invalid_card", f"{CARD_PATH}: {exc}.", field=CARD_PATH) from None
+    base_model = _text(config.get("base_model_name_or_path")) or (card.base_model if card else "")
+    choice = binding.choose(card.base_model_hash if card else None, base_model)
+    metadata = DeltaMetadata(
+        delta_type=_delta_type(by_path),
+        commit_message=message[:10_000],
+        claimed_metrics=card.claimed_metrics if card else {},
+    )
+    if card is not None:
+        metadata.card = card_file.text
+        metadata.task, metadata.tags, metadata.license = card.task, card.tags, card.license
+        metadata.train_datasets = card.datasets
+    return metadata, choice
+
+
+def _json_at(by_path, path):
+    checked = by_path.get(path)
+    return checked.json if checked is not None and isinstance(checked.json, dict) else None
+
+
+def _delta_type(by_path) -> str:
+    peft = _json_at(by_path, PEFT_CONFIG)
+    if peft is not None:
+        return PEFT_TYPES.get(str(peft.get("peft_type", "")).upper(), Delta.DeltaType.OTHER)
+    own = _json_at(by_path, DELTA_CONFIG) or {}
+    declared = own.get("delta_type")
+    return declared if declared in Delta.DeltaType.values else Delta.DeltaType.OTHER
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
