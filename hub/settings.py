@@ -227,13 +227,13 @@ DELTACENTER_MAX_FILES = env_int(
     "DELTACENTER_MAX_FILES", default=64, minimum=1, description="Most files in one delta version"
 )
 DELTACENTER_MAX_FILE_BYTES = env_int(
-    "DELTACENTER_MAX_FILE_BYTES", default=4 * 1024**3, minimum=1, description="Largest file of a delta (4 GiB)"
+    "DELTACENTER_MAX_FILE_BYTES", default=50 * 1024**3, minimum=1, description="Largest file of a delta (50 GiB)"
 )
 DELTACENTER_MAX_BACKBONE_FILE_BYTES = env_int(
     "DELTACENTER_MAX_BACKBONE_FILE_BYTES",
-    default=20 * 1024**3,
+    default=50 * 1024**3,
     minimum=1,
-    description="Largest file of a backbone's weights (20 GiB)",
+    description="Largest file of a backbone's weights, one shard of a sharded checkpoint (50 GiB)",
 )
 DELTACENTER_MAX_JSON_BYTES = env_int(
     "DELTACENTER_MAX_JSON_BYTES",
@@ -251,7 +251,19 @@ DELTACENTER_MULTIPART_PART_BYTES = env_int(
     "DELTACENTER_MULTIPART_PART_BYTES",
     default=64 * 1024**2,
     minimum=5 * 1024**2,
-    description="Size of each part of a multipart upload (64 MiB)",
+    description="Size of each part of a multipart upload (64 MiB; larger where a file would need over 10,000 parts)",
+)
+DELTACENTER_NAMESPACE_QUOTA_BYTES = env_int(
+    "DELTACENTER_NAMESPACE_QUOTA_BYTES",
+    default=1024**4,
+    minimum=0,
+    description="Bytes one user or organisation may store, each object counted once (1 TiB); 0 for no limit",
+)
+DELTACENTER_STORAGE_GRACE_SECONDS = env_int(
+    "DELTACENTER_STORAGE_GRACE_SECONDS",
+    default=24 * 3600,
+    minimum=60,
+    description="How long an object nothing references, or an unfinished upload, is kept before the sweep deletes it",
 )
 DELTACENTER_HF_INLINE_MAX_BYTES = env_int(
     "DELTACENTER_HF_INLINE_MAX_BYTES",
@@ -283,7 +295,7 @@ CELERY_BEAT_SCHEDULE = {
             description="How often beat looks for stale and long-queued validations",
         ),
     },
-    "sweep-abandoned-uploads": {"task": "workers.sweep_abandoned_uploads", "schedule": 3600},
+    "sweep-storage": {"task": "workers.sweep_storage", "schedule": 3600},
 }
 
 # Validation workers (the evaluator child gets what it needs on its command line and in its requests).

@@ -204,13 +204,17 @@ def _big_weights(megabytes):
 
 
 @pytest.mark.parametrize("megabytes", [2, 13])
-def test_large_files_go_through_git_lfs_when_xet_is_off(hf, tmp_path, small_inline_limit, monkeypatch, megabytes):
+def test_large_files_go_through_git_lfs_when_xet_is_off(
+    hf, tmp_path, small_inline_limit, monkeypatch, megabytes, celery_worker
+):
+    """The worker finalizes the commit (reads the LFS objects back and hashes them) while the commit waits."""
     import huggingface_hub.constants
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
     files = {**lora_files(), "adapter_model.safetensors": _big_weights(megabytes)}
     hf.create_repo("alice/big")
-    hf.upload_folder(repo_id="alice/big", folder_path=_folder(tmp_path, files))
+    info = hf.upload_folder(repo_id="alice/big", folder_path=_folder(tmp_path, files))
+    assert hf.model_info("alice/big").sha == info.oid
     local = hf_hub_download("alice/big", "adapter_model.safetensors", endpoint=hf.endpoint, token=hf.token,
                             cache_dir=tmp_path / "cache")  # fmt: skip
     assert Path(local).read_bytes() == files["adapter_model.safetensors"]

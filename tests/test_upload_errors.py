@@ -7,9 +7,9 @@ from django.test import override_settings
 from hub.accounts.models import Membership
 from hub.accounts.namespaces import create_organization
 from hub.accounts.tokens import create_token, revoke_token
-from hub.deltas.models import Delta, DeltaVersion, StoredObject
+from hub.deltas.models import Delta, DeltaVersion, StoredObject, object_key
 from tests.conftest import api_client_for
-from tests.uploads import checksum_header, declare, lora_files, push, safetensors_bytes
+from tests.uploads import checksum_header, declare, finalize_now, lora_files, push, safetensors_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -142,21 +142,39 @@ def test_sha256_that_does_not_match_what_was_declared(writer, backbone):
 
 
 @override_settings(DELTACENTER_MULTIPART_THRESHOLD=5 * 1024 * 1024)
-def test_sha256_mismatch_of_a_staged_multipart_upload_is_caught_at_commit(writer, backbone):
+def test_a_staged_upload_whose_sha256_differs_fails_its_finalization_and_leaves_nothing(writer, backbone):
     from hub.core import objectstore
     from hub.deltas.uploads import staging_key
 
     declared = declare({"notes.txt": b"a" * (5 * 1024 * 1024)})
+    staged = staging_key(_user("alice"), declared[0]["sha256"])
     # Bytes of the right size but other content reach the uploader's staging key.
-    objectstore.client().put_object(
-        Bucket=objectstore.bucket(),
-        Key=staging_key(_user("alice"), declared[0]["sha256"]),
-        Body=b"b" * (5 * 1024 * 1024),
-    )
+    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=staged, Body=b"b" * (5 * 1024 * 1024))
     body = {"files": declared, "backbone": backbone.content_hash, "delta_type": "lora"}
-    _assert_error(writer.post("/api/deltas/alice/d/commit", body, format="json"), 409, "sha256_mismatch")
+    commit = writer.post("/api/deltas/alice/d/commit", body, format="json")
+    assert finalize_now(commit) == "failed"
+
+    status = writer.get(f"/api/commits/{commit.json()['commit_id']}").json()
+    assert status["status"] == "failed" and status["reason_code"] == "sha256_mismatch"
+    assert "hash to" in status["reason"]
     _assert_nothing_created()
-    assert objectstore.object_size(staging_key(_user("alice"), declared[0]["sha256"])) is None
+    assert objectstore.object_size(staged) is None
+    assert objectstore.object_size(object_key(declared[0]["sha256"])) is None
+
+
+@override_settings(DELTACENTER_MULTIPART_THRESHOLD=5 * 1024 * 1024)
+def test_a_staged_upload_that_is_not_safetensors_is_refused_at_commit(writer, backbone):
+    from hub.core import objectstore
+    from hub.deltas.uploads import staging_key
+
+    content = b"\x80\x04\x95" + b"\x00" * (5 * 1024 * 1024)
+    declared = declare({"adapter_model.safetensors": content})
+    staged = staging_key(_user("alice"), declared[0]["sha256"])
+    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=staged, Body=content)
+    body = {"files": declared, "backbone": backbone.content_hash, "delta_type": "lora"}
+    _assert_error(writer.post("/api/deltas/alice/d/commit", body, format="json"), 400, "invalid_safetensors")
+    _assert_nothing_created()
+    assert objectstore.object_size(staged) is None
 
 
 def test_a_commit_naming_an_object_never_uploaded(writer, backbone):

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from hub.deltas.models import Delta, DeltaVersion, StoredObject, VersionFile
 from tests.conftest import api_client_for
-from tests.uploads import declare, lora_files, push, put_planned
+from tests.uploads import declare, finalize_now, lora_files, push, put_planned, send_in_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -119,28 +119,36 @@ def test_only_owners_delete_and_deleted_deltas_leave_listings(alice, bob, backbo
     assert api_client_for(bob).delete("/api/deltas/alice/tiny-lora").status_code == 403
     assert api_client_for(alice).delete("/api/deltas/alice/tiny-lora").status_code == 204
     assert api_client_for(alice).get("/api/deltas").json()["results"] == []
-    assert StoredObject.objects.count() == 2  # bytes stay: other versions may share them
+    assert StoredObject.objects.count() == 2  # bytes stay until the storage sweep, after its grace window
 
 
 @override_settings(DELTACENTER_MULTIPART_THRESHOLD=6 * 1024 * 1024, DELTACENTER_MULTIPART_PART_BYTES=5 * 1024 * 1024)
-def test_large_files_go_up_in_parts(alice, backbone):
+def test_large_files_go_up_in_parts_and_are_finalized_before_they_show(alice, backbone):
     client = api_client_for(alice)
-    big = bytes(range(256)) * (7 * 1024 * 1024 // 256)
-    files = {"README.md": big}
-    declared = declare(files)
+    big = bytes(range(256)) * (12 * 1024 * 1024 // 256)
+    declared = declare({"README.md": big})
     plan = client.post("/api/deltas/alice/big/upload", {"files": declared}, format="json").json()["files"][0]
-    assert plan["action"] == "multipart" and len(plan["parts"]) == 2
-    etags = []
-    for part in plan["parts"]:
-        start = (part["part_number"] - 1) * plan["part_bytes"]
-        answer = requests.put(part["url"], data=big[start : start + plan["part_bytes"]], timeout=60)
-        etags.append({"part_number": part["part_number"], "etag": answer.headers["ETag"]})
-    body = {"sha256": declared[0]["sha256"], "upload_id": plan["upload_id"], "parts": etags}
-    assert client.post("/api/deltas/alice/big/upload/complete", body, format="json").status_code == 200
+    assert plan["action"] == "multipart" and plan["part_count"] == 3 and plan["parts_done"] == []
+    assert "url" not in plan, "part URLs are signed as the client asks for them"
+    send_in_parts(client, "/api/deltas/alice/big/upload", plan, big)
     commit = client.post(
         "/api/deltas/alice/big/commit",
         {"files": declared, "backbone": backbone.content_hash, "delta_type": "other"},
         format="json",
     )
-    assert commit.status_code == 201, commit.json()
+    assert commit.status_code == 202 and commit.json()["status"] == "finalizing"
+    commit_id = commit.json()["commit_id"]
+    # Nothing of it shows while it is finalizing: no delta, no version, no main.
+    assert client.get("/api/deltas/alice/big").status_code == 404
+    assert client.get("/alice/big/resolve/main/README.md").status_code == 404
+    assert client.get(f"/api/commits/{commit_id}").json()["status"] == "finalizing"
+
+    assert finalize_now(commit) == "complete"
+    status = client.get(f"/api/commits/{commit_id}").json()
+    assert status["status"] == "complete" and status["number"] == 1 and status["bytes_done"] == len(big)
+    version = DeltaVersion.objects.get()
+    assert version.commit_id == commit_id
     assert StoredObject.objects.get().size == len(big)
+    assert client.get("/api/deltas/alice/big/revision/main").json()["commit_id"] == commit_id
+    downloaded = requests.get(client.get("/alice/big/resolve/main/README.md")["Location"], timeout=60)
+    assert downloaded.content == big

@@ -58,3 +58,40 @@ def lora_files(values=(0.5, -0.25)):
         "adapter_config.json": json.dumps({"peft_type": "LORA", "r": 2}).encode(),
         "adapter_model.safetensors": safetensors_bytes({"lora_A.weight": list(values)}),
     }
+
+
+def send_in_parts(client, base_path, plan_entry, data):
+    """Send a multipart plan entry's missing parts (URLs signed through the API) and assemble the upload."""
+    part_bytes, done = plan_entry["part_bytes"], {p["part_number"]: p["etag"] for p in plan_entry["parts_done"]}
+    missing = [n for n in range(1, plan_entry["part_count"] + 1) if n not in done]
+    body = {"sha256": hashlib.sha256(data).hexdigest(), "upload_id": plan_entry["upload_id"]}
+    if missing:
+        signed = client.post(f"{base_path}/parts", {**body, "part_numbers": missing}, format="json")
+        assert signed.status_code == 200, signed.content
+        for part in signed.json()["parts"]:
+            start = (part["part_number"] - 1) * part_bytes
+            answer = requests.put(part["url"], data=data[start : start + part_bytes], timeout=60)
+            assert answer.status_code == 200, answer.text
+            done[part["part_number"]] = answer.headers["ETag"]
+    parts = [{"part_number": n, "etag": etag} for n, etag in sorted(done.items())]
+    completed = client.post(f"{base_path}/complete", {**body, "parts": parts}, format="json")
+    assert completed.status_code == 200, completed.content
+
+
+def finalize_now(commit_response):
+    """Run the finalization a 202 commit answer names, here, as the worker's task would; returns its status."""
+    from hub.deltas import finalizer
+    from hub.deltas.models import Finalization
+
+    assert commit_response.status_code == 202, commit_response.content
+    finalization = Finalization.objects.get(commit_id=commit_response.json()["commit_id"])
+    return finalizer.run(finalization.pk)
+
+
+def weights_of(megabytes, seed=0):
+    """A safetensors file of about `megabytes` MiB of float32 values, different for each seed."""
+    import random
+
+    data = random.Random(seed).randbytes(megabytes * 1024 * 1024)
+    header = {"lora_A.weight": {"dtype": "F32", "shape": [len(data) // 4], "data_offsets": [0, len(data)]}}
+    return safetensors_bytes(header=header, data=data)

@@ -54,8 +54,17 @@ def _push(args):
         commit_message=args.message,
         endpoint=args.endpoint,
     )
-    state = "new version" if result.created else "unchanged, nothing uploaded"
+    state = "new version" if result.created else "unchanged"
     print(f"{result.repo_id} version {result.number} ({result.commit_id[:12]}): {state}. {result.url}")
+    print(f"Sent {_size(result.bytes_uploaded)}; skipped {_size(result.bytes_skipped)} the hub had already.")
+
+
+def _size(count):
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return str(count)
 
 
 def _pull(args):

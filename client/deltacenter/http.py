@@ -1,4 +1,8 @@
-"""A requests session that speaks to the hub and turns its JSON errors into HubError."""
+"""A requests session that speaks to the hub, retries what is safe to retry, and turns its JSON errors into
+HubError."""
+
+import random
+import time
 
 import requests
 
@@ -6,6 +10,15 @@ from deltacenter.config import resolve_endpoint, resolve_token
 from deltacenter.errors import HubError
 
 TIMEOUT = (10, 300)
+ATTEMPTS = 5
+# Answers that say "try again": the hub or a proxy in front of it was busy or restarting.
+RETRY_STATUSES = {429, 502, 503, 504}
+
+
+def backoff_seconds(attempt: int, base: float = 0.25, cap: float = 30.0) -> float:
+    """Exponential backoff with jitter: about base, 2·base, 4·base... up to `cap`."""
+    delay = min(cap, base * 2**attempt)
+    return delay / 2 + random.uniform(0, delay / 2)
 
 
 class HubSession:
@@ -21,21 +34,40 @@ class HubSession:
             return path
         return f"{self.endpoint}/{path.lstrip('/')}"
 
-    def request(self, method, path, **kwargs):
+    def request(self, method, path, attempts=ATTEMPTS, **kwargs):
+        """Send a request, again after a broken connection or a "try again" answer. Every call the client makes
+        is safe to repeat: plans, signing and completing are idempotent, and a commit sent twice finds its
+        version made already."""
         kwargs.setdefault("timeout", TIMEOUT)
-        try:
-            response = self.session.request(method, self.url(path), **kwargs)
-        except requests.ConnectionError:
-            raise HubError("unreachable", f"Cannot reach the hub at {self.endpoint}. Is it running?") from None
-        if response.status_code >= 400:
-            raise _error_from(response)
-        return response
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.session.request(method, self.url(path), **kwargs)
+            except (requests.ConnectionError, requests.Timeout):
+                if last:
+                    raise HubError("unreachable", f"Cannot reach the hub at {self.endpoint}. Is it running?") from None
+                time.sleep(backoff_seconds(attempt))
+                continue
+            if response.status_code in RETRY_STATUSES and not last:
+                time.sleep(_retry_after(response) or backoff_seconds(attempt))
+                continue
+            if response.status_code >= 400:
+                raise _error_from(response)
+            return response
+        raise AssertionError("unreachable")
 
     def get_json(self, path, **kwargs):
         return self.request("GET", path, **kwargs).json()
 
     def post_json(self, path, body):
         return self.request("POST", path, json=body).json()
+
+
+def _retry_after(response):
+    try:
+        return min(60.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
 
 
 def _error_from(response):

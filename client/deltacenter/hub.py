@@ -1,8 +1,14 @@
 """DeltaCenter: the hub's REST API as Python methods."""
 
-from deltacenter.errors import DeltaCenterError
+import time
+
+from tqdm.auto import tqdm
+
+from deltacenter.errors import DeltaCenterError, HubError
 from deltacenter.http import HubSession
 from deltacenter.upload import upload_planned
+
+FINALIZE_POLL_SECONDS = (0.25, 2.0)
 
 
 def split_repo_id(repo_id):
@@ -80,19 +86,49 @@ class DeltaCenter:
         return directory
 
     def push_files(self, repo_id, files, metadata):
-        """Upload what the hub lacks, then commit. `files` come from files.describe_files()."""
+        """Upload what the hub lacks, then commit, waiting while the hub finalizes large uploads.
+        `files` come from files.describe_files()."""
         namespace, name = split_repo_id(repo_id)
-        declared, sent = self._upload(f"api/deltas/{namespace}/{name}/upload", files)
-        result = self.http.post_json(f"api/deltas/{namespace}/{name}/commit", {**metadata, "files": declared})
-        return {**result, "bytes_uploaded": sent}
+        declared, report = self._upload(f"api/deltas/{namespace}/{name}/upload", files)
+        result = self._commit(f"api/deltas/{namespace}/{name}/commit", {**metadata, "files": declared})
+        return {**result, "bytes_uploaded": report.sent_bytes, "bytes_skipped": report.skipped_bytes}
 
     def push_backbone_files(self, content_hash, files):
-        declared, sent = self._upload(f"api/backbones/{content_hash}/upload", files)
-        self.http.post_json(f"api/backbones/{content_hash}/files", {"files": declared})
-        return sent
+        """Upload a backbone's files (each shard on its own, so shards the hub holds are skipped) and attach them;
+        returns the bytes sent."""
+        declared, report = self._upload(f"api/backbones/{content_hash}/upload", files)
+        self._commit(f"api/backbones/{content_hash}/files", {"files": declared})
+        return report.sent_bytes
+
+    def commit_status(self, commit_id):
+        return self.http.get_json(f"api/commits/{commit_id}")
+
+    def wait_for_commit(self, commit_id, timeout=None):
+        """Wait until the hub has finalized a commit, showing its progress; its status once complete."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        status = self.commit_status(commit_id)
+        delay = FINALIZE_POLL_SECONDS[0]
+        with tqdm(total=status["bytes_total"], unit="B", unit_scale=True, desc="hub checks", leave=False) as bar:
+            while status["status"] == "finalizing":
+                if deadline is not None and time.monotonic() > deadline:
+                    raise DeltaCenterError(f"Commit {commit_id[:12]} is still being finalized; check it again later.")
+                time.sleep(delay)
+                delay = min(delay * 2, FINALIZE_POLL_SECONDS[1])
+                status = self.commit_status(commit_id)
+                bar.update(status["bytes_done"] - bar.n)
+        if status["status"] == "failed":
+            raise HubError(status["reason_code"], status["reason"])
+        return status
+
+    def _commit(self, path, body):
+        response = self.http.request("POST", path, json=body)
+        result = response.json()
+        if response.status_code == 202:
+            result = self.wait_for_commit(result["commit_id"])
+        return result
 
     def _upload(self, upload_path, files):
-        """Declare `files` at `upload_path`, send what the hub asks for; returns (declared files, bytes sent)."""
+        """Declare `files` at `upload_path`, send what the hub asks for; returns (declared files, UploadReport)."""
         declared = [{key: f[key] for key in ("path", "size", "sha256")} for f in files]
         plan = self.http.post_json(upload_path, {"files": declared})["files"]
-        return declared, upload_planned(self.http, plan, files, f"{upload_path}/complete")
+        return declared, upload_planned(self.http, plan, files, upload_path)

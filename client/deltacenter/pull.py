@@ -3,7 +3,11 @@
 import hashlib
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from deltacenter import config
 from deltacenter.errors import BackboneMismatchError, DeltaCenterError, HubError
@@ -52,19 +56,34 @@ def _manifest(hub, refs, repo_id, revision):
     return manifest
 
 
+PARALLEL_DOWNLOADS = 4
+
+
 def download_snapshot(hub, repo_id, revision="main", cache_dir=None):
-    """Return (directory, manifest) for `repo_id` at `revision`, downloading only missing blobs."""
+    """Return (directory, manifest) for `repo_id` at `revision`, downloading only missing blobs, several at once."""
     root = Path(cache_dir or config.cache_dir())
     blobs, refs = BlobStore(root), RefStore(root, hub.endpoint)
     manifest = _manifest(hub, refs, repo_id, revision)
     namespace, name = split_repo_id(repo_id)
     snapshot = root / "snapshots" / manifest["commit_id"]
+    missing = list({e["sha256"]: e for e in manifest["files"] if not blobs.has(e["sha256"])}.values())
+    if missing:
+        total = sum(e["size"] for e in missing)
+        lock = threading.Lock()
+        with tqdm(total=total, unit="B", unit_scale=True, desc=f"{repo_id}", leave=False) as bar:
+
+            def progress(n):
+                with lock:
+                    bar.update(n)
+
+            def fetch(entry):
+                url = hub.http.url(f"{namespace}/{name}/resolve/{manifest['commit_id']}/{entry['path']}")
+                blobs.download(hub.http.session, url, entry["sha256"], entry["size"], entry["path"], progress)
+
+            with ThreadPoolExecutor(min(PARALLEL_DOWNLOADS, len(missing))) as pool:
+                list(pool.map(fetch, missing))
     for entry in manifest["files"]:
-        sha = entry["sha256"]
-        if not blobs.has(sha):
-            url = hub.http.url(f"{namespace}/{name}/resolve/{manifest['commit_id']}/{entry['path']}")
-            blobs.download(hub.http.session, url, sha, entry["size"], entry["path"])
-        link_or_copy(blobs.path(sha), snapshot / entry["path"])
+        link_or_copy(blobs.path(entry["sha256"]), snapshot / entry["path"])
     return snapshot, manifest
 
 

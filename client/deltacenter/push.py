@@ -25,7 +25,8 @@ class PushResult:
     number: int
     url: str
     created: bool
-    bytes_uploaded: int
+    bytes_uploaded: int  # sent to storage by this push
+    bytes_skipped: int = 0  # held by the hub already, or sent by an earlier push that was interrupted
 
 
 def _is_model(obj):
@@ -164,6 +165,7 @@ def push_to_hub(
         url=result["url"],
         created=result["created"],
         bytes_uploaded=result["bytes_uploaded"],
+        bytes_skipped=result["bytes_skipped"],
     )
 
 

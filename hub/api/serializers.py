@@ -212,16 +212,39 @@ class BackboneDetailSerializer(BackboneSerializer):
         fields = [*BackboneSerializer.Meta.fields, "deltas"]
 
 
+class DonePartSerializer(serializers.Serializer):
+    part_number = serializers.IntegerField()
+    etag = serializers.CharField()
+    size = serializers.IntegerField()
+
+
 class PlannedFileSerializer(serializers.Serializer):
     path = serializers.CharField()
     sha256 = serializers.CharField()
-    action = serializers.ChoiceField(["stored", "staged", "upload", "multipart"])
-    url = serializers.URLField(required=False, help_text="upload: PUT the whole file here.")
+    action = serializers.ChoiceField(
+        ["stored", "staged", "upload", "multipart"],
+        help_text="stored: the hub holds it and you may read it; staged: your upload of it is in place already;"
+        " upload: PUT it to `url`; multipart: send the parts not in `parts_done`, then complete.",
+    )
+    url = serializers.URLField(required=False, help_text="upload: PUT the whole file here, with `headers`.")
     method = serializers.CharField(required=False)
     headers = serializers.DictField(child=serializers.CharField(), required=False)
     upload_id = serializers.CharField(required=False, help_text="multipart: the S3 upload id.")
-    part_bytes = serializers.IntegerField(required=False)
-    parts = serializers.ListField(child=serializers.DictField(), required=False, help_text="{part_number, url}")
+    part_bytes = serializers.IntegerField(required=False, help_text="multipart: every part but the last has this size.")
+    part_count = serializers.IntegerField(required=False)
+    parts_done = DonePartSerializer(
+        many=True, required=False, help_text="multipart: parts S3 holds already (an interrupted push resumes)."
+    )
+
+
+class SignedPartSerializer(serializers.Serializer):
+    part_number = serializers.IntegerField()
+    url = serializers.URLField(help_text="PUT the part's bytes here.")
+
+
+class SignedPartsSerializer(serializers.Serializer):
+    parts = SignedPartSerializer(many=True)
+    expires_in = serializers.IntegerField(help_text="Seconds the URLs stay valid; ask again for an expired one.")
 
 
 class UploadPlanSerializer(serializers.Serializer):
@@ -236,9 +259,30 @@ class MultipartCompleteSerializer(serializers.Serializer):
 class CommitResultSerializer(serializers.Serializer):
     id = serializers.CharField()
     commit_id = serializers.CharField()
-    number = serializers.IntegerField()
-    created = serializers.BooleanField(help_text="False when an identical version existed already.")
+    status = serializers.ChoiceField(
+        ["complete", "finalizing"], help_text="finalizing: the hub is hashing staged uploads; poll `status_url`."
+    )
+    status_url = serializers.URLField()
+    number = serializers.IntegerField(allow_null=True, help_text="null while finalizing.")
+    created = serializers.BooleanField(
+        allow_null=True, help_text="False when an identical version existed already; null while finalizing."
+    )
     url = serializers.URLField()
+
+
+class CommitStatusSerializer(serializers.Serializer):
+    commit_id = serializers.CharField(help_text="The version's commit id once complete.")
+    kind = serializers.ChoiceField(["push", "changes", "backbone"])
+    status = serializers.ChoiceField(["finalizing", "complete", "failed"])
+    id = serializers.CharField(help_text="namespace/name, or a backbone's content hash.")
+    number = serializers.IntegerField(allow_null=True)
+    created = serializers.BooleanField(allow_null=True)
+    url = serializers.URLField(allow_null=True)
+    bytes_total = serializers.IntegerField(help_text="Bytes of staged uploads to hash.")
+    bytes_done = serializers.IntegerField()
+    reason_code = serializers.CharField(allow_null=True, help_text="Why it failed, for programs.")
+    reason = serializers.CharField(allow_null=True, help_text="Why it failed, for people.")
+    status_url = serializers.URLField(required=False, help_text="Where to poll (in a commit's 202 answer).")
 
 
 class LikeResultSerializer(serializers.Serializer):
@@ -246,11 +290,18 @@ class LikeResultSerializer(serializers.Serializer):
     liked = serializers.BooleanField()
 
 
+class StorageSerializer(serializers.Serializer):
+    namespace = serializers.CharField()
+    used_bytes = serializers.IntegerField(help_text="Bytes its deltas (and a user's backbones) hold, each object once.")
+    quota_bytes = serializers.IntegerField(allow_null=True, help_text="null: no limit.")
+
+
 class WhoAmISerializer(serializers.Serializer):
     username = serializers.CharField()
     namespaces = serializers.ListField(child=serializers.CharField())
     is_admin = serializers.BooleanField()
     scopes = serializers.ListField(child=serializers.CharField())
+    storage = StorageSerializer(many=True)
 
 
 class HealthComponentSerializer(serializers.Serializer):

@@ -20,7 +20,9 @@ urlpatterns = [
         views.UploadCompleteView.as_view(),
         name="api-upload-complete",
     ),
+    path("deltas/<str:namespace>/<str:name>/upload/parts", views.UploadPartsView.as_view(), name="api-upload-parts"),
     path("deltas/<str:namespace>/<str:name>/commit", views.CommitView.as_view(), name="api-commit"),
+    path("commits/<str:commit_id>", views.CommitStatusView.as_view(), name="api-commit-status"),
     path("deltas/<str:namespace>/<str:name>/like", views.LikeView.as_view(), name="api-like"),
     path("deltas/<str:namespace>/<str:name>/backbone", views.BindBackboneView.as_view(), name="api-bind-backbone"),
     path("jobs/<int:job_id>", views.ValidationJobView.as_view(), name="api-job"),
@@ -31,6 +33,11 @@ urlpatterns = [
         "backbones/<str:content_hash>/upload/complete",
         views.BackboneUploadCompleteView.as_view(),
         name="api-backbone-upload-complete",
+    ),
+    path(
+        "backbones/<str:content_hash>/upload/parts",
+        views.BackboneUploadPartsView.as_view(),
+        name="api-backbone-upload-parts",
     ),
     path("backbones/<str:content_hash>/files", views.BackboneFilesView.as_view(), name="api-backbone-files"),
     # Last: any other /api/ path is a JSON 404, never the site's HTML page.

@@ -1,5 +1,6 @@
 """Thin REST views: parse the request with its declared serializer, call a service, shape the answer."""
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -16,11 +17,13 @@ from hub.api.serializers import (
     BackboneDetailSerializer,
     BackboneSerializer,
     CommitResultSerializer,
+    CommitStatusSerializer,
     DeltaDetailSerializer,
     DeltaSummarySerializer,
     LikeResultSerializer,
     MultipartCompleteSerializer,
     RevisionSerializer,
+    SignedPartsSerializer,
     UploadPlanSerializer,
     ValidationJobSerializer,
     VersionListSerializer,
@@ -28,8 +31,8 @@ from hub.api.serializers import (
 )
 from hub.core.errors import NotFound
 from hub.core.validation import parse
-from hub.deltas import binding, services
-from hub.deltas.commit import commit_version, resolve_writable_namespace
+from hub.deltas import binding, finalize, multipart, quotas, services
+from hub.deltas.commit import CommitOutcome, commit_version, resolve_writable_namespace
 from hub.deltas.filters import SORTS, DeltaFilter, apply_sort, sort_key
 from hub.deltas.inputs import (
     BackboneFilesRequest,
@@ -37,10 +40,11 @@ from hub.deltas.inputs import (
     BindBackboneRequest,
     CommitRequest,
     MultipartCompleteRequest,
+    SignPartsRequest,
     UploadPlanRequest,
 )
-from hub.deltas.models import Backbone, Delta
-from hub.deltas.uploads import complete_multipart, plan_uploads
+from hub.deltas.models import Backbone, Delta, Finalization
+from hub.deltas.uploads import plan_uploads
 from hub.evaluation import jobs
 
 WRITERS = [IsAuthenticated, TokenScopes]
@@ -117,14 +121,40 @@ class UploadPlanView(APIView):
         summary="Declare files; each answer says stored, staged, or where to PUT it",
     )  # fmt: skip
     def post(self, request, namespace, name):
-        resolve_writable_namespace(request.user, namespace)
+        writable = resolve_writable_namespace(request.user, namespace)
         files = parse(UploadPlanRequest, request.data)
-        return Response({"files": plan_uploads(request.user, files)})
+        return Response({"files": plan_uploads(request.user, files, writable)})
 
 
 def _complete_multipart(request):
     body = parse(MultipartCompleteRequest, request.data)
-    return Response(complete_multipart(request.user, body["sha256"], body["upload_id"], body["parts"]))
+    return Response(multipart.complete(request.user, body["sha256"], body["upload_id"], body["parts"]))
+
+
+def _sign_parts(request):
+    body = parse(SignPartsRequest, request.data)
+    parts = multipart.sign_parts(request.user, body["sha256"], body["upload_id"], body["part_numbers"])
+    return Response({"parts": parts, "expires_in": settings.S3_PRESIGN_SECONDS})
+
+
+def _status_url(commit_id):
+    return f"{services.site_url()}/api/commits/{commit_id}"
+
+
+def _pending_response(pending: Finalization):
+    return Response(finalize.describe(pending) | {"status_url": _status_url(pending.commit_id)}, status=202)
+
+
+class UploadPartsView(APIView):
+    permission_classes = WRITERS
+
+    @extend_schema(
+        request=SignPartsRequest, responses=SignedPartsSerializer,
+        summary="URLs for parts of an open multipart upload, as the client is about to send them",
+    )  # fmt: skip
+    def post(self, request, namespace, name):
+        resolve_writable_namespace(request.user, namespace)
+        return _sign_parts(request)
 
 
 class UploadCompleteView(APIView):
@@ -143,21 +173,41 @@ class CommitView(APIView):
     permission_classes = WRITERS
 
     @extend_schema(
-        request=CommitRequest, responses={201: CommitResultSerializer, 200: CommitResultSerializer},
-        summary="Create a version from uploaded files; an identical re-push answers 200 with the existing one",
-    )  # fmt: skip
+        request=CommitRequest,
+        responses={201: CommitResultSerializer, 200: CommitResultSerializer, 202: CommitStatusSerializer},
+        summary="Create a version from uploaded files; an identical re-push answers 200 with the existing one, and"
+        " staged uploads 202: the version appears once they are hashed (poll status_url)",
+    )
     def post(self, request, namespace, name):
         metadata, files = parse(CommitRequest, request.data)
         outcome = commit_version(request.user, namespace, name, metadata, files)
-        version = outcome.version
-        body = {
-            "id": version.delta.full_name,
-            "commit_id": version.commit_id,
-            "number": version.number,
-            "created": outcome.created,
-            "url": f"{services.site_url()}/{version.delta.full_name}",
-        }
-        return Response(body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
+        if outcome.pending is not None:
+            return _pending_response(outcome.pending)
+        return Response(
+            commit_result(outcome), status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+        )
+
+
+def commit_result(outcome: CommitOutcome) -> dict:
+    version = outcome.version
+    return {
+        "id": version.delta.full_name,
+        "commit_id": version.commit_id,
+        "status": "complete",
+        "status_url": _status_url(version.commit_id),
+        "number": version.number,
+        "created": outcome.created,
+        "url": f"{services.site_url()}/{version.delta.full_name}",
+    }
+
+
+class CommitStatusView(APIView):
+    @extend_schema(
+        responses=CommitStatusSerializer,
+        summary="Where a commit stands: finalizing (bytes hashed so far), complete (its version) or failed (why)",
+    )
+    def get(self, request, commit_id):
+        return Response(finalize.commit_status(request.user, commit_id))
 
 
 class BindBackboneView(APIView):
@@ -225,7 +275,19 @@ class BackboneUploadPlanView(APIView):
     def post(self, request, content_hash):
         services.get_backbone(content_hash)
         files = services.check_backbone_file_sizes(parse(BackboneFilesRequest, request.data))
-        return Response({"files": plan_uploads(request.user, files, services.max_backbone_file_bytes())})
+        namespace = quotas.backbone_namespace(request.user)
+        return Response({"files": plan_uploads(request.user, files, namespace, services.max_backbone_file_bytes())})
+
+
+class BackboneUploadPartsView(APIView):
+    permission_classes = WRITERS
+
+    @extend_schema(
+        request=SignPartsRequest, responses=SignedPartsSerializer, summary="URLs for parts of a backbone file"
+    )
+    def post(self, request, content_hash):
+        services.get_backbone(content_hash)
+        return _sign_parts(request)
 
 
 class BackboneUploadCompleteView(APIView):
@@ -244,13 +306,17 @@ class BackboneFilesView(APIView):
     permission_classes = WRITERS
 
     @extend_schema(
-        request=BackboneFilesRequest, responses=BackboneSerializer,
-        summary="Attach uploaded weights to a backbone so workers can fetch it by hash",
+        request=BackboneFilesRequest, responses={200: BackboneSerializer, 202: CommitStatusSerializer},
+        summary="Attach uploaded weights to a backbone so workers can fetch it by hash (202 while staged uploads"
+        " are hashed: poll status_url)",
     )  # fmt: skip
     def post(self, request, content_hash):
         backbone = services.get_backbone(content_hash)
         files = parse(BackboneFilesRequest, request.data)
-        return Response(BackboneSerializer(services.attach_backbone_files(request.user, backbone, files)).data)
+        outcome = services.attach_backbone_files(request.user, backbone, files)
+        if outcome.pending is not None:
+            return _pending_response(outcome.pending)
+        return Response(BackboneSerializer(outcome.backbone).data)
 
 
 class ValidationJobView(APIView):

@@ -1,6 +1,8 @@
 """The S3 bucket that holds every stored object, through boto3."""
 
 import functools
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 from botocore.client import Config
@@ -64,8 +66,14 @@ def head_with_checksum(key):
         raise
 
 
-def iter_object(key, chunk_bytes=8 * 1024 * 1024):
-    body = client().get_object(Bucket=bucket(), Key=key)["Body"]
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def iter_object(key, chunk_bytes=8 * 1024 * 1024, if_match: str | None = None) -> Iterator[bytes]:
+    """The object's bytes in chunks; with `if_match` (an ETag), S3 refuses an object that has changed since."""
+    extra = {"IfMatch": if_match} if if_match else {}
+    body = client().get_object(Bucket=bucket(), Key=key, **extra)["Body"]
     try:
         yield from body.iter_chunks(chunk_bytes)
     finally:
@@ -82,9 +90,111 @@ def copy_object(source_key, dest_key):
     client().copy({"Bucket": bucket(), "Key": source_key}, bucket(), dest_key)
 
 
-def put_checked(key, body, size, sha256_base64):
+class ServerSideCopy:
+    """Copy `source` (as it was at `etag`) to `dest` inside S3, in parts of `part_bytes` (UploadPartCopy) when
+    larger than one part, else with one CopyObject. Parts start at once; `dest` appears only on complete(), so
+    the copy can run while its source is still being checked and be abandoned with abort()."""
+
+    def __init__(self, source: str, dest: str, size: int, etag: str, part_bytes: int, threads: int = 4):
+        self.source, self.dest, self.size, self.etag, self.part_bytes = source, dest, size, etag, part_bytes
+        self.upload_id = None
+        self.pool = ThreadPoolExecutor(threads) if size > part_bytes else None
+        self.parts = []
+        if self.pool is not None:
+            self.upload_id = client().create_multipart_upload(Bucket=bucket(), Key=dest)["UploadId"]
+            starts = range(0, size, part_bytes)
+            self.parts = [self.pool.submit(self._copy_part, n, start) for n, start in enumerate(starts, 1)]
+
+    def _source(self) -> dict:
+        return {"Bucket": bucket(), "Key": self.source}
+
+    def _copy_part(self, number: int, start: int) -> dict:
+        end = min(start + self.part_bytes, self.size) - 1
+        answer = client().upload_part_copy(
+            Bucket=bucket(), Key=self.dest, UploadId=self.upload_id, PartNumber=number, CopySource=self._source(),
+            CopySourceRange=f"bytes={start}-{end}", CopySourceIfMatch=self.etag,
+        )  # fmt: skip
+        return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
+
+    def complete(self) -> None:
+        if self.pool is None:
+            client().copy_object(Bucket=bucket(), Key=self.dest, CopySource=self._source(), CopySourceIfMatch=self.etag)
+            return
+        try:
+            parts = [future.result() for future in self.parts]
+            client().complete_multipart_upload(
+                Bucket=bucket(), Key=self.dest, UploadId=self.upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            self.pool.shutdown(wait=False)
+
+    def abort(self) -> None:
+        if self.pool is None:
+            return
+        for future in self.parts:
+            future.cancel()
+        self.pool.shutdown(wait=True)
+        abort_multipart(self.dest, self.upload_id)
+
+
+def list_keys(prefix: str, page_size: int = 1000) -> Iterator[dict]:
+    """Every object under `prefix` ({Key, Size, LastModified, ...}), page by page."""
+    paginator = client().get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket(), Prefix=prefix, PaginationConfig={"PageSize": page_size}):
+        yield from page.get("Contents", [])
+
+
+def list_multipart_uploads(prefix: str, page_size: int = 1000) -> Iterator[dict]:
+    """Every unfinished multipart upload under `prefix` ({Key, UploadId, Initiated}), page by page.
+
+    Pages follow the markers the store returns: S3 gives the next key and upload id; SeaweedFS orders by upload id
+    and gives only that one."""
+    markers: dict = {}
+    while True:
+        page = client().list_multipart_uploads(Bucket=bucket(), Prefix=prefix, MaxUploads=page_size, **markers)
+        uploads = page.get("Uploads", [])
+        yield from uploads
+        if not page.get("IsTruncated") or not uploads:
+            return
+        markers = {
+            name: page[f"Next{name}"] for name in ("KeyMarker", "UploadIdMarker") if page.get(f"Next{name}")
+        } or {"KeyMarker": uploads[-1]["Key"], "UploadIdMarker": uploads[-1]["UploadId"]}
+
+
+def list_parts(key: str, upload_id: str, page_size: int = 1000) -> list[dict] | None:
+    """The parts uploaded so far ({PartNumber, Size, ETag}), page by page; None when the upload is gone."""
+    parts, marker = [], 0
+    while True:
+        try:
+            page = client().list_parts(
+                Bucket=bucket(), Key=key, UploadId=upload_id, MaxParts=page_size, PartNumberMarker=marker
+            )
+        except ClientError as exc:
+            if error_code(exc) in ("NoSuchUpload", "404", "NotFound"):
+                return None
+            raise
+        parts.extend(page.get("Parts", []))
+        if not page.get("IsTruncated") or not page.get("Parts"):
+            return parts
+        marker = page.get("NextPartNumberMarker") or page["Parts"][-1]["PartNumber"]
+
+
+def abort_multipart(key: str, upload_id: str) -> None:
+    try:
+        client().abort_multipart_upload(Bucket=bucket(), Key=key, UploadId=upload_id)
+    except ClientError as exc:
+        if error_code(exc) not in ("NoSuchUpload", "404", "NotFound"):
+            raise
+
+
+def put_checked(key, body, size, sha256_base64, metadata: dict | None = None):
     """One PUT that S3 refuses unless the bytes have this sha256 (given base64, as S3 writes checksums)."""
-    client().put_object(Bucket=bucket(), Key=key, Body=body, ContentLength=size, ChecksumSHA256=sha256_base64)
+    client().put_object(
+        Bucket=bucket(), Key=key, Body=body, ContentLength=size, ChecksumSHA256=sha256_base64, Metadata=metadata or {}
+    )
 
 
 def delete_object(key):

@@ -3,7 +3,7 @@
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,19 +14,26 @@ from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import can_write
 from hub.core.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.deltas import binding
+from hub.deltas import binding, finalize, objects, quotas
+from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.metadata import DeltaMetadata
-from hub.deltas.models import Delta, DeltaVersion, VersionFile
+from hub.deltas.models import Delta, DeltaVersion, Finalization, VersionFile
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import delta_backbone_bound, version_committed
-from hub.deltas.uploads import DeclaredFile, check_sizes
-from hub.deltas.verify import CheckedFile, store_declared_file
+from hub.deltas.verify import CheckedFile, check_files
 
 
 @dataclass(frozen=True)
 class CommitOutcome:
-    version: DeltaVersion
+    """The version a commit made (or the newest, when it changed nothing), or the finalization it waits on."""
+
+    version: DeltaVersion | None
     created: bool
+    pending: Finalization | None = None
+
+    @classmethod
+    def deferred(cls, pending: Finalization) -> "CommitOutcome":
+        return cls(None, False, pending)
 
 
 def resolve_writable_namespace(user, namespace_name):
@@ -48,16 +55,50 @@ def manifest_sha256(entries) -> str:
 
 
 def commit_version(
-    user, namespace_name: str, name: str, metadata: DeltaMetadata, declared: list[DeclaredFile]
+    user,
+    namespace_name: str,
+    name: str,
+    metadata: DeltaMetadata,
+    declared: list[DeclaredFile],
+    *,
+    proven: frozenset[str] = frozenset(),
+    finalization: Finalization | None = None,
 ) -> CommitOutcome:
-    """Verify every object, then create the version in one transaction (inputs: hub.deltas.inputs.CommitRequest)."""
+    """Verify every object, then create the version in one transaction (inputs: hub.deltas.inputs.CommitRequest).
+
+    Staged uploads make it a finalization instead (hub.deltas.finalize), which calls this again once they are
+    hashed. `proven`: digests whose bytes the hub received from `user` itself."""
     validate_delta_name(name)
     namespace = resolve_writable_namespace(user, namespace_name)
     choice = binding.by_hash(metadata.backbone)
     check_sizes(declared)
-    # S3 reads and copies happen here, outside any transaction: a slow store must not hold row locks.
-    checked = [store_declared_file(user, f) for f in declared]
-    return create_version(user, namespace, name, metadata, choice, checked)
+    quotas.check_quota(namespace, declared)
+    # S3 reads happen here, outside any transaction: a slow store must not hold row locks.
+    ready, staged = check_files(user, declared, proven)
+    if staged:
+        refuse_staged(finalization, staged)
+        _check_delta_can_take(namespace, name, metadata)
+        request = {"metadata": asdict(metadata), "files": [asdict(f) for f in declared], "proven": sorted(proven)}
+        pending = finalize.defer(user, Finalization.Kind.PUSH, request, staged, namespace=namespace, name=name)
+        return CommitOutcome.deferred(pending)
+    return create_version(user, namespace, name, metadata, choice, ready, finalization=finalization)
+
+
+def refuse_staged(finalization: Finalization | None, staged: list[DeclaredFile]) -> None:
+    """A finalization hashed every staged upload before it commits: one left means it vanished meanwhile."""
+    if finalization is not None:
+        raise Conflict("object_missing", f"{staged[0].path}: its upload is no longer staged; push again.")
+
+
+def _check_delta_can_take(namespace, name, metadata):
+    """The checks create_version makes of the delta, made before a finalization so it cannot fail on them late."""
+    existing = Delta.objects.filter(namespace=namespace, name__iexact=name).first()
+    if existing is None and not metadata.delta_type:
+        raise Invalid(
+            "missing_field", "delta_type is required for a new delta (lora, adapter, bitfit, ...).", field="delta_type"
+        )
+    if existing is not None and existing.deleted_at is not None:
+        raise Conflict("delta_deleted", f"{namespace.name}/{name} was deleted; choose another name.", field="name")
 
 
 def validate_delta_name(name: str) -> str:
@@ -78,8 +119,21 @@ def create_version(
     checked: list[CheckedFile],
     *,
     must_exist: bool = False,
+    finalization: Finalization | None = None,
 ) -> CommitOutcome:
-    """The version holding exactly `checked`, or the newest one when it holds the same files and metadata."""
+    """The version holding exactly `checked`, or the newest one when it holds the same files and metadata.
+
+    With `finalization`, the version gets its commit id, and the finalization is complete when this commits."""
+    if finalization is not None:
+        finalize.hold(finalization)
+    objects.claim(c.object for c in checked)
+    outcome = _version_for(user, namespace, name, metadata, choice, checked, must_exist, finalization)
+    if finalization is not None:
+        finalize.mark_complete(finalization, outcome.version, outcome.created)
+    return outcome
+
+
+def _version_for(user, namespace, name, metadata, choice, checked, must_exist, finalization):
     delta, created_delta = _lock_or_create_delta(namespace, name, metadata, choice, must_exist)
     bound_before = (delta.backbone_id, delta.backbone_binding, delta.base_model_name)
     gained_backbone = not created_delta and binding.apply_choice(delta, choice)
@@ -99,7 +153,7 @@ def create_version(
     version = DeltaVersion.objects.create(
         delta=delta,
         number=(delta.versions.aggregate(n=Max("number"))["n"] or 0) + 1,
-        commit_id=secrets.token_hex(20),
+        commit_id=finalization.commit_id if finalization is not None else secrets.token_hex(20),
         manifest_sha256=manifest,
         delta_config=_delta_config(checked),
         claimed_metrics=metadata.claimed_metrics,

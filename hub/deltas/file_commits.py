@@ -5,19 +5,19 @@ changes applied, each file checked as any upload is. Which delta type, task, dat
 from the files themselves: `adapter_config.json` (or `delta_config.json`) and the card's YAML front matter.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 
 from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG, PEFT_TYPES
 from hub.core.errors import Conflict, Invalid, NotFound
-from hub.deltas import binding
+from hub.deltas import binding, finalize, quotas
 from hub.deltas.cards import CardError, card_metadata
-from hub.deltas.commit import CommitOutcome, create_version
+from hub.deltas.commit import CommitOutcome, create_version, refuse_staged
+from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.metadata import DeltaMetadata
-from hub.deltas.models import Delta, DeltaVersion
-from hub.deltas.uploads import DeclaredFile, check_sizes
-from hub.deltas.verify import CARD_PATH, CheckedFile, store_declared_file
+from hub.deltas.models import Delta, DeltaVersion, Finalization
+from hub.deltas.verify import CARD_PATH, CheckedFile, check_files
 
 
 @dataclass
@@ -35,17 +35,59 @@ class FileChanges:
     def message(self) -> str:
         return "\n\n".join(part for part in (self.summary.strip(), self.description.strip()) if part)
 
+    def to_json(self) -> dict:
+        return {
+            "summary": self.summary,
+            "description": self.description,
+            "parent_commit": self.parent_commit,
+            "added": [asdict(f) for f in self.added.values()],
+            "deleted_files": sorted(self.deleted_files),
+            "deleted_folders": sorted(self.deleted_folders),
+        }
 
-def commit_file_changes(user, delta: Delta, changes: FileChanges) -> CommitOutcome:
-    """Apply `changes` to the newest version of `delta` (which the caller may write) and commit the result."""
+    @classmethod
+    def from_json(cls, data: dict) -> "FileChanges":
+        added = [DeclaredFile(**f) for f in data["added"]]
+        return cls(
+            summary=data["summary"],
+            description=data["description"],
+            parent_commit=data["parent_commit"],
+            added={f.path: f for f in added},
+            deleted_files=set(data["deleted_files"]),
+            deleted_folders=set(data["deleted_folders"]),
+        )
+
+
+def commit_file_changes(
+    user,
+    delta: Delta,
+    changes: FileChanges,
+    *,
+    proven: frozenset[str] = frozenset(),
+    finalization: Finalization | None = None,
+) -> CommitOutcome:
+    """Apply `changes` to the newest version of `delta` (which the caller may write) and commit the result.
+
+    Staged uploads make it a finalization, which applies the changes again, to the newest version then, once
+    they are hashed. `proven`: digests whose bytes the hub received from `user` itself (inline files)."""
     parent = delta.versions.prefetch_related("files__object").order_by("-number").first()
     _check_parent(delta, parent, changes.parent_commit)
     declared = _resulting_files(parent, changes)
     check_sizes(declared)
+    quotas.check_quota(delta.namespace, declared)
     # S3 reads happen here, outside any transaction: a slow store must not hold row locks.
-    checked = [store_declared_file(user, f) for f in declared]
+    checked, staged = check_files(user, declared, proven)
+    if staged:
+        refuse_staged(finalization, staged)
+        request = {"changes": changes.to_json(), "proven": sorted(proven)}
+        pending = finalize.defer(
+            user, Finalization.Kind.CHANGES, request, staged, namespace=delta.namespace, name=delta.name
+        )
+        return CommitOutcome.deferred(pending)
     metadata, choice = _described_by(checked, changes.message)
-    return create_version(user, delta.namespace, delta.name, metadata, choice, checked, must_exist=True)
+    return create_version(
+        user, delta.namespace, delta.name, metadata, choice, checked, must_exist=True, finalization=finalization
+    )
 
 
 def _check_parent(delta, parent, parent_commit):

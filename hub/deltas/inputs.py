@@ -126,6 +126,16 @@ class MultipartCompleteRequest(serializers.Serializer):
     parts = serializers.ListField(child=UploadPartSerializer(), min_length=1, max_length=10_000)
 
 
+class SignPartsRequest(serializers.Serializer):
+    """Presigned URLs for some parts of an open multipart upload, asked for as the client is about to send them."""
+
+    sha256 = Sha256Field()
+    upload_id = serializers.CharField(max_length=1024)
+    part_numbers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=10_000), min_length=1, max_length=1000
+    )
+
+
 class CommitRequest(serializers.Serializer):
     """A new version: its files (already uploaded) and the delta's descriptive metadata."""
 

@@ -35,14 +35,23 @@ def object_key(sha256):
 
 
 class StoredObject(models.Model):
-    """Bytes in the bucket, shared by every file (in any version or backbone) with the same content."""
+    """Bytes in the bucket, shared by every file (in any version or backbone) with the same content.
+
+    A row exists exactly while its bytes may be used. The storage sweep first marks an object nothing references
+    (`deleting_at`), then deletes its bytes, then the row; a commit refuses a marked object.
+    """
 
     sha256 = models.CharField(max_length=64, unique=True, validators=[sha256_hex])
     size = models.BigIntegerField(validators=[MinValueValidator(0)])
     created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(
+        default=timezone.now, help_text="When an upload plan or a commit last used it; the sweep waits a grace window."
+    )
+    deleting_at = models.DateTimeField(null=True, blank=True, help_text="Set once the sweep has begun deleting it.")
 
     class Meta:
         constraints = [sha256_constraint("sha256", "stored_object_sha256_hex")]
+        indexes = [models.Index(fields=["last_used_at"], name="stored_object_last_used_idx")]
 
     def __str__(self):
         return f"{self.sha256[:12]}… ({self.size} bytes)"
@@ -257,3 +266,84 @@ class Like(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "delta"], name="one_like_per_user")]
+
+
+class Upload(models.Model):
+    """Bytes one account is sending to its private staging key (in parts, or through Git LFS): a commit then
+    hashes them and moves them to their content address. The sweep keeps it while it was touched recently."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64, validators=[sha256_hex])
+    size = models.BigIntegerField(validators=[MinValueValidator(0)])
+    key = models.CharField(max_length=255, unique=True, help_text="The staging key the bytes go to.")
+    upload_id = models.CharField(max_length=1024, blank=True, help_text="The open S3 multipart upload, if any.")
+    part_bytes = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+    created_at = models.DateTimeField(default=timezone.now)
+    touched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sha256"], name="one_upload_per_user_and_content"),
+            sha256_constraint("sha256", "upload_sha256_hex"),
+        ]
+
+    def __str__(self):
+        return f"{self.sha256[:12]}… by user {self.user_id}"
+
+
+class Finalization(models.Model):
+    """A commit whose uploads the hub must still hash and move into place: a task turns it into its version (or
+    the backbone's files) in one transaction, or marks it failed with the reason. Until then nothing of it shows."""
+
+    class Status(models.TextChoices):
+        FINALIZING = "finalizing", "Finalizing"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        PUSH = "push", "A version pushed with its metadata"
+        CHANGES = "changes", "Files added and deleted, as git-based hubs commit"
+        BACKBONE = "backbone", "A backbone's files"
+
+    commit_id = models.CharField(max_length=40, unique=True, help_text="The id the version gets once complete.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    namespace = models.ForeignKey(Namespace, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=96, blank=True)
+    backbone = models.ForeignKey(Backbone, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    request = models.JSONField(help_text="What was committed: metadata and files, or the file changes.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FINALIZING)
+    error_kind = models.CharField(max_length=20, blank=True)
+    reason_code = models.CharField(max_length=64, blank=True)
+    reason = models.TextField(blank=True)
+    bytes_total = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+    bytes_done = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+    version = models.ForeignKey(DeltaVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created = models.BooleanField(default=False, help_text="False when the result equalled the newest version.")
+    created_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the task finalizing it.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="finalizing", finished_at__isnull=True)
+                | Q(status__in=["complete", "failed"], finished_at__isnull=False),
+                name="finalization_finished_exactly_when_final",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(reason_code=""), name="finalization_failure_has_a_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="complete", kind__in=["push", "changes"]) | Q(version__isnull=False),
+                name="finalization_of_a_delta_completes_with_its_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="backbone", backbone__isnull=False) | Q(namespace__isnull=False) & ~Q(name=""),
+                name="finalization_names_what_it_commits_to",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="finalization_status_idx")]
+
+    def __str__(self):
+        return f"{self.commit_id[:12]} ({self.status})"

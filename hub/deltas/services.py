@@ -1,6 +1,7 @@
 """Delta and backbone operations shared by the API, the pages, the admin and the tasks."""
 
 import re
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,10 +10,11 @@ from django.utils import timezone
 
 from hub.accounts.namespaces import can_write
 from hub.core.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.deltas.models import Backbone, BackboneFile, Delta, Like
+from hub.deltas import finalize, objects, quotas
+from hub.deltas.declared import DeclaredFile, check_sizes
+from hub.deltas.models import Backbone, BackboneFile, Delta, Finalization, Like
 from hub.deltas.signals import backbone_weights_attached
-from hub.deltas.uploads import DeclaredFile, check_sizes
-from hub.deltas.verify import store_declared_file
+from hub.deltas.verify import check_files
 
 BACKBONE_FIELDS = ("name", "aliases", "architecture", "model_type", "config", "num_parameters", "dtype")
 
@@ -54,7 +56,8 @@ def resolve_version(delta, revision):
 
 
 def delete_delta(user, delta):
-    """Owners, writers of its organisation and site admins may delete. Stored objects stay: others may share them."""
+    """Owners, writers of its organisation and site admins may delete. The delta's metadata stays (soft delete);
+    its objects go with the storage sweep once nothing else references them."""
     if not (can_write(user, delta.namespace) or user.is_superuser):
         raise Forbidden("forbidden", f"Only the owners of {delta.full_name} can delete it.")
     delta.deleted_at = timezone.now()
@@ -117,28 +120,56 @@ def check_backbone_file_sizes(files: list[DeclaredFile]) -> list[DeclaredFile]:
     return check_sizes(files, max_backbone_file_bytes())
 
 
-def attach_backbone_files(user, backbone: Backbone, files: list[DeclaredFile]) -> Backbone:
-    """Verify uploaded files and attach them to the backbone. Workers check the weights against the hash."""
+@dataclass(frozen=True)
+class AttachOutcome:
+    backbone: Backbone
+    pending: Finalization | None = None
+
+
+def attach_backbone_files(
+    user,
+    backbone: Backbone,
+    files: list[DeclaredFile],
+    *,
+    proven: frozenset[str] = frozenset(),
+    finalization: Finalization | None = None,
+) -> AttachOutcome:
+    """Verify uploaded files and attach them to the backbone. Workers check the weights against the hash.
+
+    Staged uploads (shards sent in parts) make it a finalization, which calls this again once they are hashed."""
     may_replace = backbone.registered_by_id == user.pk or user.is_superuser
     if backbone.files.exists() and not may_replace:
         raise Forbidden("forbidden", "Only whoever registered this backbone can replace its files.")
     check_backbone_file_sizes(files)
     if not any(f.path.endswith(".safetensors") for f in files):
         raise Invalid("no_weights", "A backbone upload needs its weights as .safetensors files.", field="files")
-    checked = [store_declared_file(user, f) for f in files]
+    quotas.check_quota(quotas.backbone_namespace(user), files)
+    checked, staged = check_files(user, files, proven)
+    if staged:
+        if finalization is not None:
+            raise Conflict("object_missing", f"{staged[0].path}: its upload is no longer staged; push again.")
+        request = {"files": [asdict(f) for f in files], "proven": sorted(proven)}
+        pending = finalize.defer(user, Finalization.Kind.BACKBONE, request, staged, backbone=backbone)
+        return AttachOutcome(backbone, pending)
     with transaction.atomic():
+        if finalization is not None:
+            finalize.hold(finalization)
+        objects.claim(c.object for c in checked)
         for c in checked:
             BackboneFile.objects.update_or_create(backbone=backbone, path=c.path, defaults={"object": c.object})
         backbone_weights_attached.send(sender=Backbone, backbone=backbone)
-    return backbone
+        if finalization is not None:
+            finalize.mark_complete(finalization, None, created=True)
+    return AttachOutcome(backbone)
 
 
 def whoami(user, token):
-    namespaces = [user.namespace.name] if hasattr(user, "namespace") else []
-    namespaces += [m.organization.namespace.name for m in user.memberships.select_related("organization__namespace")]
+    namespaces = [user.namespace] if hasattr(user, "namespace") else []
+    namespaces += [m.organization.namespace for m in user.memberships.select_related("organization__namespace")]
     return {
         "username": user.username,
-        "namespaces": namespaces,
+        "namespaces": [ns.name for ns in namespaces],
         "is_admin": user.is_superuser,
         "scopes": list(token.scopes) if token is not None and hasattr(token, "scopes") else ["read", "write"],
+        "storage": quotas.storage_of(namespaces),
     }

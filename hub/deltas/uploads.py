@@ -1,79 +1,79 @@
 """Step one of a push: the client declares its files and learns which ones to send, and where.
 
-A file sent in one PUT goes straight to its content address: its presigned URL signs the declared size and
-sha256, and S3 refuses any other bytes, so the URL can only ever write the content the address names.
-Files large enough for multipart go to a staging key private to the uploader and are copied to their
-content address only once the commit has read them back and checked their sha256. Either way a presigned
-URL never overwrites a stored object with other bytes, and every step can be retried.
+A file sent in one PUT goes straight to its content address: its presigned URL signs the declared size, the
+sha256 and the uploader's id, and S3 refuses any other bytes, so the URL can only ever write the content the
+address names, and the object then says which account proved it holds them. Files large enough for multipart go
+to a staging key private to the uploader, resumably (hub.deltas.multipart), and reach their content address once
+a commit's finalization has read them back and checked their sha256. A presigned URL never overwrites a stored
+object with other bytes, and every step can be retried.
+
+Only objects the account can already read count as `stored` (hub.deltas.possession): any other file is uploaded
+again, so knowing a sha256 never gives access to bytes.
 """
 
-import base64
-import hashlib
-import hmac
 import math
-from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from hub.core import objectstore
-from hub.core.errors import Conflict, TooLarge
-from hub.deltas.models import StoredObject, object_key
+from hub.core.errors import Conflict
+from hub.deltas import multipart, objects, possession, quotas
+from hub.deltas.declared import DeclaredFile, check_sizes, sha256_base64, staging_key
+from hub.deltas.models import StoredObject, Upload, object_key
+
+# Git LFS clients take every part URL at once: give them time to send them all at a slow 10 MB/s.
+LFS_SLOWEST_BYTES_PER_SECOND = 10 * 1000**2
+LONGEST_PRESIGN_SECONDS = 7 * 24 * 3600
+
+__all__ = ["DeclaredFile", "check_sizes", "plan_staged_upload", "plan_uploads", "sha256_base64", "staging_key"]
 
 
-@dataclass(frozen=True)
-class DeclaredFile:
-    path: str
-    size: int
-    sha256: str
-
-
-def check_sizes(files: list[DeclaredFile], max_file_bytes: int | None = None) -> list[DeclaredFile]:
-    """Refuse files over the size limit (backbones have a limit of their own)."""
-    max_file_bytes = max_file_bytes or settings.DELTACENTER_MAX_FILE_BYTES
-    for declared in files:
-        if declared.size > max_file_bytes:
-            raise TooLarge(
-                "file_too_large",
-                f"{declared.path} is {declared.size} bytes; the limit is {max_file_bytes}.",
-                field="files",
-            )
-    return files
-
-
-def staging_key(user, sha256):
-    token = hmac.new(settings.SECRET_KEY.encode(), f"{user.pk}:{sha256}".encode(), hashlib.sha256).hexdigest()
-    return f"uploads/{user.pk}/{token[:32]}/{sha256}"
-
-
-def plan_uploads(user, files: list[DeclaredFile], max_file_bytes: int | None = None) -> list[dict]:
-    """For each declared file: already stored, already staged, or how to upload it."""
+def plan_uploads(user, files: list[DeclaredFile], namespace=None, max_file_bytes: int | None = None) -> list[dict]:
+    """For each declared file: already stored, already uploaded (staged), or how to upload it."""
     check_sizes(files, max_file_bytes)
-    stored = {o.sha256: o for o in StoredObject.objects.filter(sha256__in=[f.sha256 for f in files])}
+    quotas.check_quota(namespace, files)
+    readable = _readable_objects(user, files)
     plan, planned = [], {}
     for declared in files:
         if declared.sha256 not in planned:
-            planned[declared.sha256] = _plan_one(user, declared, stored.get(declared.sha256))
+            planned[declared.sha256] = _plan_one(user, declared, readable.get(declared.sha256))
         plan.append({"path": declared.path, "sha256": declared.sha256, **planned[declared.sha256]})
     return plan
 
 
-def _plan_one(user, declared, stored):
-    if stored is not None:
-        if stored.size != declared.size:
-            raise Conflict(
-                "size_mismatch",
-                f"{declared.path}: content {declared.sha256[:12]}… is stored with {stored.size} bytes,"
-                f" not {declared.size}. Recompute the file's size and sha256.",
-            )
+def _readable_objects(user, files):
+    shas = possession.readable_shas(user, {f.sha256 for f in files})
+    objects.touch(shas)  # the sweep must not take them before the commit that counts on them
+    return {o.sha256: o for o in StoredObject.objects.filter(sha256__in=shas)}
+
+
+def _plan_one(user, declared, readable):
+    if readable is not None:
+        _check_size(declared, readable)
         return {"action": "stored"}
-    if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
-        key = staging_key(user, declared.sha256)
-        if objectstore.object_size(key) == declared.size:
-            return {"action": "staged"}
-        return _multipart_plan(key, declared.size)
-    if checksummed_upload_present(declared):
+    if possession.at_content_address(declared, uploader=user):
         return {"action": "staged"}
+    if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
+        if staged_size(user, declared) == declared.size:
+            return {"action": "staged"}
+        return multipart.open_or_resume(user, declared)
+    return _put_plan(user, declared)
+
+
+def _check_size(declared, stored):
+    if stored.size != declared.size:
+        raise Conflict(
+            "size_mismatch",
+            f"{declared.path}: content {declared.sha256[:12]}… is stored with {stored.size} bytes,"
+            f" not {declared.size}. Recompute the file's size and sha256.",
+        )
+
+
+def _put_plan(user, declared):
     checksum = sha256_base64(declared.sha256)
+    metadata = possession.uploader_metadata(user)
     url = objectstore.public_client().generate_presigned_url(
         "put_object",
         Params={
@@ -81,71 +81,61 @@ def _plan_one(user, declared, stored):
             "Key": object_key(declared.sha256),
             "ContentLength": declared.size,
             "ChecksumSHA256": checksum,
+            "Metadata": metadata,
         },
         ExpiresIn=settings.S3_PRESIGN_SECONDS,
     )
     headers = {"Content-Length": str(declared.size), "x-amz-checksum-sha256": checksum}
+    headers.update({f"x-amz-meta-{name}": value for name, value in metadata.items()})
     return {"action": "upload", "url": url, "method": "PUT", "headers": headers}
 
 
-def plan_staged_upload(user, declared: DeclaredFile) -> dict:
+def staged_size(user, declared: DeclaredFile) -> int | None:
+    return objectstore.object_size(staging_key(user, declared.sha256))
+
+
+def plan_staged_upload(user, declared: DeclaredFile, namespace=None) -> dict:
     """The plan for a client that cannot send S3's checksum header (Git LFS): its bytes go to the uploader's
-    staging key, to be read back and hashed when it asks to verify them."""
+    staging key, to be read back and hashed by the commit's finalization. Multipart uploads get every part URL at
+    once, valid long enough for the whole file."""
     check_sizes([declared])
-    stored = StoredObject.objects.filter(sha256=declared.sha256).first()
-    if stored is not None:
-        return _plan_one(user, declared, stored)
-    key = staging_key(user, declared.sha256)
-    if checksummed_upload_present(declared) or objectstore.object_size(key) == declared.size:
+    quotas.check_quota(namespace, [declared])
+    readable = _readable_objects(user, [declared]).get(declared.sha256)
+    if readable is not None:
+        _check_size(declared, readable)
+        return {"action": "stored"}
+    if possession.at_content_address(declared, uploader=user) or staged_size(user, declared) == declared.size:
         return {"action": "staged"}
     if declared.size >= settings.DELTACENTER_MULTIPART_THRESHOLD:
-        return _multipart_plan(key, declared.size)
+        entry = multipart.open_or_resume(user, declared)
+        numbers = list(range(1, entry["part_count"] + 1))
+        expires = _lfs_expiry(declared.size)
+        entry["parts"] = multipart.sign_parts(user, declared.sha256, entry["upload_id"], numbers, expires)
+        return entry
+    note_staged(user, declared)
     url = objectstore.public_client().generate_presigned_url(
         "put_object",
-        Params={"Bucket": objectstore.bucket(), "Key": key, "ContentLength": declared.size},
+        Params={
+            "Bucket": objectstore.bucket(),
+            "Key": staging_key(user, declared.sha256),
+            "ContentLength": declared.size,
+        },
         ExpiresIn=settings.S3_PRESIGN_SECONDS,
     )
     return {"action": "upload", "url": url, "method": "PUT", "headers": {"Content-Length": str(declared.size)}}
 
 
-def sha256_base64(hex_digest):
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+def _lfs_expiry(size):
+    seconds = max(settings.S3_PRESIGN_SECONDS, math.ceil(size / LFS_SLOWEST_BYTES_PER_SECOND))
+    return min(seconds, LONGEST_PRESIGN_SECONDS)
 
 
-def checksummed_upload_present(declared):
-    """Is the content address already holding these bytes, as S3 itself checked them on upload?"""
-    head = objectstore.head_with_checksum(object_key(declared.sha256))
-    if head is None:
-        return False
-    checksum = head.get("ChecksumSHA256") or ""
-    return head["ContentLength"] == declared.size and hmac.compare_digest(checksum, sha256_base64(declared.sha256))
-
-
-def _multipart_plan(key, size):
-    part_bytes = settings.DELTACENTER_MULTIPART_PART_BYTES
-    upload_id = objectstore.client().create_multipart_upload(Bucket=objectstore.bucket(), Key=key)["UploadId"]
-    parts = []
-    for number in range(1, math.ceil(size / part_bytes) + 1):
-        url = objectstore.public_client().generate_presigned_url(
-            "upload_part",
-            Params={"Bucket": objectstore.bucket(), "Key": key, "UploadId": upload_id, "PartNumber": number},
-            ExpiresIn=settings.S3_PRESIGN_SECONDS,
-        )
-        parts.append({"part_number": number, "url": url})
-    return {"action": "multipart", "upload_id": upload_id, "part_bytes": part_bytes, "parts": parts}
-
-
-def complete_multipart(user, sha256: str, upload_id: str, parts: list[dict]) -> dict:
-    """Assemble the parts the client uploaded; a second call after success is a no-op."""
-    key = staging_key(user, sha256)
+def note_staged(user, declared: DeclaredFile) -> Upload:
+    """Record (or touch) `user`'s upload to its staging key, so the sweep keeps it while it is in use."""
+    values = {"size": declared.size, "key": staging_key(user, declared.sha256), "touched_at": timezone.now()}
     try:
-        objectstore.client().complete_multipart_upload(
-            Bucket=objectstore.bucket(),
-            Key=key,
-            UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": p["part_number"], "ETag": p["etag"]} for p in parts]},
-        )
-    except objectstore.ClientError as exc:
-        if objectstore.object_size(key) is None:
-            raise Conflict("multipart_incomplete", f"S3 refused to assemble the upload: {exc}") from None
-    return {"sha256": sha256, "staged_bytes": objectstore.object_size(key)}
+        with transaction.atomic():
+            return Upload.objects.update_or_create(user=user, sha256=declared.sha256, defaults=values)[0]
+    except IntegrityError:  # noted concurrently
+        Upload.objects.filter(user=user, sha256=declared.sha256).update(**values)
+        return Upload.objects.get(user=user, sha256=declared.sha256)

@@ -1,12 +1,15 @@
-"""Step two of a push: prove an upload is what the client declared, check its format, store it by content."""
+"""Step two of a push: prove each declared file is the account's to use, check its format, store it by content.
 
-import hashlib
-import hmac
+A file is ready to commit when the account may read a stored copy already, or when it sits at its content
+address as S3 checked it, sent by this account (or by the hub itself, for bytes it received). A file staged in
+the account's private key is checked as far as range reads go here; its sha256 is read back by the commit's
+finalization (hub.deltas.staged), which also moves it into place. Anything else was never uploaded.
+"""
+
 import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError
 
 from deltacenter.safetensors_header import (
     DTYPE_SIZES,
@@ -17,8 +20,10 @@ from deltacenter.safetensors_header import (
 )
 from hub.core import objectstore
 from hub.core.errors import Conflict, DomainError, Invalid
+from hub.deltas import objects, possession
+from hub.deltas.declared import DeclaredFile, staging_key
 from hub.deltas.models import StoredObject, object_key
-from hub.deltas.uploads import DeclaredFile, checksummed_upload_present, staging_key
+from hub.deltas.uploads import note_staged, staged_size
 
 CARD_PATH = "README.md"
 MAX_CARD_BYTES = 512 * 1024
@@ -33,111 +38,87 @@ class CheckedFile:
     text: str | None = None  # the model card, for README.md
 
 
-def store_declared_file(user, declared):
-    """Return the CheckedFile for `declared`, moving its upload into place if it is not stored yet."""
-    existing = StoredObject.objects.filter(sha256=declared.sha256).first()
-    if existing is not None:
-        return _check_stored(declared, existing)
-    if checksummed_upload_present(declared):
-        return _adopt(declared, object_key(declared.sha256))
-    return _adopt_staged(declared, staging_key(user, declared.sha256))
+def check_files(
+    user, declared: list[DeclaredFile], proven: frozenset[str] = frozenset()
+) -> tuple[list[CheckedFile], list[DeclaredFile]]:
+    """The files ready to commit, and those staged that a finalization must hash first.
+
+    `proven` names digests whose bytes the hub itself received from this account (inline commits, forms)."""
+    shas = {d.sha256 for d in declared}
+    rows = {o.sha256: o for o in StoredObject.objects.filter(sha256__in=shas, deleting_at__isnull=True)}
+    usable = possession.readable_shas(user, rows) | (proven & rows.keys())
+    ready, staged = [], []
+    for item in declared:
+        if item.sha256 in usable:
+            ready.append(_check_stored(item, rows[item.sha256]))
+        elif possession.at_content_address(item, uploader=None if item.sha256 in proven else user):
+            ready.append(_adopt(item, rows.get(item.sha256)))
+        elif staged_size(user, item) is not None:
+            _check_staged(user, item)
+            staged.append(item)
+        else:
+            raise _nothing_uploaded(item)
+    return ready, staged
 
 
-def verify_upload(user, sha256: str, size: int) -> StoredObject:
-    """Make the bytes `user` uploaded for `sha256` a stored object: checked by S3 on upload, or read back and
-    hashed when they were staged. Their format is checked when a commit names them with a path."""
+def verify_upload(user, sha256: str, size: int) -> dict:
+    """Git LFS's verify step: are `user`'s bytes for `sha256` in place? Staged bytes are hashed later, by the
+    finalization of the commit that names them, so this answers at once whatever their size."""
     declared = DeclaredFile(path=sha256, size=size, sha256=sha256)
-    existing = StoredObject.objects.filter(sha256=sha256).first()
-    if existing is not None:
-        _check_stored_size(declared, existing)
-        return existing
-    if checksummed_upload_present(declared):
-        return _record_object(declared)
-    key = staging_key(user, sha256)
-    staged_size = objectstore.object_size(key)
-    if staged_size is None:
+    if sha256 in possession.readable_shas(user, [sha256]) or possession.at_content_address(declared, user):
+        return {"oid": sha256, "size": size}
+    staged = staged_size(user, declared)
+    if staged is None:
         raise _nothing_uploaded(declared)
-    try:
-        _check_staged_bytes(declared, key, staged_size)
-    except DomainError:
-        objectstore.delete_object(key)
-        raise
-    objectstore.copy_object(key, object_key(sha256))
-    stored = _record_object(declared)
-    objectstore.delete_object(key)
-    return stored
-
-
-def _check_stored_size(declared, stored):
-    if stored.size != declared.size:
-        raise Conflict(
-            "size_mismatch",
-            f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}.",
-        )
+    if staged != size:
+        objectstore.delete_object(staging_key(user, sha256))
+        raise Conflict("size_mismatch", f"{staged} bytes reached storage, {size} were declared.")
+    note_staged(user, declared)
+    return {"oid": sha256, "size": size}
 
 
 def _nothing_uploaded(declared):
     return Conflict(
         "object_missing",
-        f"{declared.path}: nothing was uploaded for sha256 {declared.sha256[:12]}…. Ask for an upload URL and"
-        " upload the file before committing.",
+        f"{declared.path}: nothing was uploaded for sha256 {declared.sha256[:12]}… by your account. Ask for an"
+        " upload plan and upload the file before committing.",
     )
 
 
 def _check_stored(declared, stored):
-    _check_stored_size(declared, stored)
+    if stored.size != declared.size:
+        raise Conflict(
+            "size_mismatch",
+            f"{declared.path}: this content is stored with {stored.size} bytes, not {declared.size}.",
+        )
     return CheckedFile(declared.path, stored, *_inspect(declared, stored.key))
 
 
-def _adopt(declared, key):
-    """Record bytes already at their content address (S3 checked their size and sha256 on upload)."""
+def _adopt(declared, existing):
+    """Bytes at their content address (S3 checked their size and sha256 on upload), recorded if new."""
     try:
-        parsed = _inspect(declared, key)
+        parsed = _inspect(declared, object_key(declared.sha256))
     except DomainError:
-        objectstore.delete_object(key)  # unreferenced bytes that can never be committed
+        if existing is None:
+            objectstore.delete_object(object_key(declared.sha256))  # unreferenced bytes no commit can use
         raise
-    return CheckedFile(declared.path, _record_object(declared), *parsed)
+    return CheckedFile(declared.path, existing or objects.record(declared), *parsed)
 
 
-def _adopt_staged(declared, key):
-    """A multipart upload in the uploader's staging key: read it back, check it, then copy it into place."""
-    size = objectstore.object_size(key)
-    if size is None:
-        raise _nothing_uploaded(declared)
+def _check_staged(user, declared):
+    """What range reads can check of a staged upload, before its finalization hashes it; bad uploads go."""
+    key = staging_key(user, declared.sha256)
     try:
-        _check_staged_bytes(declared, key, size)
-        parsed = _inspect(declared, key)
+        size = objectstore.object_size(key)
+        if size != declared.size:
+            raise Conflict(
+                "size_mismatch", f"{declared.path}: {size} bytes reached storage, {declared.size} were declared."
+            )
+        _inspect(declared, key)
     except DomainError:
         objectstore.delete_object(key)
         raise
-    objectstore.copy_object(key, object_key(declared.sha256))
-    stored = _record_object(declared)
-    objectstore.delete_object(key)
-    return CheckedFile(declared.path, stored, *parsed)
-
-
-def _check_staged_bytes(declared, key, size):
-    if size != declared.size:
-        raise Conflict(
-            "size_mismatch", f"{declared.path}: {size} bytes reached storage, {declared.size} were declared."
-        )
-    hasher = hashlib.sha256()
-    for chunk in objectstore.iter_object(key):
-        hasher.update(chunk)
-    digest = hasher.hexdigest()
-    if not hmac.compare_digest(digest, declared.sha256):
-        raise Conflict(
-            "sha256_mismatch",
-            f"{declared.path}: the uploaded bytes hash to {digest[:12]}…, not the declared {declared.sha256[:12]}….",
-        )
-
-
-def _record_object(declared):
-    try:
-        obj, _ = StoredObject.objects.get_or_create(sha256=declared.sha256, defaults={"size": declared.size})
-    except IntegrityError:  # a concurrent commit of the same bytes won the race
-        obj = StoredObject.objects.get(sha256=declared.sha256)
-    return obj
+    note_staged(user, declared)
 
 
 def _inspect(declared, key):

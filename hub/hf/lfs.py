@@ -1,7 +1,9 @@
 """The Git LFS batch API, as huggingface_hub uses it with HF_HUB_DISABLE_XET=1: basic and multipart transfers.
 
-Bytes go straight to S3 with presigned URLs, into a staging key of the uploader's; the verify step reads them back,
-checks their sha256 and moves them to their content address. A multipart upload is completed through a URL that
+Bytes go straight to S3 with presigned URLs, into a staging key of the uploader's; the verify step checks they
+arrived whole, and the commit that names them is finalized as any push with staged uploads is: a task reads them
+back, checks their sha256 and moves them to their content address. An object counts as present only when the
+account may read it already (knowing an oid is not enough). A multipart upload is completed through a URL that
 carries its own signed authorisation, since huggingface_hub calls it without the token.
 """
 
@@ -16,8 +18,8 @@ from rest_framework.response import Response
 from hub.accounts.permissions import TokenScopes
 from hub.core.errors import Forbidden, Invalid
 from hub.core.validation import parse
-from hub.deltas import repos, services
-from hub.deltas.uploads import DeclaredFile, complete_multipart, plan_staged_upload
+from hub.deltas import multipart, repos, services
+from hub.deltas.uploads import DeclaredFile, plan_staged_upload
 from hub.deltas.verify import verify_upload
 from hub.hf.inputs import LfsBatchRequest, LfsCompleteRequest, LfsVerifyRequest
 from hub.hf.views import HfView, site
@@ -54,15 +56,15 @@ class BatchView(LfsView):
             raise Invalid("unsupported_operation", "Download files through /resolve/, not the LFS batch API.")
         multipart_ok = "multipart" in body.get("transfers", ["basic"])
         base = lfs_url(request, delta)
-        objects = [_batch_object(request.user, base, o, multipart_ok) for o in body["objects"]]
+        objects = [_batch_object(request.user, delta, base, o, multipart_ok) for o in body["objects"]]
         return Response(
             {"transfer": "multipart" if multipart_ok else "basic", "objects": objects, "hash_algo": "sha256"}
         )
 
 
-def _batch_object(user, base, item, multipart_ok):
+def _batch_object(user, delta, base, item, multipart_ok):
     declared = DeclaredFile(path=item["oid"], size=item["size"], sha256=item["oid"])
-    plan = plan_staged_upload(user, declared)
+    plan = plan_staged_upload(user, declared, delta.namespace)
     entry = {"oid": item["oid"], "size": item["size"], "authenticated": True}
     if plan["action"] in ("stored", "staged"):
         return entry
@@ -82,8 +84,7 @@ class VerifyView(LfsView):
     def post(self, request, namespace, name):
         repos.writable_delta(request.user, services.get_visible_delta(request.user, namespace, name))
         body = parse(LfsVerifyRequest, request.data)
-        stored = verify_upload(request.user, body["oid"], body["size"])
-        return Response({"oid": stored.sha256, "size": stored.size})
+        return Response(verify_upload(request.user, body["oid"], body["size"]))
 
 
 class CompleteView(LfsView):
@@ -105,4 +106,4 @@ class CompleteView(LfsView):
             raise Forbidden("invalid_upload_token", "This completion URL is for another object.")
         user = repos.user_by_id(grant["user"])
         parts = [{"part_number": p["partNumber"], "etag": p["etag"]} for p in body["parts"]]
-        return Response(complete_multipart(user, body["oid"], grant["upload"], parts))
+        return Response(multipart.complete(user, body["oid"], grant["upload"], parts))

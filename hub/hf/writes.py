@@ -1,7 +1,9 @@
 """Write side of the Hugging Face Hub protocol: create, configure and delete repositories, and commit files.
 
 A commit through this protocol makes the same immutable version, with the same checks and the same validation
-job, as a push with the deltacenter client.
+job, as a push with the deltacenter client. One that names files uploaded through Git LFS is finalized by a task
+(their sha256 read back): the commit waits for it a while and answers with the version's commit id; past that
+wait it answers with the commit id the version will have once finalized, and the revision appears then.
 """
 
 import tempfile
@@ -17,10 +19,10 @@ from hub.accounts.permissions import TokenScopes
 from hub.core import objectstore
 from hub.core.errors import Conflict, DomainError, Invalid, NotFound
 from hub.core.validation import parse
-from hub.deltas import repos, services
+from hub.deltas import finalize, possession, repos, services
 from hub.deltas.cards import CardError, parse_front_matter
 from hub.deltas.file_commits import FileChanges, commit_file_changes
-from hub.deltas.models import StoredObject, object_key
+from hub.deltas.models import Finalization, StoredObject, object_key
 from hub.deltas.paths import validate_path
 from hub.deltas.uploads import DeclaredFile, sha256_base64
 from hub.hf.inputs import (
@@ -34,6 +36,8 @@ from hub.hf.ndjson import CommitBodyError, CommitStream
 from hub.hf.views import HfView, site
 
 WRITERS = [IsAuthenticated, TokenScopes]
+# How long a commit of Git LFS files waits for their finalization before answering (under a 30 s worker timeout).
+COMMIT_WAIT_SECONDS = 20
 XET_MESSAGE = (
     "This hub does not serve the Xet protocol. Files over {limit} MiB are uploaded through Git LFS, which"
     " huggingface_hub uses when Xet is switched off: set HF_HUB_DISABLE_XET=1 in the environment and push again."
@@ -169,14 +173,15 @@ class CommitView(HfView):
     def post(self, request, namespace, name, revision):
         delta = writable_at_main(request.user, namespace, name, revision)
         with tempfile.TemporaryDirectory(prefix="deltacenter-commit-") as spool:
-            changes, inline = read_commit(request.stream, Path(spool))
-            uploaded = store_inline_files(inline)
+            changes, inline = read_commit(request.stream, Path(spool), request.user)
+            uploaded = store_inline_files(request.user, inline)
+            proven = frozenset(f.sha256 for f in inline.values())
             try:
-                outcome = commit_file_changes(request.user, delta, changes)
+                outcome = commit_file_changes(request.user, delta, changes, proven=proven)
             except DomainError:
                 forget_unrecorded(uploaded)
                 raise
-        commit_id = outcome.version.commit_id
+        commit_id = outcome.version.commit_id if outcome.pending is None else _finalized(outcome.pending)
         return Response({
             "success": True,
             "commitOid": commit_id,
@@ -185,7 +190,17 @@ class CommitView(HfView):
         })  # fmt: skip
 
 
-def read_commit(stream, spool: Path) -> tuple[FileChanges, dict]:
+def _finalized(pending: Finalization) -> str:
+    """The commit id of a finalized commit, waited for a while; the id it will have, if it takes longer."""
+    pending = finalize.wait(pending, COMMIT_WAIT_SECONDS)
+    if pending.status == Finalization.Status.FAILED:
+        raise finalize.failure(pending)
+    if pending.status == Finalization.Status.COMPLETE:
+        return pending.version.commit_id
+    return pending.commit_id
+
+
+def read_commit(stream, spool: Path, user) -> tuple[FileChanges, dict]:
     """The commit's changes, with the files sent inline spooled to disk; every path is checked as it comes."""
     if stream is None:
         raise Invalid("invalid_commit", "The commit body is empty.")
@@ -195,13 +210,13 @@ def read_commit(stream, spool: Path) -> tuple[FileChanges, dict]:
     )
     try:
         for line in reader:
-            _apply_line(line, changes, inline)
+            _apply_line(line, changes, inline, user)
     except CommitBodyError as exc:
         raise Invalid(exc.code, str(exc)) from None
     return changes, inline
 
 
-def _apply_line(line, changes, inline):
+def _apply_line(line, changes, inline, user):
     value = line.value
     if line.key == "header":
         changes.summary = str(value.get("summary") or "")[:1000]
@@ -213,7 +228,7 @@ def _apply_line(line, changes, inline):
         inline[line.file.path] = line.file
         changes.added[line.file.path] = DeclaredFile(line.file.path, line.file.size, line.file.sha256)
     elif line.key == "lfsFile":
-        changes.added[value.get("path")] = _lfs_file(value)
+        changes.added[value.get("path")] = _lfs_file(value, user)
     elif line.key == "deletedFile":
         changes.deleted_files.add(validate_path(value.get("path")))
     elif line.key == "deletedFolder":
@@ -225,29 +240,32 @@ def _apply_line(line, changes, inline):
         raise Invalid("invalid_commit", f"Unknown commit line {line.key!r}.")
 
 
-def _lfs_file(value) -> DeclaredFile:
+def _lfs_file(value, user) -> DeclaredFile:
     path, oid, size = value.get("path"), value.get("oid"), value.get("size")
     validate_path(path)
     if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str):
         raise Invalid("invalid_commit", f"{path}: LFS files are named by their sha256.")
-    if size is None:
-        stored = StoredObject.objects.filter(sha256=oid).first()
-        size = stored.size if stored is not None else None
+    oid = oid.lower()
+    if size is None and oid in possession.readable_shas(user, [oid]):
+        size = StoredObject.objects.get(sha256=oid).size
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise Invalid("invalid_commit", f"{path}: give the LFS file's size.")
-    return DeclaredFile(path, size, oid.lower())
+    return DeclaredFile(path, size, oid)
 
 
-def store_inline_files(inline: dict) -> list[str]:
+def store_inline_files(user, inline: dict) -> list[str]:
     """Put the spooled files at their content address, S3 checking each sha256; the keys this call created."""
     created = []
     for spooled in {f.sha256: f for f in inline.values()}.values():
         key = object_key(spooled.sha256)
-        if StoredObject.objects.filter(sha256=spooled.sha256).exists() or objectstore.object_size(key) is not None:
+        if StoredObject.objects.filter(sha256=spooled.sha256, deleting_at__isnull=True).exists():
             continue
+        new = objectstore.object_size(key) is None
         with open(spooled.local, "rb") as body:
-            objectstore.put_checked(key, body, spooled.size, sha256_base64(spooled.sha256))
-        created.append(key)
+            checksum = sha256_base64(spooled.sha256)
+            objectstore.put_checked(key, body, spooled.size, checksum, possession.uploader_metadata(user))
+        if new:
+            created.append(key)
     return created
 
 

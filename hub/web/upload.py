@@ -29,7 +29,9 @@ def upload_from_browser(user, namespace, name, metadata, uploaded_files):
     check_sizes(files)
     for item, uploaded in zip(declared, uploaded_files, strict=True):
         _put(item["sha256"], uploaded)
-    return commit_version(user, namespace, name, parsed_metadata, files)
+    # The hub hashed these bytes itself: they are this user's to commit.
+    proven = frozenset(item["sha256"] for item in declared)
+    return commit_version(user, namespace, name, parsed_metadata, files, proven=proven)
 
 
 def _declare(uploaded):
@@ -42,7 +44,7 @@ def _declare(uploaded):
 
 
 def _put(sha256, uploaded):
-    if StoredObject.objects.filter(sha256=sha256).exists():  # the hub holds these bytes already
+    if StoredObject.objects.filter(sha256=sha256, deleting_at__isnull=True).exists():  # the hub holds them already
         return
     uploaded.seek(0)
     objectstore.put_checked(object_key(sha256), uploaded, uploaded.size, sha256_base64(sha256))

@@ -75,7 +75,8 @@ def _register_minilm(user, path):
     backbone, _ = register_backbone(user, parse(BackboneRequest, {**description, "name": BACKBONE_NAME}))
     if not backbone.has_weights:
         declared = [_store_file(path / name) for name in BACKBONE_FILES if (path / name).is_file()]
-        attach_backbone_files(user, backbone, parse(BackboneFilesRequest, {"files": declared}))
+        files = parse(BackboneFilesRequest, {"files": declared})
+        attach_backbone_files(user, backbone, files, proven=frozenset(f.sha256 for f in files))
     return backbone
 
 
@@ -109,4 +110,5 @@ def _publish(user, name, backbone, directory, accuracy):
         "claimed_metrics": {"train_accuracy": round(accuracy, 4)},
         "commit_message": "Demo delta, trained briefly on Rotten Tomatoes reviews outside the test split.",
     }
-    return commit_version(user, DEMO_USER, name, *parse(CommitRequest, payload))
+    proven = frozenset(f["sha256"] for f in files)  # stored by the seeding itself
+    return commit_version(user, DEMO_USER, name, *parse(CommitRequest, payload), proven=proven)

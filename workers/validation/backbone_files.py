@@ -2,6 +2,7 @@
 
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.conf import settings
 from hub.deltas.models import BackboneFile
 from workers.validation.errors import BackboneUnavailable
 from workers.validation.fetch import download_verified
+
+PARALLEL_DOWNLOADS = 4
 
 
 def _cached_directory(backbone):
@@ -32,8 +35,10 @@ def backbone_directory(backbone):
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{backbone.content_hash[:12]}-", dir=directory.parent))
     try:
-        for f in files:
-            download_verified(f.object.sha256, staging / f.path, failure_code="backbone_checksum_mismatch")
+        # The shards of a large checkpoint download side by side.
+        with ThreadPoolExecutor(PARALLEL_DOWNLOADS) as pool:
+            jobs = [(f.object.sha256, staging / f.path) for f in files]
+            list(pool.map(lambda job: download_verified(*job, failure_code="backbone_checksum_mismatch"), jobs))
         staging.rename(directory)  # atomic: another worker process never sees a half-written directory
     except OSError:
         if not (directory / "config.json").is_file():
