@@ -2,8 +2,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hub.accounts.models import ApiToken
+from hub.accounts.models import ApiToken, Namespace
 from hub.accounts.tokens import create_token, revoke_token
+from hub.deltas.quotas import storage_of
 from hub.web.forms import TokenForm
 from hub.web.views.common import login_required
 
@@ -19,11 +20,22 @@ def tokens(request):
         request.session[NEW_SECRET] = secret
         return redirect("web:tokens")
     secret = request.session.pop(NEW_SECRET, None)
-    context = {"form": form, "secret": secret, "tokens": request.user.api_tokens.order_by("-created_at")}
+    context = {
+        "form": form,
+        "secret": secret,
+        "tokens": request.user.api_tokens.order_by("-created_at"),
+        "storage": storage_of(_namespaces(request.user)),
+    }
     # The secret appears in this one answer only, so the page must not be cached.
     response = render(request, "web/tokens.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _namespaces(user):
+    """The user's own namespace and their organisations', whose storage they share."""
+    owned = Namespace.objects.filter(user=user) | Namespace.objects.filter(organization__memberships__user=user)
+    return owned.distinct().order_by("name")
 
 
 @require_POST
