@@ -215,3 +215,21 @@ def test_a_commit_fails_cleanly_when_the_sweep_marked_its_object_first(alice, ba
     again = push(api_client_for(alice), "alice/new", lora_files(values=(5.0, 6.0)), backbone)
     assert again.status_code == 201 and again.json()["number"] == 2
     assert objectstore.object_size(object_key(declared[1].sha256)) is not None
+
+
+@pytest.mark.django_db
+def test_a_finalization_that_never_finished_fails_after_the_window_and_its_upload_goes(alice):
+    from hub.deltas.models import Finalization
+
+    sha = secrets.token_hex(32)
+    _put(staging_key(alice, sha))
+    finalization = Finalization.objects.create(
+        commit_id=secrets.token_hex(20), kind="push", user=alice, namespace=alice.namespace, name="d",
+        request={"staged": [{"path": "w.txt", "size": 8, "sha256": sha}]},
+        created_at=timezone.now() - timedelta(days=2),
+    )  # fmt: skip
+    counts = sweep_storage(AN_HOUR)
+    finalization.refresh_from_db()
+    assert counts["finalizations_expired"] == 1
+    assert finalization.status == "failed" and finalization.reason_code == "finalize_expired"
+    assert objectstore.object_size(staging_key(alice, sha)) is None

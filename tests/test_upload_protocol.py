@@ -152,3 +152,54 @@ def test_large_files_go_up_in_parts_and_are_finalized_before_they_show(alice, ba
     assert client.get("/api/deltas/alice/big/revision/main").json()["commit_id"] == commit_id
     downloaded = requests.get(client.get("/alice/big/resolve/main/README.md")["Location"], timeout=60)
     assert downloaded.content == big
+
+
+@override_settings(DELTACENTER_MULTIPART_THRESHOLD=6 * 1024 * 1024, DELTACENTER_MULTIPART_PART_BYTES=5 * 1024 * 1024)
+def test_a_new_version_in_finalization_leaves_main_where_it_was(alice, backbone):
+    client = api_client_for(alice)
+    first = push(client, "alice/d", lora_files(), backbone).json()
+    big = secrets.token_bytes(7 * 1024 * 1024)
+    files = {**lora_files(), "notes.txt": big}
+    plan = client.post("/api/deltas/alice/d/upload", {"files": declare(files)}, format="json").json()["files"]
+    send_in_parts(client, "/api/deltas/alice/d/upload", next(e for e in plan if e["path"] == "notes.txt"), big)
+    commit = client.post(
+        "/api/deltas/alice/d/commit", {"files": declare(files), "backbone": backbone.content_hash}, format="json"
+    )
+    assert commit.status_code == 202
+    for path in ("/api/deltas/alice/d/revision/main", "/api/models/alice/d"):
+        answer = client.get(path).json()
+        assert first["commit_id"] in (answer.get("commit_id"), answer.get("sha"))
+    assert [d["id"] for d in client.get("/api/deltas").json()["results"]] == ["alice/d"]
+    assert len(client.get("/api/deltas/alice/d/versions").json()["versions"]) == 1
+
+    finalize_now(commit)
+    assert client.get("/api/deltas/alice/d/revision/main").json()["commit_id"] == commit.json()["commit_id"]
+
+
+@override_settings(
+    DELTACENTER_MULTIPART_THRESHOLD=6 * 1024 * 1024, DELTACENTER_MULTIPART_PART_BYTES=5 * 1024 * 1024,
+    S3_PRESIGN_SECONDS=1,
+)  # fmt: skip
+def test_part_urls_are_signed_on_request_and_again_once_expired(alice, bob, backbone):
+    import time
+
+    client = api_client_for(alice)
+    data = secrets.token_bytes(11 * 1024 * 1024)
+    declared = declare({"notes.txt": data})
+    plan = client.post("/api/deltas/alice/d/upload", {"files": declared}, format="json").json()["files"][0]
+    body = {"sha256": declared[0]["sha256"], "upload_id": plan["upload_id"]}
+    signed = client.post("/api/deltas/alice/d/upload/parts", {**body, "part_numbers": [1]}, format="json").json()
+    assert signed["expires_in"] == 1 and [p["part_number"] for p in signed["parts"]] == [1]
+    time.sleep(2)
+    assert requests.put(signed["parts"][0]["url"], data=data[: 5 * 1024 * 1024], timeout=30).status_code == 403
+    again = client.post("/api/deltas/alice/d/upload/parts", {**body, "part_numbers": [1]}, format="json").json()
+    assert requests.put(again["parts"][0]["url"], data=data[: 5 * 1024 * 1024], timeout=30).status_code == 200
+    # The plan now says which part S3 holds, so a resumed push sends only the others.
+    resumed = client.post("/api/deltas/alice/d/upload", {"files": declared}, format="json").json()["files"][0]
+    assert resumed["upload_id"] == plan["upload_id"]
+    assert [(p["part_number"], p["size"]) for p in resumed["parts_done"]] == [(1, 5 * 1024 * 1024)]
+
+    out_of_range = client.post("/api/deltas/alice/d/upload/parts", {**body, "part_numbers": [4]}, format="json")
+    assert out_of_range.status_code == 400 and out_of_range.json()["error"]["code"] == "invalid_part_number"
+    bobs = api_client_for(bob).post("/api/deltas/bob/d/upload/parts", {**body, "part_numbers": [2]}, format="json")
+    assert bobs.status_code == 404 and bobs.json()["error"]["code"] == "upload_not_found"
