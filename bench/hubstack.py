@@ -38,6 +38,24 @@ def _wait_for(url, deadline=60):
 
 
 @contextmanager
+def celery_worker(env):
+    """A Celery worker on the hub's queue, which it empties first (so it only runs what comes next)."""
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "workers", "purge", "-f"], cwd=ROOT, env=env, capture_output=True
+    )
+    worker = spawn(
+        [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield worker
+    finally:
+        stop_processes([worker], timeout=10)
+
+
+@contextmanager
 def running_hub(workers=2, settings=None):
     """Yield (endpoint, token, env); everything started is stopped afterwards. `settings` adds variables."""
     env = {
@@ -76,6 +94,5 @@ def running_hub(workers=2, settings=None):
         _wait_for(f"{endpoint}/api/schema")
         yield endpoint, token, env
     finally:
-        if server is not None:
-            stop_processes([server], timeout=10)
+        stop_processes([server], timeout=10)
         engines.stop()

@@ -1,13 +1,46 @@
 from django.contrib import admin
 
-from hub.deltas.models import Backbone, BackboneFile, Delta, DeltaVersion, Like, StoredObject, VersionFile
+from hub.deltas.models import (
+    Backbone,
+    BackboneFile,
+    Delta,
+    DeltaVersion,
+    Finalization,
+    Like,
+    StoredObject,
+    Upload,
+    VersionFile,
+)
 
 
 @admin.register(StoredObject)
 class StoredObjectAdmin(admin.ModelAdmin):
-    list_display = ["sha256", "size", "created_at"]
+    list_display = ["sha256", "size", "created_at", "last_used_at", "deleting_at"]
     search_fields = ["sha256"]
-    readonly_fields = ["sha256", "size", "created_at"]
+    readonly_fields = ["sha256", "size", "created_at", "last_used_at", "deleting_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the upload machinery keeps: shown to operators, changed only by the hub."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Finalization)
+class FinalizationAdmin(ReadOnlyAdmin):
+    list_display = ["commit_id", "kind", "user", "status", "reason_code", "bytes_done", "bytes_total", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["commit_id", "name", "user__username"]
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyAdmin):
+    list_display = ["sha256", "user", "size", "upload_id", "created_at", "touched_at"]
+    search_fields = ["sha256", "user__username"]
 
 
 class BackboneFileInline(admin.TabularInline):
