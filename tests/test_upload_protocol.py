@@ -203,3 +203,21 @@ def test_part_urls_are_signed_on_request_and_again_once_expired(alice, bob, back
     assert out_of_range.status_code == 400 and out_of_range.json()["error"]["code"] == "invalid_part_number"
     bobs = api_client_for(bob).post("/api/deltas/bob/d/upload/parts", {**body, "part_numbers": [2]}, format="json")
     assert bobs.status_code == 404 and bobs.json()["error"]["code"] == "upload_not_found"
+
+
+@override_settings(DELTACENTER_MULTIPART_THRESHOLD=6 * 1024 * 1024, DELTACENTER_MULTIPART_PART_BYTES=5 * 1024 * 1024)
+def test_a_commit_sent_again_while_the_first_finalizes_ends_in_the_same_version(alice, backbone):
+    client = api_client_for(alice)
+    big = secrets.token_bytes(7 * 1024 * 1024)
+    declared = declare({"notes.txt": big})
+    plan = client.post("/api/deltas/alice/d/upload", {"files": declared}, format="json").json()["files"][0]
+    send_in_parts(client, "/api/deltas/alice/d/upload", plan, big)
+    body = {"files": declared, "backbone": backbone.content_hash, "delta_type": "other"}
+    first = client.post("/api/deltas/alice/d/commit", body, format="json")
+    again = client.post("/api/deltas/alice/d/commit", body, format="json")  # say, a push run again meanwhile
+
+    assert finalize_now(first) == "complete"
+    assert finalize_now(again) == "complete"
+    status = client.get(f"/api/commits/{again.json()['commit_id']}").json()
+    assert status["created"] is False and status["commit_id"] == first.json()["commit_id"]
+    assert DeltaVersion.objects.count() == 1

@@ -81,6 +81,7 @@ def _move_uploads(finalization, files):
                     job.store()
                     moved.add(job.declared.sha256)
                     _remember_moved(finalization, moved)
+                    job.release()
         except BaseException:
             progress.cancelled = True  # the other transfers stop at their next chunk and abandon their copies
             raise

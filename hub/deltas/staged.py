@@ -16,7 +16,7 @@ from hub.core import objectstore
 from hub.core.errors import Conflict
 from hub.deltas import objects
 from hub.deltas.declared import DeclaredFile, staging_key
-from hub.deltas.models import StoredObject, Upload, object_key
+from hub.deltas.models import Finalization, StoredObject, Upload, object_key
 from hub.deltas.multipart import part_bytes_for
 
 HASH_CHUNK = 8 * 1024**2
@@ -26,7 +26,7 @@ HASH_CHUNK = 8 * 1024**2
 class StagedObject:
     user: object
     declared: DeclaredFile
-    etag: str
+    etag: str | None  # None: another finalization of this account's moved it already
     existing: StoredObject | None
 
     @property
@@ -35,6 +35,9 @@ class StagedObject:
 
     def transfer(self, progress: Callable[[int], None]) -> None:
         """Hash the staged bytes (and copy them into place when the hub lacks them); Conflict when they differ."""
+        if self.etag is None:
+            progress(self.declared.size)
+            return
         copy = None
         if self.existing is None:
             size = self.declared.size
@@ -72,16 +75,22 @@ class StagedObject:
         return hasher.hexdigest()
 
     def store(self) -> StoredObject:
-        """After transfer(): the stored object; the staged upload is removed."""
-        stored = self.existing or objects.record(self.declared)
-        discard(self.user, self.declared.sha256)
-        return stored
+        """After transfer(): the stored object."""
+        return self.existing or objects.record(self.declared)
+
+    def release(self) -> None:
+        """After store(), once the move is remembered: remove the staged upload."""
+        if self.etag is not None:
+            discard(self.user, self.declared.sha256)
 
 
 def prepare(user, declared: DeclaredFile) -> StagedObject:
     """The staged upload of `declared` by `user`, ready to transfer; Conflict when it is missing or of another size."""
     head = objectstore.head_with_checksum(staging_key(user, declared.sha256))
     if head is None:
+        existing = StoredObject.objects.filter(sha256=declared.sha256, deleting_at__isnull=True).first()
+        if existing is not None and _moved_for(user, declared.sha256):
+            return StagedObject(user, declared, None, existing)  # a push run again while the first one finalized
         raise Conflict("object_missing", f"{declared.path}: the staged upload is gone; push again.")
     if head["ContentLength"] != declared.size:
         discard(user, declared.sha256)
@@ -99,3 +108,8 @@ def discard(user, sha256: str) -> None:
     for upload in Upload.objects.filter(user=user, sha256=sha256).exclude(upload_id=""):
         objectstore.abort_multipart(upload.key, upload.upload_id)
     Upload.objects.filter(user=user, sha256=sha256).delete()
+
+
+def _moved_for(user, sha256: str) -> bool:
+    """Did a finalization of `user`'s hash these bytes and move them into place (so the account holds them)?"""
+    return Finalization.objects.filter(user=user, request__moved__contains=[sha256]).exists()
