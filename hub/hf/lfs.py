@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from hub.accounts.permissions import TokenScopes
 from hub.core.errors import Forbidden, Invalid
 from hub.core.validation import parse
-from hub.deltas import multipart, repos, services
+from hub.deltas import multipart, quotas, repos, services
 from hub.deltas.uploads import DeclaredFile, plan_staged_upload
 from hub.deltas.verify import verify_upload
 from hub.hf.inputs import LfsBatchRequest, LfsCompleteRequest, LfsVerifyRequest
@@ -56,24 +56,27 @@ class BatchView(LfsView):
             raise Invalid("unsupported_operation", "Download files through /resolve/, not the LFS batch API.")
         multipart_ok = "multipart" in body.get("transfers", ["basic"])
         base = lfs_url(request, delta)
-        objects = [_batch_object(request.user, delta, base, o, multipart_ok) for o in body["objects"]]
+        declared = [DeclaredFile(path=o["oid"], size=o["size"], sha256=o["oid"]) for o in body["objects"]]
+        quotas.check_quota(delta.namespace, declared)
+        objects = [_batch_object(request.user, base, d, multipart_ok) for d in declared]
         return Response(
             {"transfer": "multipart" if multipart_ok else "basic", "objects": objects, "hash_algo": "sha256"}
         )
 
 
-def _batch_object(user, delta, base, item, multipart_ok):
-    declared = DeclaredFile(path=item["oid"], size=item["size"], sha256=item["oid"])
-    plan = plan_staged_upload(user, declared, delta.namespace)
-    entry = {"oid": item["oid"], "size": item["size"], "authenticated": True}
+def _batch_object(user, base, declared, multipart_ok):
+    plan = plan_staged_upload(user, declared)
+    entry = {"oid": declared.sha256, "size": declared.size, "authenticated": True}
     if plan["action"] in ("stored", "staged"):
         return entry
     verify = {"href": f"{base}/verify"}
     if plan["action"] == "upload":
         return {**entry, "actions": {"upload": {"href": plan["url"]}, "verify": verify}}
     if not multipart_ok:
-        raise Invalid("file_too_large", f"{item['oid'][:12]}… is too large for one PUT; allow the multipart transfer.")
-    token = signing.dumps({"user": user.pk, "upload": plan["upload_id"], "oid": item["oid"]}, salt=COMPLETION_SALT)
+        raise Invalid(
+            "file_too_large", f"{declared.sha256[:12]}… is too large for one PUT; allow the multipart transfer."
+        )
+    token = signing.dumps({"user": user.pk, "upload": plan["upload_id"], "oid": declared.sha256}, salt=COMPLETION_SALT)
     header = {"chunk_size": str(plan["part_bytes"]), **{str(p["part_number"]): p["url"] for p in plan["parts"]}}
     upload = {"href": f"{base}/complete?token={token}", "header": header}
     return {**entry, "actions": {"upload": upload, "verify": verify}}
