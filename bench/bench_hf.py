@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_push_pull import WEIGHTS, best_of, write_delta_dir
-from hubstack import running_hub
+from hubstack import celery_worker, running_hub
 
 ROUNDS = 2
 UPLOAD = """
@@ -98,7 +98,11 @@ def ratio_line(action, ours_s, hf_s, how, size_mb):
 
 
 def measure(settings, hf_env, pulls):
-    with running_hub(settings=settings) as (endpoint, token, _), tempfile.TemporaryDirectory() as tmp:
+    with (
+        running_hub(settings=settings) as (endpoint, token, env),
+        celery_worker(env),  # it finalizes commits of files sent through Git LFS
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         session = Session(endpoint, token, Path(tmp), hf_env)
         ours_up = best_of(ROUNDS, session.ours_push)
         hf_up = min(session.hf_push(i) for i in range(ROUNDS))
@@ -110,6 +114,7 @@ def measure(settings, hf_env, pulls):
 
 
 def main():
+    os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars would compete for the CPU with what is measured
     inline = measure({}, {}, pulls=True)
     lfs = measure({"DELTACENTER_HF_INLINE_MAX_BYTES": str(64 * 1024**2)}, {"HF_HUB_DISABLE_XET": "1"}, pulls=False)
     size = inline["size_mb"]
