@@ -217,7 +217,7 @@ def push_in_child(endpoint, token, directory, content_hash, tmp, kill_after=None
     counter = tmp / f"sent-{secrets.token_hex(4)}"
     counter.write_bytes(b"\0" * 8)
     env = {**os.environ, "DELTACENTER_ENDPOINT": endpoint, "DELTACENTER_TOKEN": token, "TQDM_DISABLE": "1",
-           "PYTHONPATH": f"{ROOT}:{ROOT / 'client'}"}  # fmt: skip
+           "PYTHONPATH": f"{ROOT}:{ROOT / 'client'}", "TMPDIR": str(tmp)}  # fmt: skip
     child = psutil.Popen(
         [sys.executable, "-c", CHILD_PUSH, str(directory), content_hash, str(counter)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -84,7 +84,14 @@ def test_a_push_killed_mid_upload_sends_only_what_the_hub_lacks_when_run_again(
 ):
     directory = _delta_dir(tmp_path / "delta", 30)
     weights = (directory / "adapter_model.safetensors").stat().st_size
-    env = {**os.environ, "DELTACENTER_UPLOAD_CONCURRENCY": "1", "PYTHONPATH": f"{ROOT}:{ROOT / 'client'}"}
+    scratch = tmp_path / "child-tmp"  # what the killed push leaves behind stays here
+    scratch.mkdir()
+    env = {
+        **os.environ,
+        "DELTACENTER_UPLOAD_CONCURRENCY": "1",
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'client'}",
+        "TMPDIR": str(scratch),
+    }
     child = subprocess.Popen(
         [sys.executable, "-c", SLOW_PUSH, str(directory), backbone.content_hash],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
