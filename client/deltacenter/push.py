@@ -134,7 +134,7 @@ def push_to_hub(
     split_repo_id(repo_id)
     hub = DeltaCenter(endpoint, token)
     backbone_hash = ensure_backbone(hub, **_backbone_args(delta, backbone))
-    backbone_name = hub.backbone(backbone_hash)["name"]
+    backbone_name = _backbone_name(hub, backbone_hash)
     with _delta_directory(delta) as directory, tempfile.TemporaryDirectory(prefix="deltacenter-card-") as scratch:
         files = describe_files(directory)
         pickles = [f["path"] for f in files if is_pickle(f["path"])]
@@ -165,6 +165,16 @@ def push_to_hub(
         created=result["created"],
         bytes_uploaded=result["bytes_uploaded"],
     )
+
+
+def _backbone_name(hub, content_hash):
+    """The name the hub shows for the backbone; None when this account cannot see it (only private deltas use it)."""
+    try:
+        return hub.backbone(content_hash)["name"]
+    except HubError as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 def _with_card(files, card, repo_id, facts, scratch):

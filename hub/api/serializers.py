@@ -253,9 +253,14 @@ class WhoAmISerializer(serializers.Serializer):
     scopes = serializers.ListField(child=serializers.CharField())
 
 
+class LivenessSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["ok"])
+
+
 class HealthComponentSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     detail = serializers.JSONField()
+    ms = serializers.FloatField(help_text="How long the probe took.")
 
 
 class HealthSerializer(serializers.Serializer):

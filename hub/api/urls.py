@@ -5,6 +5,7 @@ from hub.api import health, views
 
 urlpatterns = [
     path("health", health.health, name="health"),
+    path("health/live", health.live, name="health-live"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("whoami", views.WhoAmIView.as_view(), name="api-whoami"),

@@ -110,6 +110,7 @@ class RevisionView(APIView):
 
 
 class UploadPlanView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -128,6 +129,7 @@ def _complete_multipart(request):
 
 
 class UploadCompleteView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -140,6 +142,7 @@ class UploadCompleteView(APIView):
 
 
 class CommitView(APIView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -161,6 +164,7 @@ class CommitView(APIView):
 
 
 class BindBackboneView(APIView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -176,6 +180,7 @@ class BindBackboneView(APIView):
 
 
 class LikeView(APIView):
+    throttle_scope = "likes"
     permission_classes = WRITERS
 
     @extend_schema(request=EMPTY_BODY, responses=LikeResultSerializer, summary="Like a delta")
@@ -190,11 +195,13 @@ class LikeView(APIView):
 
 
 class BackboneListView(generics.ListAPIView):
+    throttle_scope = "backbones"
     serializer_class = BackboneSerializer
 
     def get_queryset(self):
         visible = Delta.objects.visible_to(self.request.user).values("pk")
-        return Backbone.objects.annotate(delta_count=Count("deltas", filter=Q(deltas__in=visible))).order_by("name")
+        backbones = Backbone.objects.visible_to(self.request.user)
+        return backbones.annotate(delta_count=Count("deltas", filter=Q(deltas__in=visible))).order_by("name")
 
     @extend_schema(
         request=BackboneRequest, responses={201: BackboneSerializer, 200: BackboneSerializer},
@@ -210,7 +217,7 @@ class BackboneListView(generics.ListAPIView):
 class BackboneDetailView(APIView):
     @extend_schema(responses=BackboneDetailSerializer, summary="A backbone and the deltas trained on it")
     def get(self, request, content_hash):
-        backbone = services.get_backbone(content_hash)
+        backbone = services.get_backbone(request.user, content_hash)
         deltas = (
             Delta.objects.visible_to(request.user).filter(backbone=backbone).select_related("namespace", "backbone")
         )
@@ -219,16 +226,18 @@ class BackboneDetailView(APIView):
 
 
 class BackboneUploadPlanView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(request=BackboneFilesRequest, responses=UploadPlanSerializer, summary="Declare backbone files")
     def post(self, request, content_hash):
-        services.get_backbone(content_hash)
+        services.get_backbone(request.user, content_hash)
         files = services.check_backbone_file_sizes(parse(BackboneFilesRequest, request.data))
         return Response({"files": plan_uploads(request.user, files, services.max_backbone_file_bytes())})
 
 
 class BackboneUploadCompleteView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -236,11 +245,12 @@ class BackboneUploadCompleteView(APIView):
         summary="Assemble a multipart upload of a backbone file",
     )  # fmt: skip
     def post(self, request, content_hash):
-        services.get_backbone(content_hash)
+        services.get_backbone(request.user, content_hash)
         return _complete_multipart(request)
 
 
 class BackboneFilesView(APIView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -248,7 +258,7 @@ class BackboneFilesView(APIView):
         summary="Attach uploaded weights to a backbone so workers can fetch it by hash",
     )  # fmt: skip
     def post(self, request, content_hash):
-        backbone = services.get_backbone(content_hash)
+        backbone = services.get_backbone(request.user, content_hash)
         files = parse(BackboneFilesRequest, request.data)
         return Response(BackboneSerializer(services.attach_backbone_files(request.user, backbone, files)).data)
 

@@ -20,7 +20,7 @@ from hub.deltas.models import Delta, DeltaVersion, VersionFile
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import delta_backbone_bound, version_committed
 from hub.deltas.uploads import DeclaredFile, check_sizes
-from hub.deltas.verify import CheckedFile, store_declared_file
+from hub.deltas.verify import CheckedFile, store_declared_file, tensor_names
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def create_version(
         claimed_metrics=metadata.claimed_metrics,
         training_args=metadata.training_args,
         commit_message=metadata.commit_message,
+        tensor_names=tensor_names(checked),
         author=user,
         **_trainable(checked, delta.backbone),
     )

@@ -24,10 +24,11 @@ class DeltaFilter(django_filters.FilterSet):
 
     def filter_backbone(self, queryset, name, value):
         value = value.strip()
+        # A name several backbones share names none of them: such a backbone is chosen by its hash.
         return queryset.filter(
             Q(backbone__content_hash=value.lower())
-            | Q(backbone__name__iexact=value)
-            | Q(backbone__aliases__contains=[value])
+            | Q(backbone__name__iexact=value, backbone__name_is_shared=False)
+            | Q(backbone__aliases__contains=[value], backbone__name_is_shared=False)
         )
 
     def filter_dataset(self, queryset, name, value):

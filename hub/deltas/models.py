@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -52,6 +52,19 @@ class StoredObject(models.Model):
         return object_key(self.sha256)
 
 
+class BackboneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Backbones `user` may know of: any that no delta uses yet, any a delta they can see uses, and their own.
+
+        A backbone only private deltas use stays as private as they are."""
+        if user.is_authenticated and user.is_superuser:
+            return self
+        used = Delta.objects.live().filter(backbone_id=OuterRef("pk"))
+        seen = Delta.objects.visible_to(user).filter(backbone_id=OuterRef("pk"))
+        mine = Q(registered_by=user) if user.is_authenticated else Q(pk__in=[])
+        return self.filter(~Exists(used) | Exists(seen) | mine)
+
+
 class Backbone(models.Model):
     """A pretrained model, identified by the content hash of its weights (see deltacenter.backbone_hash)."""
 
@@ -64,13 +77,23 @@ class Backbone(models.Model):
     config = models.JSONField(default=dict, blank=True)
     num_parameters = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
     dtype = models.CharField(max_length=20, blank=True)
+    module_paths = ArrayField(
+        models.CharField(max_length=512), null=True, blank=True, help_text="Its modules, from its weights' headers."
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Several backbones may carry one name (fine-tunes, re-uploads, impostors): then each is shown with its hash.
+    name_is_shared = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = BackboneQuerySet.as_manager()
+
     class Meta:
-        indexes = [GinIndex(fields=["aliases"], name="backbone_aliases_gin")]
+        indexes = [
+            GinIndex(fields=["aliases"], name="backbone_aliases_gin"),
+            models.Index(Lower("name"), name="backbone_name_ci_idx"),
+        ]
         constraints = [
             sha256_constraint("content_hash", "backbone_content_hash_hex"),
             sha256_constraint("structure_hash", "backbone_structure_hash_hex"),
@@ -78,6 +101,11 @@ class Backbone(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.content_hash[:12]})"
+
+    @property
+    def label(self):
+        """The name, with the hash when another backbone has the same name: a name alone never identifies it."""
+        return f"{self.name} · {self.content_hash[:12]}" if self.name_is_shared else self.name
 
     @property
     def has_weights(self):
@@ -206,6 +234,9 @@ class DeltaVersion(models.Model):
     claimed_metrics = models.JSONField(default=dict, blank=True)
     training_args = models.JSONField(default=dict, blank=True)
     commit_message = models.TextField(blank=True)
+    tensor_names = ArrayField(
+        models.CharField(max_length=512), null=True, blank=True, help_text="Its weights' tensors, from their headers."
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -131,3 +131,13 @@ class ReviewEvent(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class WorkerHeartbeat(models.Model):
+    """A Celery worker says it is alive every few seconds; health reads these rows instead of asking the broker."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.hostname} at {self.seen_at:%H:%M:%S}"

@@ -47,6 +47,7 @@ def repo_namespace(user, body) -> str:
 
 
 class CreateRepoView(HfView):
+    throttle_scope = "repos"
     permission_classes = WRITERS
 
     @extend_schema(request=CreateRepoRequest, responses=OpenApiTypes.OBJECT, summary="Create an empty repository")
@@ -106,6 +107,7 @@ class ValidateYamlView(HfView):
 
 
 class PreuploadView(HfView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -160,6 +162,7 @@ class XetHintView(HfView):
 
 
 class CommitView(HfView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(

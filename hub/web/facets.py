@@ -68,7 +68,9 @@ def _label(by_facet):
     if not ids:
         by_facet["backbone"] = []
         return
-    names = {str(b["pk"]): b for b in Backbone.objects.filter(pk__in=ids).values("pk", "content_hash", "name")}
+    names = {
+        str(b.pk): b for b in Backbone.objects.filter(pk__in=ids).only("pk", "content_hash", "name", "name_is_shared")
+    }
     by_facet["backbone"] = [
-        (names[v]["content_hash"], names[v]["name"], n) for v, _, n in by_facet.pop("backbone_id") if v in names
+        (names[v].content_hash, names[v].label, n) for v, _, n in by_facet.pop("backbone_id") if v in names
     ]
