@@ -14,7 +14,7 @@ from pathlib import Path
 from workers.validation.config import evaluation_memory_bytes
 from workers.validation.messages import receive, send
 
-LAST_EVENTS = ("done", "failed", "error")
+LAST_EVENTS = ("done", "failed", "unavailable", "error")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,7 +40,7 @@ class Evaluator:
         return self._process.pid if self._process else None
 
     def request(self, message, on_event, deadline):
-        """Send one request; hand every event to on_event and return the last one (done, failed or error)."""
+        """Send one request; hand every event to on_event and return the last one (see LAST_EVENTS)."""
         self._ensure_running()
         send(self._connection, message)
         while True:
