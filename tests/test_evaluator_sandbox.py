@@ -13,7 +13,7 @@ from tests.validation_helpers import push_lora
 from workers.validation import pipeline
 from workers.validation.errors import ValidationFailed
 from workers.validation.evaluator import Evaluator, EvaluatorDied, evaluator
-from workers.validation.run import FAILED, PASSED, run_job
+from workers.validation.run import FAILED, SCORED, run_job
 from workers.validation.sandbox import forbid_sockets, forget_credentials
 
 
@@ -75,7 +75,9 @@ class DyingEvaluator:
 def test_a_child_that_dies_running_the_delta_fails_the_job(monkeypatch, stage):
     monkeypatch.setattr(pipeline, "evaluator", lambda device: DyingEvaluator(stage))
     with pytest.raises(ValidationFailed) as caught:
-        pipeline._evaluate_in_child(SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0)
+        pipeline._evaluate_in_child(
+            SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0, pipeline.Tally()
+        )
     assert caught.value.code == "evaluation_crashed" and stage in caught.value.message
 
 
@@ -83,7 +85,9 @@ def test_a_child_that_dies_running_the_delta_fails_the_job(monkeypatch, stage):
 def test_a_child_that_dies_loading_the_backbone_is_an_infrastructure_error(monkeypatch):
     monkeypatch.setattr(pipeline, "evaluator", lambda device: DyingEvaluator("load_backbone"))
     with pytest.raises(EvaluatorDied):
-        pipeline._evaluate_in_child(SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0)
+        pipeline._evaluate_in_child(
+            SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0, pipeline.Tally()
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -100,7 +104,7 @@ def test_a_job_over_the_time_limit_fails_and_the_next_job_passes(suite, backbone
 
     monkeypatch.setattr(pipeline, "evaluation_timeout_seconds", limit)
     following = jobs.request_validation(slow.version)
-    assert run_job(following.pk, worker="test") == PASSED
+    assert run_job(following.pk, worker="test") == SCORED
     following.refresh_from_db()
     assert following.results.count() == 1 and "load_backbone" in following.timings
     evaluator().stop()

@@ -34,8 +34,10 @@ def catalogue(alice, bob, backbone):
             license="mit",
             downloads_count=50,
             likes_count=1,
-            validated=True,
+            validation_state="scored",
             verified_score=0.91,
+            verified_metric="accuracy",
+            verified_rank=0.91,
         ),
         "topics": make_delta(
             alice.namespace,
@@ -79,7 +81,7 @@ def test_home_lists_public_deltas_with_facet_counts(client, catalogue):
     assert facets["tag"] == {"english": 2, "small": 1}
     assert facets["dataset"] == {"sst2": 2, "bbc": 1}
     assert facets["license"] == {"mit": 1, "apache-2.0": 1}
-    assert response.context["result"].validated_count == 1
+    assert response.context["result"].scored_count == 1
 
 
 def test_private_deltas_count_in_facets_only_for_their_owner(client, alice, catalogue):
@@ -97,7 +99,8 @@ def test_private_deltas_count_in_facets_only_for_their_owner(client, alice, cata
         ("dataset=sst2", {"sst2-lora", "imdb-bitfit"}),
         ("tag=small", {"sst2-lora"}),
         ("license=mit", {"sst2-lora"}),
-        ("validated=true", {"sst2-lora"}),
+        ("validation=scored", {"sst2-lora"}),
+        ("validation=unvalidated&validation=fits", {"news-adapter", "imdb-bitfit"}),
         ("q=news", {"news-adapter"}),
     ],
 )
@@ -511,7 +514,7 @@ def test_every_page_renders_for_a_signed_in_user(client, alice, catalogue, path)
     "query",
     [
         "delta_type=bogus",
-        "validated=maybe",
+        "validation=maybe",
         "page=abc",
         "per_page=7",
         "sort=nope",
