@@ -43,6 +43,24 @@ def test_the_evaluator_cannot_connect_to_a_port_the_worker_reaches(listener):
     assert "unreachable" in answer["reason"] or "network access" in answer["reason"]
 
 
+def test_a_worker_error_while_recording_an_event_restarts_the_child(listener):
+    """The child goes on with a request whose recording failed: its next events must not pass for a later one's."""
+    host, port = listener.getsockname()
+    child = Evaluator()
+
+    def failing(event):
+        raise RuntimeError("the database went away")
+
+    try:
+        request = {"kind": "probe_network", "host": host, "port": port}
+        with pytest.raises(RuntimeError):
+            child.request(request, failing, time.monotonic() + 60)
+        assert child.pid is None
+        assert probe(child, host, port)["reached"] is False  # this request's own event, then its own "done"
+    finally:
+        child.stop()
+
+
 def test_without_a_namespace_the_guard_refuses_internet_sockets(monkeypatch, listener):
     monkeypatch.setattr(socket, "socket", socket.socket)  # restored after the test
     forbid_sockets()

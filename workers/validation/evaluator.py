@@ -47,7 +47,12 @@ class Evaluator:
             event = self._next_event(deadline)
             if any(key in event for key in LAST_EVENTS):
                 return event
-            on_event(event)
+            try:
+                on_event(event)
+            except BaseException:
+                # The child goes on with this request; its remaining events would be read as the next one's.
+                self.stop()
+                raise
 
     def stop(self):
         """Kill the child, if any; returns its exit code."""
