@@ -24,7 +24,7 @@ class ValidationJob(models.Model):
 
     version = models.ForeignKey(DeltaVersion, on_delete=models.CASCADE, related_name="validation_jobs")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    stage = models.CharField(max_length=40, blank=True)
+    stage = models.CharField(max_length=120, blank=True)  # "evaluate:<suite name>" among them
     reason_code = models.CharField(max_length=60, blank=True)
     reason = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -82,5 +82,10 @@ class Migration(migrations.Migration):
                 max_length=24,
             ),
         ),
+        migrations.AlterField(
+            model_name="validationjob",
+            name="stage",
+            field=models.CharField(blank=True, max_length=120),
+        ),
         migrations.RunPython(forwards, backwards),
     ]
