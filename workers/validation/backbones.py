@@ -87,9 +87,12 @@ def model_class(family, config):
 def load_backbone(directory, content_hash, family, num_labels=None, device="cpu"):
     import torch
     from transformers import AutoConfig
+    from transformers.utils import logging as transformers_logging
 
     from deltacenter.backbone_hash import hash_backbone
 
+    # Every load of a classifier reports its fresh head, which is never scored: the log needs none of that.
+    transformers_logging.set_verbosity_error()
     directory = Path(directory)
     config = AutoConfig.from_pretrained(str(directory), local_files_only=True, trust_remote_code=False)
     options = {"num_labels": num_labels} if num_labels else {}

@@ -35,12 +35,7 @@ class SuiteSpec:
 def serve(connection, memory_bytes, device):
     """The child's main loop: one request at a time until the worker closes its end of the pipe."""
     confine(memory_bytes, device)
-    from transformers.utils import logging as transformers_logging
-
     from workers.validation.backbones import BackboneCache
-
-    # Every load of a classifier reports its fresh (never scored) head; the worker's log needs none of that.
-    transformers_logging.set_verbosity_error()
 
     cache = BackboneCache(backbone_memory_budget_bytes())
     while True:
