@@ -150,7 +150,7 @@ def parse_backbone_files(items):
 
 
 def attach_backbone_files(user, backbone, data):
-    """Verify uploaded files and attach them to the backbone. Workers check the weights against the hash."""
+    """Verify uploaded files and make them the backbone's checkpoint. Workers check the weights against the hash."""
     may_replace = backbone.registered_by_id == user.pk or user.is_superuser
     if backbone.files.exists() and not may_replace:
         raise ApiError("forbidden", "Only whoever registered this backbone can replace its files.", 403)
@@ -159,6 +159,8 @@ def attach_backbone_files(user, backbone, data):
         raise ApiError("no_weights", "A backbone upload needs its weights as .safetensors files.")
     checked = [store_declared_file(user, f) for f in files]
     with transaction.atomic():
+        # The upload is the whole checkpoint: files of an earlier one (a single file now sharded) go.
+        BackboneFile.objects.filter(backbone=backbone).exclude(path__in=[c.path for c in checked]).delete()
         for c in checked:
             BackboneFile.objects.update_or_create(backbone=backbone, path=c.path, defaults={"object": c.object})
         requeue_waiting_for_backbone(backbone.pk)
