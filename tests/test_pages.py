@@ -284,6 +284,19 @@ def test_leaderboard_shows_a_delta_once_with_its_best_version(client, board, cat
     assert [(e.result.version.delta.name, e.result.score) for e in rows] == [("sst2-lora", 0.95), ("imdb-bitfit", 0.85)]
 
 
+def test_a_lower_is_better_leaderboard_ranks_the_lowest_first_and_charts_it_on_top(client, catalogue):
+    suite = make_suite("news-perplexity", metric="bits_per_byte", task="language-modeling")
+    make_entry(make_version(catalogue["sentiment"]), suite, 1.4, "approved", claimed=None)
+    make_entry(make_version(catalogue["bitfit"]), suite, 0.9, "approved", claimed=None)
+    make_entry(make_version(catalogue["bitfit"], number=2), suite, 1.1, "approved", claimed=None)
+    response = client.get("/leaderboards/news-perplexity/1")
+    rows = response.context["rows"]
+    assert [(e.result.version.delta.name, e.result.score) for e in rows] == [("imdb-bitfit", 0.9), ("sst2-lora", 1.4)]
+    dots = {d.label: d.cy for d in response.context["chart"].dots}
+    assert dots["bob/imdb-bitfit"] < dots["alice/sst2-lora"]  # better is up: the lower score sits higher
+    assert "lower is better" in response.content.decode()
+
+
 def test_leaderboard_filters_by_delta_type_and_backbone(client, board, backbone):
     rows = client.get("/leaderboards/sst2/1?delta_type=bitfit").context["rows"]
     assert [e.result.version.delta.name for e in rows] == ["imdb-bitfit"]

@@ -29,6 +29,7 @@ def _check(**overrides):
         ("S3_BUCKET", None, "S3_BUCKET must be set"),
         ("DEBUG", "maybe", "DEBUG must be a boolean"),
         ("S3_PRESIGN_SECONDS", "ten", "S3_PRESIGN_SECONDS must be an integer"),
+        ("DELTACENTER_VALIDATION_QUEUES", "hub:4096,big", "DELTACENTER_VALIDATION_QUEUES must list queue:MiB pairs"),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_variable(variable, value, message):
