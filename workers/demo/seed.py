@@ -24,7 +24,7 @@ BACKBONE_FILES = (
 )
 TRAIN_SUITE = "rotten-tomatoes-sentiment"
 TRAIN_EXAMPLES = 512
-DEFAULT_STEPS = 32
+DEFAULT_STEPS = 64
 
 
 def seed(steps=DEFAULT_STEPS, suite_size=None, say=print):
