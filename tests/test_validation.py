@@ -18,8 +18,9 @@ from deltacenter import push_to_hub
 from hub.core import objectstore
 from hub.deltas.models import Delta, DeltaVersion, object_key
 from hub.evaluation import jobs
+from hub.evaluation.catalogue import REGISTRY
 from hub.evaluation.models import EvalResult, LeaderboardEntry, ValidationJob
-from hub.evaluation.suites import REGISTRY, install
+from hub.evaluation.suites import install
 from tests.models import tiny_bert, tiny_bitfit_tuned, tiny_lora
 from tests.validation_helpers import SUITE_SIZE, push_lora, wait_for_job
 from workers.tasks import reap_stale_validations
@@ -33,8 +34,8 @@ def test_load_suites_stores_each_test_split_by_its_digest():
 
     from django.core.management import call_command
 
+    from hub.evaluation.catalogue import dataset_bytes, draw_split
     from hub.evaluation.models import EvalSuite
-    from hub.evaluation.suites import dataset_bytes, draw_split
 
     call_command("load_suites", size=10)
     suites = {s.name: s for s in EvalSuite.objects.all()}

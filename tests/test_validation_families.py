@@ -8,8 +8,9 @@ import torch
 
 from deltacenter import push_backbone, push_to_hub
 from hub.deltas.models import Backbone, Delta
+from hub.evaluation.catalogue import REGISTRY, draw_split
 from hub.evaluation.models import EvalResult, ValidationJob
-from hub.evaluation.suites import REGISTRY, draw_split, install
+from hub.evaluation.suites import install
 from tests.models import lora, tiny_bert, tiny_bert_tagger, tiny_gpt2, tiny_llama, tiny_t5, word_tokenizer
 from tests.validation_helpers import wait_for_job
 

@@ -6,7 +6,7 @@ import torch
 
 from deltacenter.backbone_hash import backbone_hash
 from deltacenter.push import save_backbone
-from hub.evaluation.suites import REGISTRY, dataset_bytes, draw_split
+from hub.evaluation.catalogue import REGISTRY, dataset_bytes, draw_split
 from tests.models import lora, tiny_gpt2, tiny_llama, tiny_t5
 from workers.validation.backbones import BackboneCache
 from workers.validation.child import answer

@@ -10,7 +10,9 @@ from django.contrib.auth import get_user_model
 from hub.deltas.commit import commit_version
 from hub.deltas.models import Delta
 from hub.deltas.services import attach_backbone_files, register_backbone
-from hub.evaluation.suites import REGISTRY, draw_split, install, source_rows, store_bytes
+from hub.evaluation.catalogue import REGISTRY, draw_split
+from hub.evaluation.sources import source_rows
+from hub.evaluation.suites import install, store_bytes
 
 DEMO_USER = "demo"
 BACKBONE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
