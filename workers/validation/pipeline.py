@@ -79,7 +79,7 @@ class Tally:
     def verdict(self, family, task, suites):
         if self.results:
             return Verdict(scored=True)
-        if self.unscored:
+        if self.unscored and suites:
             return Verdict(False, self.unscored["code"], self.unscored["message"])
         for_task = f" for the task {task!r}" if family in HEAD_FAMILIES else ""
         return Verdict(
