@@ -62,7 +62,7 @@ def longest_first(items, length):
 
 
 def token_log_probs(logits, targets):
-    """log p(target) at each position, computed in float32 whatever the model's dtype."""
-    import torch
-
-    return torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    """log p(target) at each position, in float32 whatever the model's dtype: the target's logit less the
+    log-sum-exp of all, which never materialises log-probabilities over the whole vocabulary."""
+    logits = logits.float()
+    return logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(dim=-1)

@@ -32,9 +32,11 @@ class PerplexityRun(SuiteRun):
     def take(self, outputs, inputs, items):
         import torch
 
-        for row, (window, targets) in enumerate(items):
-            logits = outputs.logits[row, : len(window)]
-            self.nll -= float(token_log_probs(logits, torch.tensor(targets, device=logits.device)).sum())
+        # One pass over the batch: targets padded with 0 and masked out of the sum.
+        width = outputs.logits.shape[1]
+        targets = torch.tensor([t + [0] * (width - len(t)) for _, t in items], device=outputs.logits.device)
+        mask = torch.tensor([[1] * len(t) + [0] * (width - len(t)) for _, t in items], device=targets.device)
+        self.nll -= float((token_log_probs(outputs.logits, targets) * mask).sum())
 
     def metrics(self):
         return metrics.language_modelling(self.nll, self.text_tokens, self.text_bytes)
