@@ -64,7 +64,8 @@ def _peft_attached(loaded, directory):
 def _split_head(loaded, expected, weights, head_keys):
     """Check the delta fits; returns the weights to load, and (code, message) when not to score it: a task head
     missing or made for another number of labels (the rest of the delta still has to fit), or no output layer."""
-    provided = {head_keys[k] for k in weights if k in head_keys}
+    # A head tensor counts only where PEFT will load it (modules_to_save names its module).
+    provided = {head_keys[k] for k in weights if k in head_keys and k in expected}
     if loaded.family not in families.HEAD_FAMILIES:
         _check_fit(expected, weights)
         return weights, _output_layer_problem(loaded, provided)
