@@ -96,6 +96,8 @@ def load_backbone(directory, content_hash, family, num_labels=None, device="cpu"
     directory = Path(directory)
     config = AutoConfig.from_pretrained(str(directory), local_files_only=True, trust_remote_code=False)
     options = {"num_labels": num_labels} if num_labels else {}
+    if device == "cuda":
+        options["device_map"] = device  # straight onto the GPU, shard by shard: no full copy in host memory
     torch.manual_seed(HEAD_SEED)
     model, info = model_class(family, config).from_pretrained(
         str(directory),
