@@ -47,7 +47,7 @@ def _gpt2_with_tokenizer():
     return tiny_gpt2(), word_tokenizer([*texts, "negative positive business sport technology"])
 
 
-def test_a_causal_lm_lora_is_scored_on_perplexity_and_likelihood_choice(celery_worker, hub_env, family_suites):
+def test_a_causal_lm_lora_is_scored_on_perplexity_and_likelihood_choice(celery_worker, hub_env, family_suites, client):
     model, tokenizer = _gpt2_with_tokenizer()
     backbone = push_backbone(model, "tiny-gpt2", tokenizer=tokenizer)
     push_to_hub(lora(model, "CAUSAL_LM", ["c_attn"]), "alice/gpt2-lora", backbone=backbone, task="sentiment")
@@ -61,6 +61,16 @@ def test_a_causal_lm_lora_is_scored_on_perplexity_and_likelihood_choice(celery_w
     # The main result is the one on the delta's own task.
     assert (delta.validation_state, delta.verified_metric) == ("scored", "accuracy")
     assert delta.verified_score == results["rotten-tomatoes-sentiment-choice"].score
+    api = client.get("/api/deltas/alice/gpt2-lora").json()
+    assert api["validation_state"] == "scored" and api["validation"]["status"] == "scored"
+    directions = {m["suite"]: m["higher_is_better"] for m in api["verified_metrics"]}
+    assert directions == {
+        "bbc-news-perplexity": False,
+        "rotten-tomatoes-sentiment-choice": True,
+        "bbc-news-topic-choice": True,
+    }
+    page = client.get("/alice/gpt2-lora").content.decode()
+    assert "✓ scored" in page and "Bits per byte (lower is better)" in page
 
 
 def test_a_lora_with_zero_b_scores_what_the_bare_backbone_scores(celery_worker, hub_env, family_suites):
