@@ -87,7 +87,7 @@ def _seed():
                 card=" ".join(rng.choices(WORDS, k=30)),
                 downloads_count=rng.randint(0, 10**5),
                 likes_count=rng.randint(0, 500),
-                validated=rng.random() < 0.5,
+                validation_state="scored" if rng.random() < 0.5 else "unvalidated",
             )
         )
         if len(batch) == 5000:

@@ -27,7 +27,7 @@ QUERIES = (
     "sort=downloads",
     "task=sentiment",
     "tag=english&sort=likes",
-    "delta_type=lora&validated=true",
+    "delta_type=lora&validation=scored",
     "dataset=sst2&sort=score",
     "q=lora",
     "page=50",
@@ -94,8 +94,9 @@ def seed(count):
                 private=i % 10 == 0,
                 downloads_count=(i * 7919) % 100_000,
                 likes_count=(i * 104_729) % 5000,
-                validated=i % 3 == 0,
+                validation_state="scored" if i % 3 == 0 else "unvalidated",
                 verified_score=((i * 31) % 1000) / 1000 if i % 3 == 0 else None,
+                verified_rank=((i * 31) % 1000) / 1000 if i % 3 == 0 else None,
             )
         )
         if len(batch) == 5000:

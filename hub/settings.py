@@ -204,6 +204,28 @@ DELTACENTER_WARM_ROUTING_SECONDS = env_int(
     description="How recently a worker must have loaded a backbone for its jobs to be routed to it",
 )
 
+
+def _memory_classes(items):
+    """ "queue:MiB" pairs -> [(queue, bytes)], smallest first: a job goes to the smallest class holding its backbone."""
+    classes = []
+    for item in items:
+        queue, _, mib = item.partition(":")
+        if not queue.strip() or not mib.strip().isdigit() or int(mib) < 1:
+            raise ImproperlyConfigured(
+                f"DELTACENTER_VALIDATION_QUEUES must list queue:MiB pairs such as hub:4096,hub-80g:81920; got {item!r}."
+            )
+        classes.append((queue.strip(), int(mib) * 1024**2))
+    return sorted(classes, key=lambda pair: pair[1])
+
+
+# Validation queues by the backbone memory their workers hold; empty: every job goes to the default queue.
+DELTACENTER_VALIDATION_QUEUES = _memory_classes(
+    env_list(
+        "DELTACENTER_VALIDATION_QUEUES",
+        description="Queues by the backbone memory their workers hold, `queue:MiB,...`; empty: one shared queue",
+    )
+)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "hub.accounts.authentication.BearerTokenAuthentication",

@@ -60,7 +60,8 @@ def hub_env(live_server, alice, tmp_path, monkeypatch):
 @pytest.fixture
 def suite():
     """A small Rotten Tomatoes sentiment suite, its split stored in S3."""
-    from hub.evaluation.suites import REGISTRY, install
+    from hub.evaluation.catalogue import REGISTRY
+    from hub.evaluation.suites import install
     from tests.validation_helpers import SUITE_SIZE
 
     return install(REGISTRY["rotten-tomatoes-sentiment"], size=SUITE_SIZE)[0]

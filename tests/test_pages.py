@@ -34,8 +34,10 @@ def catalogue(alice, bob, backbone):
             license="mit",
             downloads_count=50,
             likes_count=1,
-            validated=True,
+            validation_state="scored",
             verified_score=0.91,
+            verified_metric="accuracy",
+            verified_rank=0.91,
         ),
         "topics": make_delta(
             alice.namespace,
@@ -79,7 +81,7 @@ def test_home_lists_public_deltas_with_facet_counts(client, catalogue):
     assert facets["tag"] == {"english": 2, "small": 1}
     assert facets["dataset"] == {"sst2": 2, "bbc": 1}
     assert facets["license"] == {"mit": 1, "apache-2.0": 1}
-    assert response.context["result"].validated_count == 1
+    assert response.context["result"].scored_count == 1
 
 
 def test_private_deltas_count_in_facets_only_for_their_owner(client, alice, catalogue):
@@ -97,7 +99,8 @@ def test_private_deltas_count_in_facets_only_for_their_owner(client, alice, cata
         ("dataset=sst2", {"sst2-lora", "imdb-bitfit"}),
         ("tag=small", {"sst2-lora"}),
         ("license=mit", {"sst2-lora"}),
-        ("validated=true", {"sst2-lora"}),
+        ("validation=scored", {"sst2-lora"}),
+        ("validation=unvalidated&validation=fits", {"news-adapter", "imdb-bitfit"}),
         ("q=news", {"news-adapter"}),
     ],
 )
@@ -279,6 +282,19 @@ def test_leaderboard_shows_a_delta_once_with_its_best_version(client, board, cat
     make_entry(make_version(catalogue["sentiment"], number=2, share=0.001), suite, 0.95, "approved")
     rows = client.get("/leaderboards/sst2/1").context["rows"]
     assert [(e.result.version.delta.name, e.result.score) for e in rows] == [("sst2-lora", 0.95), ("imdb-bitfit", 0.85)]
+
+
+def test_a_lower_is_better_leaderboard_ranks_the_lowest_first_and_charts_it_on_top(client, catalogue):
+    suite = make_suite("news-perplexity", metric="bits_per_byte", task="language-modeling")
+    make_entry(make_version(catalogue["sentiment"]), suite, 1.4, "approved", claimed=None)
+    make_entry(make_version(catalogue["bitfit"]), suite, 0.9, "approved", claimed=None)
+    make_entry(make_version(catalogue["bitfit"], number=2), suite, 1.1, "approved", claimed=None)
+    response = client.get("/leaderboards/news-perplexity/1")
+    rows = response.context["rows"]
+    assert [(e.result.version.delta.name, e.result.score) for e in rows] == [("imdb-bitfit", 0.9), ("sst2-lora", 1.4)]
+    dots = {d.label: d.cy for d in response.context["chart"].dots}
+    assert dots["bob/imdb-bitfit"] < dots["alice/sst2-lora"]  # better is up: the lower score sits higher
+    assert "lower is better" in response.content.decode()
 
 
 def test_leaderboard_filters_by_delta_type_and_backbone(client, board, backbone):
@@ -511,7 +527,7 @@ def test_every_page_renders_for_a_signed_in_user(client, alice, catalogue, path)
     "query",
     [
         "delta_type=bogus",
-        "validated=maybe",
+        "validation=maybe",
         "page=abc",
         "per_page=7",
         "sort=nope",

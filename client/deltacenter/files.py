@@ -21,13 +21,14 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def describe_files(directory):
-    """[{path, size, sha256}] for every file under `directory`, paths relative and POSIX."""
+def describe_files(directory, paths=None):
+    """[{path, size, sha256}] for every file under `directory` (or those of `paths`), paths relative and POSIX."""
     root = Path(directory)
     if not root.is_dir():
         raise DeltaCenterError(f"{directory} is not a directory.")
     entries = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    chosen = (root / p for p in paths) if paths is not None else (p for p in root.rglob("*") if p.is_file())
+    for path in sorted(chosen):
         relative = path.relative_to(root).as_posix()
         entries.append({"path": relative, "size": path.stat().st_size, "sha256": sha256_file(path), "local": path})
     if not entries:

@@ -25,7 +25,7 @@ class DeltaCenter:
 
     def list(self, limit=20, page_size=100, **filters):
         """Iterate over at most `limit` deltas matching filters (backbone, delta_type, task, dataset, tag, author,
-        validated, license, q, sort), following the cursor pages."""
+        validation, license, q, sort), following the cursor pages."""
         params = {key: value for key, value in filters.items() if value is not None}
         params["limit"] = min(limit, page_size, 100)
         path, yielded = "api/deltas", 0

@@ -71,8 +71,9 @@ class DeltaSummarySerializer(serializers.ModelSerializer):
             "private",
             "likes_count",
             "downloads_count",
-            "validated",
+            "validation_state",
             "verified_score",
+            "verified_metric",
             "created_at",
             "updated_at",
             "url",
@@ -139,6 +140,8 @@ class EvalResultSerializer(serializers.ModelSerializer):
     suite = serializers.CharField(source="suite.name")
     suite_version = serializers.CharField(source="suite.version")
     metric = serializers.CharField(source="suite.metric")
+    higher_is_better = serializers.BooleanField(source="suite.higher_is_better")
+    kind = serializers.CharField(source="suite.kind")
     review = serializers.CharField(source="leaderboard_entry.status", default=None)
 
     class Meta:
@@ -147,6 +150,8 @@ class EvalResultSerializer(serializers.ModelSerializer):
             "suite",
             "suite_version",
             "metric",
+            "higher_is_better",
+            "kind",
             "score",
             "metrics",
             "claimed_score",

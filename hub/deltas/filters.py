@@ -15,7 +15,9 @@ class DeltaFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag")
     author = django_filters.CharFilter(field_name="namespace__name", lookup_expr="iexact")
     license = django_filters.CharFilter(field_name="license", lookup_expr="iexact")
-    validated = django_filters.BooleanFilter(field_name="validated")
+    validation = django_filters.MultipleChoiceFilter(
+        field_name="validation_state", choices=Delta.Validation.choices, distinct=False, label="Validation outcome"
+    )
     q = django_filters.CharFilter(method="filter_search", label="Full-text search")
 
     class Meta:
@@ -46,7 +48,7 @@ SORTS = {
     "updated": ("-updated_at", "-id"),
     "downloads": ("-downloads_count", "-id"),
     "likes": ("-likes_count", "-id"),
-    "score": ("-verified_score", "-id"),
+    "score": ("-verified_rank", "-id"),
     "relevance": ("-rank", "-id"),  # only with a full-text query, which annotates the rank
 }
 DEFAULT_SORT = "recent"
@@ -63,6 +65,6 @@ def sort_key(request_params):
 
 def apply_sort(queryset, key):
     if key == "score":
-        # Only validated deltas have a verified score to rank by.
-        queryset = queryset.filter(verified_score__isnull=False)
+        # Only scored deltas have a verified score to rank by, turned so that higher is better whatever the metric.
+        queryset = queryset.filter(verified_rank__isnull=False)
     return queryset.order_by(*SORTS[key])

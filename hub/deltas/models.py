@@ -179,9 +179,21 @@ class Delta(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # Kept up to date by the validation workers, so listings can filter and sort without joins.
-    validated = models.BooleanField(default=False, db_index=True)
+
+    class Validation(models.TextChoices):
+        UNVALIDATED = "unvalidated", "Not validated yet"
+        SCORED = "scored", "Scored"
+        FITS = "fits", "Fits"
+        FAILED = "failed", "Failed"
+
+    # Kept up to date by the validation workers, so listings can filter and sort without joins: the outcome of
+    # the newest version validated, and the score of its main suite.
+    validation_state = models.CharField(
+        max_length=12, choices=Validation.choices, default=Validation.UNVALIDATED, db_index=True
+    )
     verified_score = models.FloatField(null=True, blank=True)
+    verified_metric = models.CharField(max_length=16, blank=True)
+    verified_rank = models.FloatField(null=True, blank=True, help_text="The verified score turned so higher is better.")
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = DeltaQuerySet.as_manager()
@@ -203,7 +215,7 @@ class Delta(models.Model):
             models.Index(fields=["-downloads_count"], name="delta_downloads_idx"),
             models.Index(fields=["-likes_count"], name="delta_likes_idx"),
             models.Index(fields=["-created_at"], name="delta_created_idx"),
-            models.Index(fields=["-verified_score"], name="delta_score_idx"),
+            models.Index(fields=["-verified_rank"], name="delta_score_rank_idx"),
             GinIndex(fields=["search_vector"], name="delta_search_gin"),
         ]
 

@@ -150,6 +150,8 @@ def attach_backbone_files(user, backbone: Backbone, files: list[DeclaredFile]) -
     backbone.module_paths = sorted({name.rpartition(".")[0] for name in tensor_names(checked)})
     with transaction.atomic():
         backbone.save(update_fields=["module_paths"])
+        # The upload is the whole checkpoint: files of an earlier one (a single file now sharded) go.
+        BackboneFile.objects.filter(backbone=backbone).exclude(path__in=[c.path for c in checked]).delete()
         for c in checked:
             BackboneFile.objects.update_or_create(backbone=backbone, path=c.path, defaults={"object": c.object})
         backbone_weights_attached.send(sender=Backbone, backbone=backbone)

@@ -49,7 +49,7 @@ class BrowseResult:
     facets: list
     sort: str
     filter_form: object
-    validated_count: int
+    scored_count: int
 
 
 def browse(user, params):
@@ -66,7 +66,7 @@ def browse(user, params):
         facets=[_facet(param, title, counts.by_facet.get(param, []), params) for param, title in FACETS],
         sort=sort,
         filter_form=filterset.form,
-        validated_count=counts.verified,
+        scored_count=counts.scored,
     )
 
 

@@ -1,4 +1,4 @@
-"""Facet counts for the browse page: every facet, the total and the verified count in one query.
+"""Facet counts for the browse page: every facet, the total and the scored count in one query.
 
 The filtered deltas are read once into a CTE; grouping sets count the scalar facets and the total, and
 unnest() counts the array facets (tags, datasets). So a page costs the same few queries at any page size.
@@ -11,7 +11,17 @@ from django.db import connection
 
 from hub.deltas.models import Backbone, Delta
 
-COLUMNS = ("id", "backbone_id", "delta_type", "task", "license", "validated", "tags", "train_datasets", "test_datasets")
+COLUMNS = (
+    "id",
+    "backbone_id",
+    "delta_type",
+    "task",
+    "license",
+    "validation_state",
+    "tags",
+    "train_datasets",
+    "test_datasets",
+)
 SCALARS = ("backbone_id", "delta_type", "task", "license")
 
 
@@ -23,7 +33,7 @@ def _case(result):
 FACET_SQL = f"""
 WITH d AS MATERIALIZED ({{rows}})
 SELECT {_case(lambda c: f"'{c}'")} AS facet, {_case(lambda c: f"{c}::text")} AS value,
-       COUNT(*) AS n, COUNT(*) FILTER (WHERE validated) AS verified
+       COUNT(*) AS n, COUNT(*) FILTER (WHERE validation_state = 'scored') AS scored
 FROM d GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in SCALARS)}, ())
 UNION ALL
 SELECT 'tag', tag, COUNT(DISTINCT d.id), 0 FROM d CROSS JOIN LATERAL unnest(d.tags) AS tag GROUP BY tag
@@ -36,21 +46,21 @@ FROM d CROSS JOIN LATERAL unnest(d.train_datasets || d.test_datasets) AS dataset
 @dataclass
 class FacetCounts:
     total: int = 0
-    verified: int = 0
+    scored: int = 0
     by_facet: dict = field(default_factory=lambda: defaultdict(list))  # facet -> [(value, label, count)]
 
 
 def count_facets(queryset, limit):
-    """The `limit` most frequent values of each facet over `queryset`, with the total and verified counts."""
+    """The `limit` most frequent values of each facet over `queryset`, with the total and scored counts."""
     rows_sql, params = queryset.order_by().values(*COLUMNS).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(FACET_SQL.replace("{rows}", rows_sql), params)
         rows = cursor.fetchall()
     counts = FacetCounts()
     grouped = defaultdict(list)
-    for facet, value, n, verified in rows:
+    for facet, value, n, scored in rows:
         if facet == "":
-            counts.total, counts.verified = n, verified
+            counts.total, counts.scored = n, scored
         elif value not in ("", None):  # None: deltas without a value, such as an unresolved backbone
             grouped[facet].append((value, n))
     for facet, values in grouped.items():

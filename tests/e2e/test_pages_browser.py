@@ -45,8 +45,10 @@ def test_browse_filter_open_and_like(page, alice, bob, backbone):
         delta_type="lora",
         backbone=backbone,
         task="sentiment",
-        validated=True,
+        validation_state="scored",
         verified_score=0.9,
+        verified_metric="accuracy",
+        verified_rank=0.9,
     )
     Delta.objects.create(
         namespace=alice.namespace, name="news-adapter", delta_type="adapter", backbone=backbone, task="topics"

@@ -52,3 +52,21 @@ def test_the_child_forgets_database_broker_and_bucket_credentials(monkeypatch):
     forget_credentials()
     assert not {"DATABASE_URL", "S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID", "SECRET_KEY"} & set(os.environ)
     assert os.environ["S3_BUCKET"] == "b"
+
+
+def test_a_worker_error_while_recording_an_event_restarts_the_child(listener):
+    """The child goes on with a request whose recording failed: its next events must not pass for a later one's."""
+    host, port = listener.getsockname()
+    child = Evaluator()
+
+    def failing(event):
+        raise RuntimeError("the database went away")
+
+    try:
+        request = {"kind": "probe_network", "host": host, "port": port}
+        with pytest.raises(RuntimeError):
+            child.request(request, failing, time.monotonic() + 60)
+        assert child.pid is None
+        assert probe(child, host, port)["reached"] is False  # this request's own event, then its own "done"
+    finally:
+        child.stop()

@@ -32,6 +32,7 @@ BAD_ENVIRONMENTS = [
     ({"S3_BUCKET": None}, "S3_BUCKET must be set"),
     ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
     ({"S3_PRESIGN_SECONDS": "ten"}, "S3_PRESIGN_SECONDS must be an integer"),
+    ({"DELTACENTER_VALIDATION_QUEUES": "hub:4096,big"}, "DELTACENTER_VALIDATION_QUEUES must list queue:MiB pairs"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO"),
     ({"DELTACENTER_CLAIM_TOLERANCE": "nan"}, "DELTACENTER_CLAIM_TOLERANCE must be a finite number"),
     ({"DELTACENTER_CLAIM_TOLERANCE": "2%"}, "DELTACENTER_CLAIM_TOLERANCE must be a number"),

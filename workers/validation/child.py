@@ -11,7 +11,7 @@ import sys
 import traceback
 from multiprocessing.connection import Connection
 
-from workers.validation.errors import ValidationFailed
+from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.messages import receive, send
 from workers.validation.sandbox import confine
 
@@ -21,10 +21,13 @@ class SuiteSpec:
     """What the child needs of an evaluation suite, with the attribute names of the suite model."""
 
     name: str
+    kind: str
     metric: str
     split: dict
+    options: dict
     input_fields: list
     label_field: str
+    label_names: list
     dataset_path: str
 
 
@@ -43,11 +46,13 @@ def serve(connection, memory_bytes, backbone_budget_bytes, device):
 
 
 def answer(request, cache, emit):
-    """Emit the request's events, then exactly one last event: done, failed or error."""
+    """Emit the request's events, then exactly one last event: done, failed, unavailable or error."""
     try:
         HANDLERS[request["kind"]](request, cache, emit)
     except ValidationFailed as exc:
         emit(failed={"code": exc.code, "message": exc.message})
+    except BackboneUnavailable as exc:
+        emit(unavailable={"code": exc.code, "message": str(exc)})
     except Exception as exc:
         if _out_of_memory(exc):
             os._exit(1)  # the worker reports the death as a crash; a fresh child sheds any half-built state
@@ -57,35 +62,45 @@ def answer(request, cache, emit):
 
 
 def evaluate(request, cache, emit):
+    """Load (or find warm) the backbone for the delta's family, attach the delta, run each suite.
+
+    An attached delta that must not be scored (no task head of its own, say) is reported as unscored.
+    """
     from workers.validation.attach import attached
 
-    emit(runtime=runtime(request["device"]))
     emit(stage="load_backbone")
-    loaded = cache.get(request["backbone_hash"], request["backbone_dir"], request["num_labels"], request["device"])
+    loaded = cache.get(
+        request["backbone_hash"], request["backbone_dir"], request["family"], request["num_labels"], request["device"]
+    )
+    emit(runtime=runtime(request["device"], loaded.model.dtype))
     emit(stage="attach")
-    with attached(loaded.model, request["delta_dir"]) as (model, trainable):
-        emit(trainable=trainable)
+    with attached(loaded, request["delta_dir"]) as attachment:
+        emit(trainable=attachment.trainable)
+        if attachment.unscored:
+            code, message = attachment.unscored
+            emit(unscored={"code": code, "message": message})
+            return
         for suite in (SuiteSpec(**spec) for spec in request["suites"]):
             emit(stage=f"evaluate:{suite.name}")
-            emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(model, loaded, suite)))
+            emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(attachment.model, loaded, suite)))
 
 
-def runtime(device):
-    """The device and software this child evaluates with; torch is loaded here anyway, not in the worker."""
+def runtime(device, dtype):
+    """The device, precision and software this child evaluates with; torch is loaded here, not in the worker."""
     import torch
 
     from workers.validation.evaluate import software_versions
 
     name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    return {"device": name, "software": software_versions()}
+    return {"device": name, "software": {**software_versions(), "dtype": str(dtype).removeprefix("torch.")}}
 
 
 def _run_suite(model, loaded, suite):
     from workers.validation.datasets import rows_from
-    from workers.validation.evaluate import MAX_LENGTH, run_suite
+    from workers.validation.evaluate import harness_for, run_suite
 
-    max_length = min(MAX_LENGTH, getattr(loaded.model.config, "max_position_embeddings", MAX_LENGTH))
-    return run_suite(model, loaded.tokenizer, suite, rows_from(suite.dataset_path, suite), max_length)
+    harness = harness_for(model, loaded.tokenizer)
+    return run_suite(harness, suite, rows_from(suite.dataset_path, suite))
 
 
 def probe_network(request, cache, emit):

@@ -8,4 +8,8 @@ class ValidationFailed(Exception):
 
 
 class BackboneUnavailable(Exception):
-    """No weights to load the backbone from; the job waits until they are uploaded."""
+    """This worker cannot load the backbone: no weights uploaded yet (the job waits for them), or too large."""
+
+    def __init__(self, message, code="backbone_unavailable"):
+        super().__init__(message)
+        self.code = code

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from workers.validation.messages import receive, send
 
-LAST_EVENTS = ("done", "failed", "error")
+LAST_EVENTS = ("done", "failed", "unavailable", "error")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -41,7 +41,7 @@ class Evaluator:
         return self._process.pid if self._process else None
 
     def request(self, message, on_event, deadline):
-        """Send one request; hand every event to on_event and return the last one (done, failed or error)."""
+        """Send one request; hand every event to on_event and return the last one (see LAST_EVENTS)."""
         self._ensure_running()
         try:
             send(self._connection, message)
