@@ -91,8 +91,11 @@ def test_an_outsider_sees_nothing_of_a_private_delta(hub_env, bob, live_server):
     assert like.status_code == 404
     listing = requests.get(f"{live_server.url}/api/deltas?q=secret", headers=outsider, timeout=30).json()
     assert listing["results"] == []
-    backbone = requests.get(f"{live_server.url}/api/backbones/{backbone_hash}", headers=outsider, timeout=30).json()
-    assert backbone["deltas"] == []
+    # Its backbone, used by this private delta alone, is as private as the delta.
+    backbone = requests.get(f"{live_server.url}/api/backbones/{backbone_hash}", headers=outsider, timeout=30)
+    assert backbone.status_code == 404
+    listed = requests.get(f"{live_server.url}/api/backbones", headers=outsider, timeout=30).json()
+    assert backbone_hash not in {b["content_hash"] for b in listed}
 
 
 def test_listing_follows_the_cursor_across_pages(hub_env):

@@ -33,7 +33,10 @@ def _error(response, status, field_part=None):
     [
         ('{"files": [], "backbone": NaN}', "NaN"),
         ('{"files": [{"path": "a.json", "size": 1e999, "sha256": "x"}]}', "finite"),
-        ('{"files": [{"path": "a.json", "size": 99999999999999999999, "sha256": "x"}]}', "64 bits"),
+        (
+            '{"files": [{"path": "a.json", "size": 99999999999999999999, "sha256": "' + "a" * 64 + '"}]}',
+            "files[0].size",
+        ),
         ('{"files": [{"path": "a\\u0000.json", "size": 1, "sha256": "x"}]}', "files[0].path"),
         ('{"files": [{"path": "\\ud800.json", "size": 1, "sha256": "x"}]}', "files[0].path"),
         (NESTED, "deeper"),

@@ -1,8 +1,8 @@
 """JSON from clients, checked at the edge: every body, config file and header goes through `strict_loads`.
 
-Refused with the place of the problem in the message: NaN and Infinity (and numbers too large to be finite),
-integers outside 64 bits, NUL characters and lone surrogates in strings or keys (Postgres cannot store them), and
-nesting deeper than MAX_DEPTH.
+Refused with the place of the problem in the message: NaN and Infinity (and numbers too large to be finite), NUL
+characters and lone surrogates in strings or keys (Postgres cannot store them), and nesting deeper than MAX_DEPTH.
+Large integers are fine in JSON (tokenizer configs hold 10**30); the fields stored in 64-bit columns bound their own.
 """
 
 import json
@@ -16,7 +16,6 @@ from rest_framework.throttling import ScopedRateThrottle
 from hub.core.errors import Invalid
 
 MAX_DEPTH = 64
-INT64 = 2**63
 
 
 class JsonInputError(ValueError):
@@ -38,13 +37,6 @@ def _finite_float(text):
     return value
 
 
-def _int64(text):
-    value = int(text)
-    if not -INT64 <= value < INT64:
-        raise JsonInputError(f"{text[:20]}… does not fit in 64 bits.")
-    return value
-
-
 def strict_loads(text: str | bytes):
     """Parse and check JSON; JsonInputError says what is wrong and where."""
     if isinstance(text, bytes):
@@ -53,7 +45,7 @@ def strict_loads(text: str | bytes):
         except UnicodeDecodeError:
             raise JsonInputError("The body is not UTF-8.") from None
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_int64)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
         raise JsonInputError(f"The JSON nests deeper than {MAX_DEPTH} levels.") from None
     except JsonInputError:

@@ -67,6 +67,7 @@ def test_it_starts_with_the_test_environment():
 PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "Q7x!p@9#Lm$2&vR^5*tW(8)yZ-3_nB=4+cF",
     "DEBUG": None,
+    "DJANGO_ALLOW_ASYNC_UNSAFE": None,  # set by the browser tests' harness; never in a deployment
     "DELTACENTER_SITE_URL": "https://hub.example.org",
     "ALLOWED_HOSTS": "hub.example.org",
 }
