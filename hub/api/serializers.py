@@ -1,5 +1,5 @@
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from hub.deltas.models import Backbone, Delta, DeltaVersion, VersionFile
@@ -69,6 +69,37 @@ class DeltaSummarySerializer(serializers.ModelSerializer):
 
     def get_url(self, delta) -> str:
         return f"{settings.SITE_URL}/{delta.full_name}"
+
+
+@extend_schema_serializer(many=False)
+class DeltaPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The page after this one; null on the last.")
+    previous = serializers.URLField(allow_null=True, help_text="The page before this one; null on the first.")
+    results = DeltaSummarySerializer(many=True)
+
+
+class CountSerializer(serializers.Serializer):
+    count = serializers.IntegerField(source="n")
+    exact = serializers.BooleanField(help_text="False: there are at least `count`, likely more.")
+    display = serializers.CharField(source="*", help_text='As a page shows it: "1,234", or "1,000+".')
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="What the facet's filter parameter takes.")
+    label = serializers.CharField()
+    count = CountSerializer()
+
+
+class FacetSerializer(serializers.Serializer):
+    param = serializers.CharField(help_text="The filter parameter of this facet.")
+    title = serializers.CharField()
+    values = FacetValueSerializer(many=True, help_text="The most frequent values first.")
+
+
+@extend_schema_serializer(many=False)
+class FacetCountsSerializer(serializers.Serializer):
+    total = CountSerializer(help_text="How many deltas the listing has.")
+    facets = FacetSerializer(many=True)
 
 
 class VersionFileSerializer(serializers.ModelSerializer):

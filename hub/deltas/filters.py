@@ -1,9 +1,11 @@
 """Filters for delta listings, shared by the API and the browser pages."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 
-from hub.deltas.models import Delta
+from hub.accounts.models import Namespace
+from hub.deltas.models import Backbone, Delta
 from hub.deltas.search import search
 
 
@@ -13,7 +15,7 @@ class DeltaFilter(django_filters.FilterSet):
     task = django_filters.CharFilter(field_name="task", lookup_expr="iexact")
     dataset = django_filters.CharFilter(method="filter_dataset", label="Train or test dataset")
     tag = django_filters.CharFilter(method="filter_tag")
-    author = django_filters.CharFilter(field_name="namespace__name", lookup_expr="iexact")
+    author = django_filters.CharFilter(method="filter_author", label="Namespace (user or organisation)")
     license = django_filters.CharFilter(field_name="license", lookup_expr="iexact")
     validated = django_filters.BooleanFilter(field_name="validated")
     q = django_filters.CharFilter(method="filter_search", label="Full-text search")
@@ -22,13 +24,19 @@ class DeltaFilter(django_filters.FilterSet):
         model = Delta
         fields = []
 
+    # Backbone and author are looked up in their own (small) tables first: `IN (subquery)` leaves the planner
+    # free to walk the listing's sort index, where a join with an OR across columns would not.
     def filter_backbone(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(
-            Q(backbone__content_hash=value.lower())
-            | Q(backbone__name__iexact=value)
-            | Q(backbone__aliases__contains=[value])
+        matches = Backbone.objects.filter(
+            Q(content_hash=value.lower()) | Q(name__iexact=value) | Q(aliases__contains=[value])
         )
+        return queryset.filter(backbone__in=matches.values("pk"))
+
+    def filter_author(self, queryset, name, value):
+        # LOWER(name) = LOWER(value): the namespace names' case-insensitive unique index answers it.
+        namespaces = Namespace.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(value)))
+        return queryset.filter(namespace__in=namespaces.values("pk"))
 
     def filter_dataset(self, queryset, name, value):
         return queryset.filter(Q(train_datasets__contains=[value]) | Q(test_datasets__contains=[value]))
@@ -40,13 +48,15 @@ class DeltaFilter(django_filters.FilterSet):
         return search(queryset, value) if value.strip() else queryset
 
 
+# Every listing sorts newest, biggest or best first, then by id: (column, id) is a strict order a keyset
+# cursor can resume from. The column is a Delta field, or "rank", the relevance of a full-text query.
 SORTS = {
-    "recent": ("-created_at", "-id"),
-    "updated": ("-updated_at", "-id"),
-    "downloads": ("-downloads_count", "-id"),
-    "likes": ("-likes_count", "-id"),
-    "score": ("-verified_score", "-id"),
-    "relevance": ("-rank", "-id"),  # only with a full-text query, which annotates the rank
+    "recent": "created_at",
+    "updated": "updated_at",
+    "downloads": "downloads_count",
+    "likes": "likes_count",
+    "score": "verified_score",  # only validated deltas have a score: the others are left out
+    "relevance": "rank",  # only with a full-text query
 }
 DEFAULT_SORT = "recent"
 
@@ -58,10 +68,3 @@ def sort_key(request_params):
     if value not in SORTS or (value == "relevance" and not searching):
         return DEFAULT_SORT
     return value
-
-
-def apply_sort(queryset, key):
-    if key == "score":
-        # Only validated deltas have a verified score to rank by.
-        queryset = queryset.filter(verified_score__isnull=False)
-    return queryset.order_by(*SORTS[key])

@@ -1,0 +1,150 @@
+"""The one path every delta listing takes: the browse page, the REST list and its facet counts, the command line.
+
+`list_deltas(user, filters, sort, cursor)` keeps to what the viewer may see, applies the filters, and returns
+one keyset page with the cursors of the pages before and after it (and, on request, the facet counts). Its
+cost does not grow with the table, the page's depth, or the number of facet values.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import F, FloatField, Value
+
+from hub.accounts.namespaces import readable_namespace_ids
+from hub.core.validation import invalid_from
+from hub.deltas.counting import FacetCounts, kept_counts, sampled_counts
+from hub.deltas.filters import SORTS, DeltaFilter
+from hub.deltas.keyset import Cursor, RowComparison, decode_cursor
+from hub.deltas.models import Delta
+from hub.deltas.search import relevance
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+# Ranking by relevance reads every candidate's search vector, so it ranks the most downloaded matches, this
+# many at most (a common word matches most of a large catalogue); the other sorts list every match.
+RELEVANCE_POOL = 1_000
+LISTED_WITH = ("namespace", "backbone")
+NOT_LISTED = ("card", "search_vector", "dict_tags")  # large, and no listing shows them
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose listing it is: the namespaces whose private deltas they may see (read once per request)."""
+
+    namespace_ids: tuple = ()
+    sees_everything: bool = False
+
+    @classmethod
+    def of(cls, user):
+        if isinstance(user, Viewer):
+            return user
+        if user.is_authenticated and user.is_superuser:
+            return cls(sees_everything=True)
+        return cls(tuple(readable_namespace_ids(user)))
+
+    def deltas(self):
+        return Delta.objects.live() if self.sees_everything else Delta.objects.readable_in(self.namespace_ids)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A listing's filters, parsed (hub.deltas.filters.DeltaFilter): only valid values are kept."""
+
+    filterset: DeltaFilter
+
+    @property
+    def values(self):
+        return self.filterset.form.cleaned_data
+
+    @property
+    def text(self):
+        return (self.values.get("q") or "").strip()
+
+    @property
+    def active(self):
+        return any(value not in (None, "", []) for value in self.values.values())
+
+    def apply(self, queryset):
+        return self.filterset.filter_queryset(queryset)
+
+
+def parse_filters(params, strict=False):
+    """The filters in `params` (a QueryDict or a dict). A bad value raises Invalid naming it when `strict`,
+    else it is left out, as a page does with a hand-edited address."""
+    filterset = DeltaFilter(params, queryset=Delta.objects.none())
+    if strict and not filterset.is_valid():
+        raise invalid_from({name: [str(m) for m in messages] for name, messages in filterset.errors.items()})
+    filterset.is_valid()
+    return Filters(filterset)
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list
+    sort: str
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    counts: FacetCounts | None = None
+
+
+def list_deltas(user, filters, sort, cursor=None, limit=DEFAULT_LIMIT, with_counts=False):
+    """One page of the deltas `user` may see that match `filters` (from parse_filters), in order `sort` (a key
+    of SORTS), after the encoded `cursor` (None: the first page). Raises Invalid for a cursor it did not give."""
+    viewer = Viewer.of(user)
+    position = decode_cursor(cursor, sort, SORTS[sort]) if cursor else None
+    listing = _page(viewer, filters, sort, position, limit)
+    if with_counts:
+        return Listing(
+            listing.rows, sort, listing.next_cursor, listing.previous_cursor, count_facets(viewer, filters, sort)
+        )
+    return listing
+
+
+def count_facets(user, filters, sort):
+    """The facet counts of the listing: exact from the kept counts when nothing is filtered, else counted over
+    the matches up to a bound (hub.deltas.counting)."""
+    viewer = Viewer.of(user)
+    if not filters.active and sort != "score":
+        return kept_counts(viewer.namespace_ids, viewer.sees_everything)
+    return sampled_counts(_matching(viewer, filters, sort))
+
+
+def _matching(viewer, filters, sort):
+    matching = filters.apply(viewer.deltas())
+    if sort == "score":
+        matching = matching.filter(verified_score__isnull=False)
+    return matching
+
+
+def _candidates(viewer, filters, sort):
+    matching = _matching(viewer, filters, sort)
+    if sort != "relevance":
+        return matching
+    pool = matching.order_by("-downloads_count", "-id").values("pk")[:RELEVANCE_POOL]
+    return Delta.objects.filter(pk__in=pool).annotate(rank=relevance(filters.text))
+
+
+def _page(viewer, filters, sort, position, limit):
+    column = SORTS[sort]
+    rows = _candidates(viewer, filters, sort)
+    backward = position is not None and position.backward
+    if position is not None:
+        output = FloatField() if column == "rank" else Delta._meta.get_field(column)
+        key = [Value(position.value, output_field=output), Value(position.pk)]
+        rows = rows.filter(RowComparison([F(column), F("pk")], ">" if backward else "<", key))
+    order = (column, "pk") if backward else (f"-{column}", "-pk")
+    fetched = list(rows.select_related(*LISTED_WITH).defer(*NOT_LISTED).order_by(*order)[: limit + 1])
+    more, fetched = len(fetched) > limit, fetched[:limit]
+    if not backward:
+        after = _cursor(sort, column, fetched[-1]) if more else None
+        before = _cursor(sort, column, fetched[0], backward=True) if position is not None and fetched else None
+        return Listing(fetched, sort, after, before)
+    fetched.reverse()
+    if not more and len(fetched) < limit:
+        # Back at the start with rows gone since: show the first page whole.
+        return _page(viewer, filters, sort, None, limit)
+    before = _cursor(sort, column, fetched[0], backward=True) if more else None
+    return Listing(fetched, sort, _cursor(sort, column, fetched[-1]) if fetched else None, before)
+
+
+def _cursor(sort, column, row, backward=False):
+    return Cursor(sort, getattr(row, column), row.pk, backward).encode()
