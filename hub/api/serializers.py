@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -69,6 +70,40 @@ class DeltaSummarySerializer(serializers.ModelSerializer):
 
     def get_url(self, delta) -> str:
         return f"{settings.SITE_URL}/{delta.full_name}"
+
+
+def _iso_8601(value):
+    """A datetime as DRF's DateTimeField writes it: in the current time zone, UTC as Z."""
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class ListedDeltaSerializer(DeltaSummarySerializer):
+    """DeltaSummarySerializer's output, built in one step: a listing serialises many deltas per request, and
+    DRF's field-by-field walk costs more than the query. A test holds the two outputs equal."""
+
+    def to_representation(self, delta):
+        namespace, backbone = delta.namespace.name, delta.backbone
+        return {
+            "id": f"{namespace}/{delta.name}",
+            "namespace": namespace,
+            "name": delta.name,
+            "delta_type": delta.delta_type,
+            "backbone": {"content_hash": backbone.content_hash, "name": backbone.name},
+            "task": delta.task,
+            "train_datasets": list(delta.train_datasets),
+            "test_datasets": list(delta.test_datasets),
+            "tags": list(delta.tags),
+            "license": delta.license,
+            "private": delta.private,
+            "likes_count": delta.likes_count,
+            "downloads_count": delta.downloads_count,
+            "validated": delta.validated,
+            "verified_score": delta.verified_score,
+            "created_at": _iso_8601(delta.created_at),
+            "updated_at": _iso_8601(delta.updated_at),
+            "url": f"{settings.SITE_URL}/{namespace}/{delta.name}",
+        }
 
 
 @extend_schema_serializer(many=False)

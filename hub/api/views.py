@@ -17,9 +17,9 @@ from hub.api.serializers import (
     CommitResultSerializer,
     DeltaDetailSerializer,
     DeltaPageSerializer,
-    DeltaSummarySerializer,
     FacetCountsSerializer,
     LikeResultSerializer,
+    ListedDeltaSerializer,
     MultipartCompleteSerializer,
     RevisionSerializer,
     UploadPlanSerializer,
@@ -80,7 +80,7 @@ class DeltaListView(ListingView):
         body = {
             "next": _page_url(request, listing.next_cursor),
             "previous": _page_url(request, listing.previous_cursor),
-            "results": DeltaSummarySerializer(listing.rows, many=True).data,
+            "results": ListedDeltaSerializer(listing.rows, many=True).data,
         }
         return Response(body)
 

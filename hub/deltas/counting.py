@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from hub.deltas.facets import FACET_TABLE, FACETS, TOTAL, facet_values
+from hub.deltas.facets import FACET_TABLE, FACETS, TOTAL, facet_columns, facet_counts
 from hub.deltas.models import Backbone, Delta
 
 COUNT_LIMIT = 1_000  # a filtered listing counts exactly up to this many matches (about 10 ms on a small machine)
@@ -65,9 +65,7 @@ LEFT JOIN {FACET_TABLE} AS p ON p.scope = 0 AND p.facet = k.facet AND p.value = 
 LEFT JOIN private AS v ON v.facet = k.facet AND v.value = k.value
 """
 
-SAMPLED_COUNTS_SQL = "WITH d0 AS MATERIALIZED ({rows}) SELECT f.facet, v.value, count(*) FROM {values} GROUP BY 1, 2"
-# Every column but the large ones no facet reads.
-SAMPLED_COLUMNS = [f.attname for f in Delta._meta.concrete_fields if f.name not in ("card", "search_vector")]
+SAMPLED_COUNTS_SQL = f"WITH sample AS MATERIALIZED ({{rows}}) {facet_counts('sample')}"
 
 
 def kept_counts(namespace_ids, sees_everything):
@@ -85,9 +83,10 @@ def kept_counts(namespace_ids, sees_everything):
 
 def sampled_counts(matching):
     """Counts of the deltas of queryset `matching`, exact when there are at most COUNT_LIMIT of them."""
-    rows_sql, params = matching.order_by().values(*SAMPLED_COLUMNS)[: COUNT_LIMIT + 1].query.sql_with_params()
+    sample = matching.order_by().values(*facet_columns())[: COUNT_LIMIT + 1]
+    rows_sql, params = sample.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(SAMPLED_COUNTS_SQL.format(rows=rows_sql, values=facet_values("d0")), params)
+        cursor.execute(SAMPLED_COUNTS_SQL.format(rows=rows_sql), params)
         rows = cursor.fetchall()
     total = next((n for facet, _, n in rows if facet == TOTAL), 0)
     return _labelled(rows, exact=total <= COUNT_LIMIT)

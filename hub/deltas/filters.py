@@ -24,6 +24,13 @@ class DeltaFilter(django_filters.FilterSet):
         model = Delta
         fields = []
 
+    def get_form_class(self):
+        # The form's fields never change: build its class once, not on every request.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     # Backbone and author are looked up in their own (small) tables first: `IN (subquery)` leaves the planner
     # free to walk the listing's sort index, where a join with an OR across columns would not.
     def filter_backbone(self, queryset, name, value):

@@ -22,8 +22,14 @@ MAX_LIMIT = 100
 # Ranking by relevance reads every candidate's search vector, so it ranks the most downloaded matches, this
 # many at most (a common word matches most of a large catalogue); the other sorts list every match.
 RELEVANCE_POOL = 1_000
-LISTED_WITH = ("namespace", "backbone")
-NOT_LISTED = ("card", "search_vector", "dict_tags")  # large, and no listing shows them
+# What a listing shows of each delta: not its card, search vector or dictionary tags (large, and shown only on
+# its own page), and of its namespace and backbone only their names.
+LISTED_FIELDS = [
+    *(f.name for f in Delta._meta.concrete_fields if f.name not in ("card", "search_vector", "dict_tags")),
+    "namespace__name",
+    "backbone__content_hash",
+    "backbone__name",
+]
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,7 @@ def _page(viewer, filters, sort, position, limit):
         key = [Value(position.value, output_field=output), Value(position.pk)]
         rows = rows.filter(RowComparison([F(column), F("pk")], ">" if backward else "<", key))
     order = (column, "pk") if backward else (f"-{column}", "-pk")
-    fetched = list(rows.select_related(*LISTED_WITH).defer(*NOT_LISTED).order_by(*order)[: limit + 1])
+    fetched = list(rows.select_related("namespace", "backbone").only(*LISTED_FIELDS).order_by(*order)[: limit + 1])
     more, fetched = len(fetched) > limit, fetched[:limit]
     if not backward:
         after = _cursor(sort, column, fetched[-1]) if more else None

@@ -1,8 +1,19 @@
-"""Deltas in bulk for the listing benchmarks: one INSERT ... SELECT over generate_series, a million in minutes.
+"""The listing benchmarks' catalogue: a throwaway database, deltas in bulk, timings and query plans.
 
-Every value is a function of the row number, so two runs seed the same catalogue. The rows go through the
-same triggers as any push (the facet counts follow them) and carry the search vector the hub would compute.
+Deltas are seeded by one INSERT ... SELECT over generate_series (a million in about two minutes). Every value
+is a function of the row number, so two runs seed the same catalogue. The rows go through the same triggers
+as any push (the facet counts follow them) and carry the search vector the hub would compute.
 """
+
+import os
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "client")]
 
 TASKS = ("sentiment", "topics", "nli", "qa", "paraphrase", "ner", "summarisation", "")
 TAGS = ("english", "small", "multilingual", "distilled", "legal", "medical", "code", "chat")
@@ -93,3 +104,105 @@ def seed_deltas(users, backbones, start, stop, batch=250_000):
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE deltas_delta")
         cursor.execute("VACUUM ANALYZE deltas_facetcount")
+
+
+def configure(environ):
+    """Settings for a hub that only needs its database: the page and the API never touch S3 or the broker."""
+    environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    environ["ALLOWED_HOSTS"] = "testserver"
+    for name, value in (
+        ("S3_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("S3_BUCKET", "bench"),
+        ("S3_ACCESS_KEY_ID", "bench"),
+        ("S3_SECRET_ACCESS_KEY", "bench"),
+        ("CELERY_BROKER_URL", "redis://127.0.0.1:9/0"),
+    ):
+        environ.setdefault(name, value)
+    environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+
+
+def start_database(base_dir):
+    """A throwaway Postgres, or, where DATABASE_URL names a server, a fresh database of our own on it."""
+    if os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/deltacenter_bench"
+        _recreate_database()
+        return None
+    from hub.devstack.engine import start_engines
+    from hub.devstack.postgres import PostgresEngine
+
+    stack = start_engines([PostgresEngine(base_dir / "postgres")])
+    os.environ.update(stack.env)
+    return stack
+
+
+def _recreate_database():
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(os.environ["DATABASE_URL"])
+    server = {"host": db["HOST"], "port": db["PORT"] or None, "user": db["USER"], "password": db["PASSWORD"] or None}
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def setup_django():
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def grow(users, backbones, have, want):
+    """Seed deltas number `have` to `want - 1` and say how long it took."""
+    started = time.perf_counter()
+    seed_deltas(users, backbones, have, want)
+    print(f"seeded deltas {have:,} to {want:,} in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def percentiles(samples):
+    """(p50, p95) of `samples`, in milliseconds."""
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[round(0.95 * (len(ordered) - 1))] * 1000
+
+
+def timed(action, repeats):
+    action()  # warm caches and connections
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return percentiles(samples)
+
+
+def deep_cursor(sort, fraction, user=None):
+    """The cursor of the page that starts `fraction` of the way down the listing in order `sort`."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from hub.deltas.filters import SORTS
+    from hub.deltas.keyset import Cursor
+    from hub.deltas.listing import Viewer
+
+    column = SORTS[sort]
+    visible = Viewer.of(user or AnonymousUser()).deltas()
+    row = visible.order_by(f"-{column}", "-pk").values_list(column, "pk")[int(visible.count() * fraction)]
+    return Cursor(sort, *row).encode()
+
+
+LISTING_TABLES = ("deltas_delta", "deltas_facetcount")
+
+
+def explain(captured):
+    """EXPLAIN ANALYZE of each captured query that reads the deltas or their counts."""
+    from django.db import connection
+
+    for query in captured:
+        if not any(table in query["sql"] for table in LISTING_TABLES):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + query["sql"])
+            plan = [row[0] for row in cursor.fetchall()]
+        print(f"  {query['sql'][:150]}...")
+        print("\n".join(f"    {line}" for line in plan))
