@@ -8,9 +8,9 @@ beyond that every count is shown as a lower bound ("1,000+"), never higher than 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
-from hub.deltas.facets import FACET_TABLE, FACETS, TOTAL, facet_columns, facet_counts
+from hub.deltas.facets import FACET_TABLE, FACETS, RECOUNT_SQL, TOTAL, facet_columns, facet_counts
 from hub.deltas.models import Backbone, Delta
 
 COUNT_LIMIT = 1_000  # a filtered listing counts exactly up to this many matches (about 10 ms on a small machine)
@@ -120,3 +120,12 @@ def _labels(top):
     backbones = {str(pk): (content_hash, name) for pk, content_hash, name in found}
     labels["backbone"] = backbones.get
     return labels
+
+
+@transaction.atomic
+def recount():
+    """Count every delta again. The triggers keep the counts exact; this is for after writes made with them
+    switched off (a restore with session_replication_role = replica, say). Writers wait while it runs."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {Delta._meta.db_table} IN SHARE MODE")
+        cursor.execute(RECOUNT_SQL)

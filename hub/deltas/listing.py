@@ -21,7 +21,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 # Ranking by relevance reads every candidate's search vector, so it ranks the most downloaded matches, this
 # many at most (a common word matches most of a large catalogue); the other sorts list every match.
-RELEVANCE_POOL = 1_000
+RELEVANCE_POOL = 500
 # What a listing shows of each delta: not its card, search vector or dictionary tags (large, and shown only on
 # its own page), and of its namespace and backbone only their names.
 LISTED_FIELDS = [
@@ -53,13 +53,10 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Filters:
-    """A listing's filters, parsed (hub.deltas.filters.DeltaFilter): only valid values are kept."""
+    """A listing's filters, parsed by hub.deltas.filters.DeltaFilter: only valid values are kept."""
 
-    filterset: DeltaFilter
-
-    @property
-    def values(self):
-        return self.filterset.form.cleaned_data
+    values: dict
+    filterset: DeltaFilter | None = None
 
     @property
     def text(self):
@@ -70,17 +67,21 @@ class Filters:
         return any(value not in (None, "", []) for value in self.values.values())
 
     def apply(self, queryset):
-        return self.filterset.filter_queryset(queryset)
+        return queryset if self.filterset is None else self.filterset.filter_queryset(queryset)
+
+
+NO_FILTERS = Filters({})
 
 
 def parse_filters(params, strict=False):
     """The filters in `params` (a QueryDict or a dict). A bad value raises Invalid naming it when `strict`,
     else it is left out, as a page does with a hand-edited address."""
+    if not any(name in params for name in DeltaFilter.base_filters):
+        return NO_FILTERS  # most listings: no form to build
     filterset = DeltaFilter(params, queryset=Delta.objects.none())
-    if strict and not filterset.is_valid():
+    if not filterset.is_valid() and strict:
         raise invalid_from({name: [str(m) for m in messages] for name, messages in filterset.errors.items()})
-    filterset.is_valid()
-    return Filters(filterset)
+    return Filters(filterset.form.cleaned_data, filterset)
 
 
 @dataclass(frozen=True)
