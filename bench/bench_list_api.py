@@ -1,6 +1,6 @@
 """GET /api/deltas against the same SQL run raw, at 10,000 deltas and at --deltas (default 100,000).
 
-    python bench/bench_list_api.py [--deltas 1000000] [--repeats 30] [--no-plans]
+    python bench/bench_list_api.py [--deltas 1000000] [--repeats 30] [--shared-buffers 2GB] [--no-plans]
 
 Starts a throwaway Postgres (or uses a database of its own on the server DATABASE_URL names), seeds 10,000
 deltas in bulk, and times a few typical listings through Django's test client, anonymous and with a bearer
@@ -131,11 +131,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deltas", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument(
+        "--shared-buffers", default="2GB", help="the throwaway Postgres's cache (default 2GB; its own default: 128MB)"
+    )
     parser.add_argument("--no-plans", dest="plans", action="store_false", help="leave out the EXPLAIN ANALYZE output")
     args = parser.parse_args()
     catalogue.configure(os.environ)
     base_dir = Path(tempfile.mkdtemp(prefix="bench-list-api-"))
-    stack = catalogue.start_database(base_dir)
+    stack = catalogue.start_database(base_dir, args.shared_buffers)
     try:
         run(max(args.deltas, BASELINE), args.repeats, args.plans)
     finally:

@@ -1,6 +1,6 @@
 """Server time and SQL queries of the browse page, at 10,000 deltas and at --deltas (default 100,000).
 
-    python bench/bench_list_page.py [--deltas 1000000] [--repeats 20] [--no-plans]
+    python bench/bench_list_page.py [--deltas 1000000] [--repeats 20] [--shared-buffers 2GB] [--no-plans]
 
 Starts a throwaway Postgres (or uses a database of its own on the server DATABASE_URL names), migrates, seeds
 10,000 deltas in bulk and renders `/` through Django's test client for several filters, sorts, searches and a
@@ -131,12 +131,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deltas", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--shared-buffers", default="2GB", help="the throwaway Postgres's cache (default 2GB; its own default: 128MB)"
+    )
     parser.add_argument("--no-plans", dest="plans", action="store_false", help="leave out the EXPLAIN ANALYZE output")
     args = parser.parse_args()
     catalogue.configure(os.environ)
     warnings.filterwarnings("ignore", message="No directory at")  # static files are not collected for a bench
     base_dir = Path(tempfile.mkdtemp(prefix="bench-list-"))
-    stack = catalogue.start_database(base_dir)
+    stack = catalogue.start_database(base_dir, args.shared_buffers)
     try:
         ok = run(max(args.deltas, BASELINE), args.repeats, args.plans)
     finally:

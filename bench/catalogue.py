@@ -121,8 +121,12 @@ def configure(environ):
     environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
 
-def start_database(base_dir):
-    """A throwaway Postgres, or, where DATABASE_URL names a server, a fresh database of our own on it."""
+def start_database(base_dir, shared_buffers=None):
+    """A throwaway Postgres, or, where DATABASE_URL names a server, a fresh database of our own on it.
+
+    `shared_buffers` (e.g. "2GB") sizes the throwaway server's cache as a server for a large catalogue would
+    be; Postgres's own default (128MB) holds a tenth of a million deltas. A named server is left as it is.
+    """
     if os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/deltacenter_bench"
         _recreate_database()
@@ -131,19 +135,47 @@ def start_database(base_dir):
     from hub.devstack.postgres import PostgresEngine
 
     stack = start_engines([PostgresEngine(base_dir / "postgres")])
+    if shared_buffers:
+        _alter_system(stack.env["DATABASE_URL"], "shared_buffers", shared_buffers)
+        stack.stop()  # shared_buffers takes a restart
+        stack = start_engines([PostgresEngine(base_dir / "postgres")])
     os.environ.update(stack.env)
     return stack
 
 
-def _recreate_database():
+def _connect(url, dbname=None):
     import dj_database_url
     import psycopg
 
-    db = dj_database_url.parse(os.environ["DATABASE_URL"])
+    db = dj_database_url.parse(url)
     server = {"host": db["HOST"], "port": db["PORT"] or None, "user": db["USER"], "password": db["PASSWORD"] or None}
-    with psycopg.connect(**server, dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    return psycopg.connect(**server, dbname=dbname or db["NAME"], autocommit=True)
+
+
+def _alter_system(url, name, value):
+    with _connect(url) as conn:
+        conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+
+
+def server_settings():
+    """The Postgres settings that shape these timings, as one line."""
+    from django.db import connection
+
+    names = ("server_version", "shared_buffers", "work_mem", "effective_cache_size", "random_page_cost")
+    with connection.cursor() as cursor:
+        values = []
+        for name in names:
+            cursor.execute(f"SHOW {name}")
+            values.append(f"{name}={cursor.fetchone()[0]}")
+    return "Postgres: " + ", ".join(values)
+
+
+def _recreate_database():
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with _connect(url, dbname="postgres") as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django():
@@ -152,6 +184,7 @@ def setup_django():
 
     django.setup()
     call_command("migrate", verbosity=0)
+    print(server_settings(), flush=True)
 
 
 def grow(users, backbones, have, want):

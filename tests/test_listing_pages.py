@@ -166,3 +166,13 @@ def test_relevance_ranks_the_most_downloaded_matches_and_the_page_says_so(client
     assert len(client.get("/api/deltas?q=news&sort=recent").json()["results"]) == 5
     assert "most downloaded matches" in client.get("/?q=news").content.decode()
     assert "most downloaded matches" not in client.get("/?q=news&sort=recent").content.decode()
+
+
+def test_backbone_and_author_filters_take_names_in_any_case_and_match_nothing_unknown(client, alice, bob, backbone):
+    make_delta(alice.namespace, "a", backbone)
+    make_delta(bob.namespace, "b", backbone)
+    assert names(client.get("/api/deltas?author=ALICE").json()) == ["a"]
+    assert names(client.get("/api/deltas?backbone=TINY-BERT&author=bob").json()) == ["b"]
+    assert names(client.get("/api/deltas?backbone=nothing-like-it").json()) == []
+    counts = client.get("/api/deltas/facets?backbone=nothing-like-it").json()
+    assert counts["total"] == {"count": 0, "exact": True, "display": "0"}

@@ -8,6 +8,7 @@ beyond that every count is shown as a lower bound ("1,000+"), never higher than 
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 
 from hub.deltas.facets import FACET_TABLE, FACETS, RECOUNT_SQL, TOTAL, facet_columns, facet_counts
@@ -84,7 +85,10 @@ def kept_counts(namespace_ids, sees_everything):
 def sampled_counts(matching):
     """Counts of the deltas of queryset `matching`, exact when there are at most COUNT_LIMIT of them."""
     sample = matching.order_by().values(*facet_columns())[: COUNT_LIMIT + 1]
-    rows_sql, params = sample.query.sql_with_params()
+    try:
+        rows_sql, params = sample.query.sql_with_params()
+    except EmptyResultSet:  # a filter no delta can match, such as an unknown backbone
+        return _labelled([], exact=True)
     with connection.cursor() as cursor:
         cursor.execute(SAMPLED_COUNTS_SQL.format(rows=rows_sql), params)
         rows = cursor.fetchall()

@@ -31,19 +31,26 @@ class DeltaFilter(django_filters.FilterSet):
             cls._form_class = super().get_form_class()
         return cls._form_class
 
-    # Backbone and author are looked up in their own (small) tables first: `IN (subquery)` leaves the planner
-    # free to walk the listing's sort index, where a join with an OR across columns would not.
+    # Backbones and authors are looked up first, in their own small tables, once per listing: the listing's
+    # query then holds literal ids, whose frequency Postgres's statistics know, so a rare backbone is read
+    # through its index instead of by walking the sort order until enough rows match.
     def filter_backbone(self, queryset, name, value):
         value = value.strip()
         matches = Backbone.objects.filter(
             Q(content_hash=value.lower()) | Q(name__iexact=value) | Q(aliases__contains=[value])
         )
-        return queryset.filter(backbone__in=matches.values("pk"))
+        return queryset.filter(backbone__in=self._ids(name, matches))
 
     def filter_author(self, queryset, name, value):
         # LOWER(name) = LOWER(value): the namespace names' case-insensitive unique index answers it.
         namespaces = Namespace.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(value)))
-        return queryset.filter(namespace__in=namespaces.values("pk"))
+        return queryset.filter(namespace__in=self._ids(name, namespaces))
+
+    def _ids(self, name, queryset):
+        looked_up = self.__dict__.setdefault("_looked_up", {})
+        if name not in looked_up:
+            looked_up[name] = list(queryset.values_list("pk", flat=True))
+        return looked_up[name]
 
     def filter_dataset(self, queryset, name, value):
         return queryset.filter(Q(train_datasets__contains=[value]) | Q(test_datasets__contains=[value]))
