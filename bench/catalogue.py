@@ -1,8 +1,10 @@
-"""The listing benchmarks' catalogue: a throwaway database, deltas in bulk, timings and query plans.
+"""The listing benchmarks' catalogues: databases of deltas seeded in bulk, timings and query plans.
 
+A benchmark seeds two catalogues on one Postgres server, the baseline (10,000 deltas) and the large one, and
+times each listing on both by turns, so the load the machine carries at any moment weighs on both alike.
 Deltas are seeded by one INSERT ... SELECT over generate_series (a million in about two minutes). Every value
-is a function of the row number, so two runs seed the same catalogue. The rows go through the same triggers
-as any push (the facet counts follow them) and carry the search vector the hub would compute.
+is a function of the row number, so two catalogues hold the same first deltas. The rows go through the same
+triggers as any push (the facet counts follow them) and carry the search vector the hub would compute.
 """
 
 import os
@@ -70,7 +72,7 @@ FROM (
 """
 
 
-def seed_catalogue(backbones=8):
+def seed_owners(backbones=8):
     """The owners (users with namespaces) and backbones the deltas refer to; returns (users, backbone ids)."""
     from django.contrib.auth import get_user_model
 
@@ -121,22 +123,22 @@ def configure(environ):
     environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
 
-def start_database(base_dir, shared_buffers=None):
-    """A throwaway Postgres, or, where DATABASE_URL names a server, a fresh database of our own on it.
+def start_server(base_dir, shared_buffers=None):
+    """A throwaway Postgres, unless DATABASE_URL names a server (then the catalogues are databases of our own
+    on it, and its settings are left as they are).
 
     `shared_buffers` (e.g. "2GB") sizes the throwaway server's cache as a server for a large catalogue would
-    be; Postgres's own default (128MB) holds a tenth of a million deltas. A named server is left as it is.
+    be; Postgres's own default (128MB) holds about a tenth of a million deltas.
     """
     if os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/deltacenter_bench"
-        _recreate_database()
         return None
     from hub.devstack.engine import start_engines
     from hub.devstack.postgres import PostgresEngine
 
     stack = start_engines([PostgresEngine(base_dir / "postgres")])
     if shared_buffers:
-        _alter_system(stack.env["DATABASE_URL"], "shared_buffers", shared_buffers)
+        with _connect(stack.env["DATABASE_URL"]) as conn:
+            conn.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
         stack.stop()  # shared_buffers takes a restart
         stack = start_engines([PostgresEngine(base_dir / "postgres")])
     os.environ.update(stack.env)
@@ -152,9 +154,41 @@ def _connect(url, dbname=None):
     return psycopg.connect(**server, dbname=dbname or db["NAME"], autocommit=True)
 
 
-def _alter_system(url, name, value):
-    with _connect(url) as conn:
-        conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+class Catalogue:
+    """A database of `size` deltas with their owners; `use()` points Django's connection at it."""
+
+    def __init__(self, size):
+        self.size = size
+        self.database = f"deltacenter_bench_{size}"
+        with _connect(os.environ["DATABASE_URL"], dbname="postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.database}"')
+        self.use()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        self.users, self.backbones = seed_owners()
+        started = time.perf_counter()
+        seed_deltas(self.users, self.backbones, 0, size)
+        print(f"seeded {size:,} deltas in {time.perf_counter() - started:.0f} s", flush=True)
+
+    def drop(self):
+        from django.db import connections
+
+        connections["default"].close()
+        with _connect(os.environ["DATABASE_URL"], dbname="postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def use(self):
+        from django.db import connections
+
+        connection = connections["default"]
+        if connection.settings_dict["NAME"] != self.database:
+            connection.close()
+            connection.settings_dict["NAME"] = self.database
+
+    def __str__(self):
+        return f"{self.size:,} deltas"
 
 
 def server_settings():
@@ -170,44 +204,24 @@ def server_settings():
     return "Postgres: " + ", ".join(values)
 
 
-def _recreate_database():
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    with _connect(url, dbname="postgres") as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django():
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    print(server_settings(), flush=True)
-
-
-def grow(users, backbones, have, want):
-    """Seed deltas number `have` to `want - 1` and say how long it took."""
-    started = time.perf_counter()
-    seed_deltas(users, backbones, have, want)
-    print(f"seeded deltas {have:,} to {want:,} in {time.perf_counter() - started:.0f} s", flush=True)
-
-
 def percentiles(samples):
     """(p50, p95) of `samples`, in milliseconds."""
     ordered = sorted(samples)
     return statistics.median(ordered) * 1000, ordered[round(0.95 * (len(ordered) - 1))] * 1000
 
 
-def timed(action, repeats):
-    action()  # warm caches and connections
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return percentiles(samples)
+def by_turns(actions, repeats, rounds=4):
+    """Time each (catalogue, action) `repeats` times, in `rounds` turns across them; (p50, p95) of each."""
+    samples = [[] for _ in actions]
+    for round_number in range(rounds):
+        for (catalogue, action), timings in zip(actions, samples, strict=True):
+            catalogue.use()
+            action()  # warm caches and the connection
+            for _ in range(repeats // rounds + (round_number < repeats % rounds)):
+                start = time.perf_counter()
+                action()
+                timings.append(time.perf_counter() - start)
+    return [percentiles(timings) for timings in samples]
 
 
 def deep_cursor(sort, fraction, user=None):

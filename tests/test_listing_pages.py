@@ -157,15 +157,17 @@ def test_a_search_matches_names_by_their_start_and_ranks_those_first(client, ali
     assert names(client.get("/api/deltas?q=SST2-LORA").json()) == ["sst2-lora", "other"]
 
 
-def test_relevance_ranks_the_most_downloaded_matches_and_the_page_says_so(client, alice, backbone, monkeypatch):
+def test_relevance_ranks_the_newest_matches_and_the_page_says_so(client, alice, backbone, monkeypatch):
     monkeypatch.setattr("hub.deltas.listing.RELEVANCE_POOL", 3)
     monkeypatch.setattr("hub.deltas.counting.COUNT_LIMIT", 3)
+    start = timezone.now() - timedelta(days=1)
     for i in range(5):
-        refresh_search_vector(make_delta(alice.namespace, f"news-{i}", backbone, downloads_count=i))
+        delta = make_delta(alice.namespace, f"news-{i}", backbone, created_at=start + timedelta(minutes=i))
+        refresh_search_vector(delta)
     assert sorted(names(client.get("/api/deltas?q=news").json())) == ["news-2", "news-3", "news-4"]
-    assert len(client.get("/api/deltas?q=news&sort=recent").json()["results"]) == 5
-    assert "most downloaded matches" in client.get("/?q=news").content.decode()
-    assert "most downloaded matches" not in client.get("/?q=news&sort=recent").content.decode()
+    assert len(client.get("/api/deltas?q=news&sort=downloads").json()["results"]) == 5
+    assert "newest matches" in client.get("/?q=news").content.decode()
+    assert "newest matches" not in client.get("/?q=news&sort=recent").content.decode()
 
 
 def test_backbone_and_author_filters_take_names_in_any_case_and_match_nothing_unknown(client, alice, bob, backbone):

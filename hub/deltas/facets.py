@@ -18,23 +18,29 @@ TOTAL = ""  # the facet whose one value ("") counts every delta
 class Facet:
     param: str  # the listing filter that picks one of its values
     title: str
-    values: str  # SQL: a text[] of the values of delta row `d`; empty strings and NULLs are not counted
+    value: str  # SQL: the text value of delta row `d` (a text[] of them when `multiple`); "" and NULL don't count
+    multiple: bool = False
+
+    @property
+    def values(self):
+        """SQL: a text[] of the values of delta row `d`."""
+        return self.value if self.multiple else f"ARRAY[{self.value}]"
 
 
 FACETS = (
-    Facet("backbone", "Backbone", "ARRAY[d.backbone_id::text]"),
-    Facet("delta_type", "Delta type", "ARRAY[d.delta_type::text]"),
-    Facet("task", "Task", "ARRAY[d.task::text]"),
-    Facet("dataset", "Dataset", "(d.train_datasets || d.test_datasets)::text[]"),
-    Facet("tag", "Tags", "d.tags::text[]"),
-    Facet("license", "License", "ARRAY[d.license::text]"),
-    Facet("validated", "Verified", "ARRAY[d.validated::text]"),
+    Facet("backbone", "Backbone", "d.backbone_id::text"),
+    Facet("delta_type", "Delta type", "d.delta_type::text"),
+    Facet("task", "Task", "d.task::text"),
+    Facet("dataset", "Dataset", "(d.train_datasets || d.test_datasets)::text[]", multiple=True),
+    Facet("tag", "Tags", "d.tags::text[]", multiple=True),
+    Facet("license", "License", "d.license::text"),
+    Facet("validated", "Verified", "d.validated::text"),
 )
 
 
 def facet_columns():
     """The delta columns the facets read."""
-    return sorted({column for facet in FACETS for column in re.findall(r"\bd\.(\w+)", facet.values)})
+    return sorted({column for facet in FACETS for column in re.findall(r"\bd\.(\w+)", facet.value)})
 
 
 def facet_values(rows: str) -> str:
@@ -51,12 +57,17 @@ def facet_values(rows: str) -> str:
 
 def facet_counts(rows: str) -> str:
     """A query counting the deltas of `rows` by every facet value, and in all: rows of (facet, value, n)."""
-    counts = [
-        f"SELECT '{facet.param}', v.value, count(*) FROM {rows} AS d CROSS JOIN LATERAL"
-        f" (SELECT DISTINCT x FROM unnest({facet.values}) AS x) AS v(value) WHERE v.value <> '' GROUP BY v.value"
-        for facet in FACETS
-    ]
+    counts = [_count_by(facet, rows) for facet in FACETS]
     return " UNION ALL ".join([*counts, f"SELECT '{TOTAL}', '', count(*) FROM {rows}"])
+
+
+def _count_by(facet, rows):
+    if not facet.multiple:
+        values = f"SELECT {facet.value} AS value FROM {rows} AS d"
+    else:  # a delta listing a value twice counts once
+        distinct = f"(SELECT DISTINCT x FROM unnest({facet.values}) AS x) AS u(value)"
+        values = f"SELECT u.value FROM {rows} AS d CROSS JOIN LATERAL {distinct}"
+    return f"SELECT '{facet.param}', value, count(*) FROM ({values}) AS v WHERE value <> '' GROUP BY value"
 
 
 # Public deltas are counted together (scope 0); private ones per namespace (scope = the namespace's id), so a

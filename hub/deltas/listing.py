@@ -5,22 +5,24 @@ one keyset page with the cursors of the pages before and after it (and, on reque
 cost does not grow with the table, the page's depth, or the number of facet values.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import F, FloatField, Value
 
 from hub.accounts.namespaces import readable_namespace_ids
 from hub.core.validation import invalid_from
 from hub.deltas.counting import FacetCounts, kept_counts, sampled_counts
-from hub.deltas.filters import SORTS, DeltaFilter
+from hub.deltas.filters import DEFAULT_SORT, SORTS, DeltaFilter
 from hub.deltas.keyset import Cursor, RowComparison, decode_cursor
 from hub.deltas.models import Delta
 from hub.deltas.search import relevance
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-# Ranking by relevance reads every candidate's search vector, so it ranks the most downloaded matches, this
-# many at most (a common word matches most of a large catalogue); the other sorts list every match.
+# Ranking by relevance reads every candidate's search vector, and a common word matches much of a large
+# catalogue, so relevance ranks the newest matches, this many at most; the other sorts list every match.
+# Newest, because the heap holds rows in about the order they were created: finding them reads few pages
+# whatever the word, where the most downloaded matches lie scattered across the table.
 RELEVANCE_POOL = 500
 # What a listing shows of each delta: not its card, search vector or dictionary tags (large, and shown only on
 # its own page), and of its namespace and backbone only their names.
@@ -96,23 +98,23 @@ class Listing:
 def list_deltas(user, filters, sort, cursor=None, limit=DEFAULT_LIMIT, with_counts=False):
     """One page of the deltas `user` may see that match `filters` (from parse_filters), in order `sort` (a key
     of SORTS), after the encoded `cursor` (None: the first page). Raises Invalid for a cursor it did not give."""
-    viewer = Viewer.of(user)
+    viewer, sort = Viewer.of(user), _usable(sort, filters)
     position = decode_cursor(cursor, sort, SORTS[sort]) if cursor else None
     listing = _page(viewer, filters, sort, position, limit)
-    if with_counts:
-        return Listing(
-            listing.rows, sort, listing.next_cursor, listing.previous_cursor, count_facets(viewer, filters, sort)
-        )
-    return listing
+    return replace(listing, counts=count_facets(viewer, filters, sort)) if with_counts else listing
 
 
 def count_facets(user, filters, sort):
     """The facet counts of the listing: exact from the kept counts when nothing is filtered, else counted over
     the matches up to a bound (hub.deltas.counting)."""
-    viewer = Viewer.of(user)
+    viewer, sort = Viewer.of(user), _usable(sort, filters)
     if not filters.active and sort != "score":
         return kept_counts(viewer.namespace_ids, viewer.sees_everything)
     return sampled_counts(_matching(viewer, filters, sort))
+
+
+def _usable(sort, filters):
+    return DEFAULT_SORT if sort == "relevance" and not filters.text else sort
 
 
 def _matching(viewer, filters, sort):
@@ -126,31 +128,35 @@ def _candidates(viewer, filters, sort):
     matching = _matching(viewer, filters, sort)
     if sort != "relevance":
         return matching
-    pool = matching.order_by("-downloads_count", "-id").values("pk")[:RELEVANCE_POOL]
+    pool = matching.order_by("-created_at", "-id").values("pk")[:RELEVANCE_POOL]
     return Delta.objects.filter(pk__in=pool).annotate(rank=relevance(filters.text))
 
 
 def _page(viewer, filters, sort, position, limit):
     column = SORTS[sort]
-    rows = _candidates(viewer, filters, sort)
+    fetched = _fetch(_candidates(viewer, filters, sort), column, position, limit + 1)
+    more, rows = len(fetched) > limit, fetched[:limit]
+    if position is None or not position.backward:
+        after = _cursor(sort, column, rows[-1]) if more else None
+        before = _cursor(sort, column, rows[0], backward=True) if position is not None and rows else None
+        return Listing(rows, sort, after, before)
+    rows.reverse()
+    if not more and len(rows) < limit:
+        # Back at the start with rows gone since: show the first page whole.
+        return _page(viewer, filters, sort, None, limit)
+    after = _cursor(sort, column, rows[-1]) if rows else None
+    return Listing(rows, sort, after, _cursor(sort, column, rows[0], backward=True) if more else None)
+
+
+def _fetch(candidates, column, position, count):
+    """`count` rows from `position` on, going back (nearest first) when it is a backward cursor."""
     backward = position is not None and position.backward
     if position is not None:
         output = FloatField() if column == "rank" else Delta._meta.get_field(column)
         key = [Value(position.value, output_field=output), Value(position.pk)]
-        rows = rows.filter(RowComparison([F(column), F("pk")], ">" if backward else "<", key))
+        candidates = candidates.filter(RowComparison([F(column), F("pk")], ">" if backward else "<", key))
     order = (column, "pk") if backward else (f"-{column}", "-pk")
-    fetched = list(rows.select_related("namespace", "backbone").only(*LISTED_FIELDS).order_by(*order)[: limit + 1])
-    more, fetched = len(fetched) > limit, fetched[:limit]
-    if not backward:
-        after = _cursor(sort, column, fetched[-1]) if more else None
-        before = _cursor(sort, column, fetched[0], backward=True) if position is not None and fetched else None
-        return Listing(fetched, sort, after, before)
-    fetched.reverse()
-    if not more and len(fetched) < limit:
-        # Back at the start with rows gone since: show the first page whole.
-        return _page(viewer, filters, sort, None, limit)
-    before = _cursor(sort, column, fetched[0], backward=True) if more else None
-    return Listing(fetched, sort, _cursor(sort, column, fetched[-1]) if fetched else None, before)
+    return list(candidates.select_related("namespace", "backbone").only(*LISTED_FIELDS).order_by(*order)[:count])
 
 
 def _cursor(sort, column, row, backward=False):

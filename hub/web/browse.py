@@ -48,7 +48,7 @@ class BrowseResult:
 
     @property
     def ranks_a_subset(self):
-        """Relevance ranks the RELEVANCE_POOL most downloaded matches; are there more matches than that?"""
+        """Relevance ranks the RELEVANCE_POOL newest matches; are there more matches than that?"""
         return self.sort == "relevance" and (not self.total.exact or self.total.n > RELEVANCE_POOL)
 
 
