@@ -16,7 +16,6 @@ from hub.deltas.models import Backbone, Delta
 
 COUNT_LIMIT = 1_000  # a filtered listing counts exactly up to this many matches (about 10 ms on a small machine)
 FACET_VALUES = 12  # the most frequent values shown per facet
-VALIDATED_LABELS = {"true": "Verified", "false": "Not verified"}
 
 
 @dataclass(frozen=True)
@@ -112,12 +111,15 @@ def _labelled(rows, exact):
     return FacetCounts(Count(total, exact), facets)
 
 
+def _shown_as(names):
+    return lambda value: (value, names.get(value, value))
+
+
 def _labels(top):
     """facet -> function of a counted value: (filter value, label), or None for a value no longer there."""
     types = dict(Delta.DeltaType.choices)
-    labels = defaultdict(lambda: lambda value: (value, value))
-    labels["delta_type"] = lambda value: (value, types.get(value, value))
-    labels["validated"] = lambda value: (value, VALIDATED_LABELS.get(value, value))
+    labels = {facet.param: _shown_as(dict(facet.labels)) for facet in FACETS}
+    labels["delta_type"] = _shown_as(types)
     ids = [int(value) for value, _ in top.get("backbone", [])]
     # Backbones are counted by id, filtered by content hash and shown by name.
     found = Backbone.objects.filter(pk__in=ids).values_list("pk", "content_hash", "name") if ids else []

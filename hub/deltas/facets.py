@@ -1,7 +1,7 @@
 """The facets listings count deltas by, declared once.
 
 The same declaration builds the triggers that keep `FacetCount` exact (hub.deltas.models), the bounded count of
-a filtered listing (hub.deltas.listing) and the labels pages and the API show. A new facet, or a column that
+a filtered listing and the labels pages and the API show (hub.deltas.counting). A new facet, or a column that
 changes, is an entry here and a migration (`makemigrations` regenerates the triggers).
 """
 
@@ -20,6 +20,7 @@ class Facet:
     title: str
     value: str  # SQL: the text value of delta row `d` (a text[] of them when `multiple`); "" and NULL don't count
     multiple: bool = False
+    labels: tuple = ()  # (value, label) pairs to show instead of the values themselves
 
     @property
     def values(self):
@@ -34,7 +35,7 @@ FACETS = (
     Facet("dataset", "Dataset", "(d.train_datasets || d.test_datasets)::text[]", multiple=True),
     Facet("tag", "Tags", "d.tags::text[]", multiple=True),
     Facet("license", "License", "d.license::text"),
-    Facet("validated", "Verified", "d.validated::text"),
+    Facet("validated", "Verified", "d.validated::text", labels=(("true", "Verified"), ("false", "Not verified"))),
 )
 
 
@@ -103,7 +104,7 @@ def _statement_trigger(name, operation, func, **transition_tables):
 
 def facet_count_triggers():
     """Statement-level triggers on the delta table: each statement (a push, a bulk insert of a million rows, a
-    soft delete, a validation result) adds its net change to the counts once, in its own transaction."""
+    soft delete, a validation result) adds its net change to the counts once, in the writer's transaction."""
     added, removed = _changes("new_rows", 1), _changes("old_rows", -1)
     return [
         _statement_trigger("facet_counts_insert", pgtrigger.Insert, _apply(added), new="new_rows"),
