@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "pgtrigger",
     "drf_spectacular",
     "hub.core",
     "hub.accounts",

@@ -133,3 +133,31 @@ def test_the_listing_query_count_does_not_grow_with_the_page(alice, backbone, cl
         return len(captured)
 
     assert queries_for(2) == queries_for(12)
+
+
+def test_listed_deltas_serialise_as_the_summary_serializer_does(alice, backbone, settings):
+    from hub.api.serializers import DeltaSummarySerializer, ListedDeltaSerializer
+    from tests.factories import make_delta
+
+    plain = make_delta(alice.namespace, "plain", backbone)
+    full = make_delta(
+        alice.namespace,
+        "full",
+        backbone,
+        task="sentiment",
+        tags=["a", "b"],
+        train_datasets=["sst2"],
+        test_datasets=["imdb"],
+        license="mit",
+        private=True,
+        likes_count=3,
+        downloads_count=7,
+        validation_state="scored",
+        verified_score=0.75,
+        verified_metric="accuracy",
+        verified_rank=0.75,
+    )
+    for time_zone in ("UTC", "Europe/Paris"):
+        settings.TIME_ZONE = time_zone
+        for delta in (plain, full):
+            assert ListedDeltaSerializer(delta).data == DeltaSummarySerializer(delta).data

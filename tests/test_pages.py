@@ -8,6 +8,7 @@ from django.test import Client
 from hub.accounts.models import ApiToken, Membership
 from hub.accounts.namespaces import create_organization
 from hub.accounts.tokens import find_active_token
+from hub.deltas.counting import Count
 from hub.deltas.models import Delta, Like
 from hub.evaluation.models import LeaderboardEntry, ReviewEvent, ValidationJob
 from tests.factories import make_delta, make_entry, make_suite, make_version
@@ -75,18 +76,19 @@ def test_home_lists_public_deltas_with_facet_counts(client, catalogue):
     assert response.status_code == 200
     assert "alice/sst2-lora" in body and "bob/imdb-bitfit" in body
     assert "secret-lora" not in body
-    facets = {f.param: {v.value: v.count for v in f.values} for f in response.context["result"].facets}
+    facets = {f.param: {v.value: v.count.n for v in f.values} for f in response.context["result"].facets}
     assert facets["task"] == {"sentiment": 2, "topics": 1}
     assert facets["delta_type"] == {"lora": 1, "adapter": 1, "bitfit": 1}
     assert facets["tag"] == {"english": 2, "small": 1}
     assert facets["dataset"] == {"sst2": 2, "bbc": 1}
     assert facets["license"] == {"mit": 1, "apache-2.0": 1}
-    assert response.context["result"].scored_count == 1
+    assert response.context["result"].scored_count.n == 1
+    assert response.context["result"].total == Count(3, exact=True)
 
 
 def test_private_deltas_count_in_facets_only_for_their_owner(client, alice, catalogue):
     response = login(client, alice).get("/?task=sentiment")
-    facets = {f.param: {v.value: v.count for v in f.values} for f in response.context["result"].facets}
+    facets = {f.param: {v.value: v.count.n for v in f.values} for f in response.context["result"].facets}
     assert facets["task"] == {"sentiment": 3}
     assert "alice/secret-lora" in response.content.decode()
 
@@ -123,16 +125,6 @@ def test_home_sorts_by_downloads_likes_and_score(client, catalogue):
     assert names("downloads") == ["imdb-bitfit", "sst2-lora", "news-adapter"]
     assert names("likes")[0] == "news-adapter"
     assert names("score") == ["sst2-lora"]
-
-
-def test_home_paginates_and_keeps_filters_in_links(client, alice, backbone):
-    for i in range(15):
-        make_delta(alice.namespace, f"d{i}", backbone, task="qa")
-    response = client.get("/?task=qa&per_page=12")
-    assert len(response.context["deltas"]) == 12
-    assert response.context["next_url"] == "?task=qa&per_page=12&page=2"
-    second = client.get("/" + response.context["next_url"])
-    assert len(second.context["deltas"]) == 3
 
 
 def test_facet_links_toggle_their_value(client, catalogue):
@@ -543,7 +535,7 @@ def test_home_survives_odd_query_strings(client, catalogue, query):
 def test_facet_counts_follow_the_score_sort(client, catalogue):
     response = client.get("/?sort=score")
     task = next(f for f in response.context["result"].facets if f.param == "task")
-    assert {v.value: v.count for v in task.values} == {"sentiment": 1}
+    assert {v.value: v.count.n for v in task.values} == {"sentiment": 1}
 
 
 @pytest.mark.parametrize("username", ["admin", "lab", "bad..name"])

@@ -41,6 +41,12 @@ class DeltaCenter:
     def search(self, text, limit=20, **filters):
         return self.list(limit=limit, q=text, **filters)
 
+    def facets(self, **filters):
+        """How many deltas match `filters` (as for list), in all and by facet value: {"total", "facets"}.
+        A count with `exact` false is a lower bound."""
+        params = {key: value for key, value in filters.items() if value is not None}
+        return self.http.get_json("api/deltas/facets", params=params)
+
     def info(self, repo_id):
         namespace, name = split_repo_id(repo_id)
         return self.http.get_json(f"api/deltas/{namespace}/{name}")

@@ -6,9 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from hub.accounts.permissions import TokenScopes
@@ -17,8 +17,10 @@ from hub.api.serializers import (
     BackboneSerializer,
     CommitResultSerializer,
     DeltaDetailSerializer,
-    DeltaSummarySerializer,
+    DeltaPageSerializer,
+    FacetCountsSerializer,
     LikeResultSerializer,
+    ListedDeltaSerializer,
     MultipartCompleteSerializer,
     RevisionSerializer,
     UploadPlanSerializer,
@@ -30,15 +32,19 @@ from hub.core.errors import NotFound
 from hub.core.validation import parse
 from hub.deltas import binding, services
 from hub.deltas.commit import commit_version, resolve_writable_namespace
-from hub.deltas.filters import SORTS, DeltaFilter, apply_sort, sort_key
+from hub.deltas.facets import FACETS
+from hub.deltas.filters import DeltaFilter, sort_key
 from hub.deltas.inputs import (
     BackboneFilesRequest,
     BackboneRequest,
     BindBackboneRequest,
     CommitRequest,
+    ListingRequest,
+    ListingSortRequest,
     MultipartCompleteRequest,
     UploadPlanRequest,
 )
+from hub.deltas.listing import count_facets, list_deltas, parse_filters
 from hub.deltas.models import Backbone, Delta
 from hub.deltas.uploads import complete_multipart, plan_uploads
 from hub.evaluation import jobs
@@ -55,30 +61,54 @@ def unknown_endpoint(request):
     raise NotFound("unknown_endpoint", f"There is no API endpoint {request.path}; see /api/docs.")
 
 
-class DeltaCursorPagination(CursorPagination):
-    page_size = 20
-    page_size_query_param = "limit"
-    max_page_size = 100
+class ListingView(generics.ListAPIView):
+    """A delta listing: DeltaFilter's filters (documented in the schema from it), the viewer's visibility."""
 
-    def get_ordering(self, request, queryset, view):
-        return SORTS[sort_key(request.query_params)]
-
-
-class DeltaListView(generics.ListAPIView):
-    """List and search deltas; private ones appear only to those allowed to see them."""
-
-    serializer_class = DeltaSummarySerializer
-    pagination_class = DeltaCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = DeltaFilter
+    pagination_class = None
 
     def get_queryset(self):
-        deltas = Delta.objects.visible_to(self.request.user).select_related("namespace", "backbone")
-        # Listings never show the card, and the search vector is large: leave both in the database.
-        return deltas.defer("card", "search_vector", "dict_tags")
+        return Delta.objects.none()  # hub.deltas.listing selects; this only names the model for the schema
 
-    def filter_queryset(self, queryset):
-        return apply_sort(super().filter_queryset(queryset), sort_key(self.request.query_params))
+    def listing_request(self, request_class=ListingRequest):
+        page = parse(request_class, self.request.query_params)
+        filters = parse_filters(self.request.query_params, strict=True)
+        return page, filters, sort_key({"q": filters.text, "sort": page.get("sort")})
+
+
+class DeltaListView(ListingView):
+    """List and search deltas; private ones appear only to those allowed to see them."""
+
+    @extend_schema(
+        parameters=[ListingRequest], responses=DeltaPageSerializer,
+        summary="List and search deltas, newest first or as sorted, a page at a time (follow `next`)",
+    )  # fmt: skip
+    def get(self, request):
+        page, filters, sort = self.listing_request()
+        listing = list_deltas(request.user, filters, sort, page.get("cursor"), page["limit"])
+        body = {
+            "next": _page_url(request, listing.next_cursor),
+            "previous": _page_url(request, listing.previous_cursor),
+            "results": ListedDeltaSerializer(listing.rows, many=True).data,
+        }
+        return Response(body)
+
+
+class DeltaFacetsView(ListingView):
+    @extend_schema(
+        parameters=[ListingSortRequest], responses=FacetCountsSerializer,
+        summary="How many deltas a listing has, by facet value: the counts the browse page shows",
+    )  # fmt: skip
+    def get(self, request):
+        _, filters, sort = self.listing_request(ListingSortRequest)
+        counts = count_facets(request.user, filters, sort)
+        facets = [{"param": f.param, "title": f.title, "values": counts.facets[f.param]} for f in FACETS]
+        return Response(FacetCountsSerializer({"total": counts.total, "facets": facets}).data)
+
+
+def _page_url(request, cursor):
+    return None if cursor is None else replace_query_param(request.build_absolute_uri(), "cursor", cursor)
 
 
 class DeltaDetailView(APIView):

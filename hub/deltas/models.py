@@ -2,17 +2,18 @@ import re
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import readable_namespace_ids
+from hub.deltas.facets import facet_count_triggers
 
 # \A and \Z: unlike $, they do not let a trailing newline through.
 SHA256_PATTERN = re.compile(r"\A[0-9a-f]{64}\Z")
@@ -132,10 +133,13 @@ class DeltaQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Deltas `user` may know exist: public ones, plus private ones in namespaces they belong to."""
-        live = self.live()
         if user.is_authenticated and user.is_superuser:
-            return live
-        return live.filter(Q(private=False) | Q(namespace__in=readable_namespace_ids(user)))
+            return self.live()
+        return self.readable_in(readable_namespace_ids(user))
+
+    def readable_in(self, namespace_ids):
+        """Live public deltas, plus the private ones of the namespaces `namespace_ids`."""
+        return self.live().filter(Q(private=False) | Q(namespace__in=namespace_ids))
 
 
 class Delta(models.Model):
@@ -166,7 +170,7 @@ class Delta(models.Model):
     base_model_name = models.CharField(
         max_length=200, blank=True, help_text="The base model the delta's own files name (adapter config, card)."
     )
-    task = models.CharField(max_length=100, blank=True, db_index=True)
+    task = models.CharField(max_length=100, blank=True)
     train_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     test_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
@@ -208,16 +212,28 @@ class Delta(models.Model):
                 name="delta_bound_exactly_when_it_has_a_backbone",
             ),
         ]
+        # Each sort has an index ending in id, the tie-breaker, so a keyset page starts where the last one
+        # ended at any depth; filters match indexes of their own (see bench/bench_list_page.py's plans).
         indexes = [
             GinIndex(fields=["tags"], name="delta_tags_gin"),
             GinIndex(fields=["train_datasets"], name="delta_train_datasets_gin"),
             GinIndex(fields=["test_datasets"], name="delta_test_datasets_gin"),
-            models.Index(fields=["-downloads_count"], name="delta_downloads_idx"),
-            models.Index(fields=["-likes_count"], name="delta_likes_idx"),
-            models.Index(fields=["-created_at"], name="delta_created_idx"),
-            models.Index(fields=["-verified_rank"], name="delta_score_rank_idx"),
+            models.Index(fields=["downloads_count", "id"], name="delta_downloads_keyset"),
+            models.Index(fields=["likes_count", "id"], name="delta_likes_keyset"),
+            models.Index(fields=["created_at", "id"], name="delta_created_keyset"),
+            models.Index(fields=["updated_at", "id"], name="delta_updated_keyset"),
+            models.Index(
+                fields=["verified_rank", "id"], name="delta_score_keyset", condition=Q(verified_rank__isnull=False)
+            ),
+            models.Index(fields=["delta_type"], name="delta_type_idx"),
+            # The task and licence filters compare without letter case (iexact: UPPER(column) = UPPER(value)).
+            models.Index(Upper("task"), name="delta_task_upper_idx"),
+            models.Index(Upper("license"), name="delta_license_upper_idx"),
+            # Searches match names by prefix too: LOWER(name) LIKE 'prefix%'.
+            models.Index(OpClass(Lower("name"), name="text_pattern_ops"), name="delta_name_prefix_idx"),
             GinIndex(fields=["search_vector"], name="delta_search_gin"),
         ]
+        triggers = facet_count_triggers()
 
     def __str__(self):
         return self.full_name
@@ -229,6 +245,25 @@ class Delta(models.Model):
     @property
     def is_bound(self):
         return self.backbone_id is not None
+
+
+class FacetCount(models.Model):
+    """How many live deltas carry each facet value (hub.deltas.facets), kept exact by triggers on Delta.
+
+    `scope` 0 counts public deltas; any other scope is a namespace's id and counts its private deltas.
+    """
+
+    pk = models.CompositePrimaryKey("scope", "facet", "value")
+    scope = models.BigIntegerField()
+    facet = models.CharField(max_length=32)
+    value = models.TextField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index("scope", "facet", models.F("n").desc(), "value", name="facet_count_top")]
+
+    def __str__(self):
+        return f"{self.facet}={self.value}: {self.n} (scope {self.scope})"
 
 
 class DeltaVersion(models.Model):

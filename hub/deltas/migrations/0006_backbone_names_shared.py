@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deltas", "0004_stored_tensor_and_module_names"),
+        ("deltas", "0005_stored_tensor_and_module_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

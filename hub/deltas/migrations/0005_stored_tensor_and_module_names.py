@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deltas", "0003_unresolved_backbones_and_daily_downloads"),
+        ("deltas", "0004_unresolved_backbones_and_daily_downloads"),
     ]
 
     operations = [

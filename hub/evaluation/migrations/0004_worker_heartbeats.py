@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("evaluation", "0002_suite_dataset_sha256_check"),
+        ("evaluation", "0003_suite_kinds_and_families"),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("evaluation", "0001_initial")]
+    dependencies = [("evaluation", "0002_suite_dataset_sha256_check")]
 
     operations = [
         migrations.AddField(

@@ -33,7 +33,10 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("deltas", "0001_initial"), ("evaluation", "0002_suite_kinds_and_families")]
+    dependencies = [
+        ("deltas", "0002_case_insensitive_names_and_sha256_checks"),
+        ("evaluation", "0003_suite_kinds_and_families"),
+    ]
 
     operations = [
         migrations.AddField(
