@@ -31,6 +31,7 @@ LISTED_FIELDS = [
     "namespace__name",
     "backbone__content_hash",
     "backbone__name",
+    "backbone__name_is_shared",
 ]
 
 
