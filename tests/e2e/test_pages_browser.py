@@ -153,13 +153,13 @@ def test_pages_fit_a_phone_screen(browser, live_server, alice, backbone):
 
 
 def shown_counts(page):
-    """What the browse page shows: its total, the verified count, and each facet's {label: count}."""
+    """What the browse page shows: its total, the scored count, and each facet's {label: count}."""
     facets = {}
     for section in page.locator("section.facet").all():
         param = section.get_attribute("aria-labelledby").removeprefix("facet-")
         values = section.locator(".facet-value").all()
         facets[param] = {v.locator("span").first.inner_text(): v.locator(".count").inner_text() for v in values}
-    verified = page.locator(".facet-value", has_text="Verified only").locator(".count").inner_text()
+    verified = page.locator(".facet-value", has_text="Scored by the hub").locator(".count").inner_text()
     total = page.locator(".hero .meta").inner_text().split(" delta")[0]
     return total, verified, facets
 
@@ -169,7 +169,7 @@ def api_counts(page, query):
     facets = {}
     for facet in body["facets"]:
         facets[facet["param"]] = {v["value"]: (v["label"], v["count"]["display"]) for v in facet["values"]}
-    verified = facets.pop("validated").get("true", ("", "0"))[1]  # the page's "Verified only" switch
+    verified = facets.pop("validation").get("scored", ("", "0"))[1]  # the page's "Scored by the hub" switch
     shown = {param: dict(values.values()) for param, values in facets.items() if values}
     return body["total"]["display"], verified, shown
 
@@ -177,7 +177,7 @@ def api_counts(page, query):
 def test_the_page_shows_the_counts_the_api_gives(page, alice, bob, backbone):
     from tests.factories import make_delta
 
-    make_delta(alice.namespace, "sst2-lora", backbone, task="sentiment", tags=["english"], validated=True)
+    make_delta(alice.namespace, "sst2-lora", backbone, task="sentiment", tags=["english"], validation_state="scored")
     make_delta(alice.namespace, "news-adapter", backbone, delta_type="adapter", task="topics", license="mit")
     make_delta(alice.namespace, "secret", backbone, task="sentiment", tags=["english", "private-tag"], private=True)
     make_delta(bob.namespace, "imdb-bitfit", backbone, delta_type="bitfit", task="sentiment", train_datasets=["imdb"])

@@ -19,7 +19,7 @@ def test_the_migrations_hold_the_triggers_the_facets_build():
 
 def test_the_sample_count_reads_only_the_columns_the_facets_name():
     assert facet_columns() == sorted(
-        ["backbone_id", "delta_type", "task", "train_datasets", "test_datasets", "tags", "license", "validated"]
+        ["backbone_id", "delta_type", "task", "train_datasets", "test_datasets", "tags", "license", "validation_state"]
     )
     sql = facet_counts("sample")
     assert all(f"SELECT '{facet.param}', value" in sql for facet in FACETS)
