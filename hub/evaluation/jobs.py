@@ -209,6 +209,9 @@ def set_stage(job_pk, stage):
     ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(stage=stage, heartbeat_at=timezone.now())
 
 
+INFRASTRUCTURE_REASON = "An error on the hub's side stopped this validation; it is tried again automatically."
+
+
 def _finish(job_pk, status, timings, reason_code="", reason="", **fields):
     ValidationJob.objects.filter(pk=job_pk).update(
         status=status,
@@ -236,13 +239,14 @@ def mark_fits(job_pk, reason_code, reason, timings=None):
 
 
 @transaction.atomic
-def mark_failed(job_pk, reason_code, reason, timings=None):
-    _finish(job_pk, Status.FAILED, timings, reason_code, reason)
+def mark_failed(job_pk, reason_code, reason, timings=None, log=""):
+    _finish(job_pk, Status.FAILED, timings, reason_code, reason, log=log)
     _refresh_for_job(job_pk)
 
 
-def mark_error(job_pk, reason, timings=None):
-    _finish(job_pk, Status.ERROR, timings, "infrastructure_error", reason)
+def mark_error(job_pk, log, timings=None):
+    """An infrastructure error: the public reason is fixed, what happened goes to the staff-only log."""
+    _finish(job_pk, Status.ERROR, timings, "infrastructure_error", INFRASTRUCTURE_REASON, log=log)
 
 
 def mark_backbone_unavailable(job_pk, reason, timings=None, reason_code="backbone_unavailable"):

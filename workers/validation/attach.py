@@ -41,7 +41,9 @@ def _peft_attached(loaded, directory):
     try:
         config = PeftConfig.from_pretrained(str(directory))
     except (TypeError, ValueError, KeyError) as exc:
-        raise ValidationFailed("invalid_config", f"{PEFT_CONFIG} is not a PEFT configuration: {exc}") from None
+        raise ValidationFailed(
+            "invalid_config", f"{PEFT_CONFIG} is not a configuration PEFT can read.", detail=str(exc)
+        ) from None
     config.inference_mode = True
     weights = _load_weights(load_file, directory / "adapter_model.safetensors")
     model = loaded.model
@@ -51,7 +53,9 @@ def _peft_attached(loaded, directory):
             peft_model = peft_class(model, config, adapter_name=ADAPTER)
         except (ValueError, RuntimeError, KeyError, AttributeError) as exc:
             raise ValidationFailed(
-                "delta_does_not_fit", f"The delta's configuration does not fit the backbone: {exc}"
+                "delta_does_not_fit",
+                "The delta's configuration does not fit the backbone: PEFT cannot place it on this architecture.",
+                detail=str(exc),
             ) from None
         head_keys = {PEFT_PREFIX + name: name for name in loaded.head_names}
         weights, unscored = _split_head(loaded, _expected_shapes(peft_model), weights, head_keys)

@@ -31,9 +31,9 @@ class SuiteSpec:
     dataset_path: str
 
 
-def serve(connection, memory_bytes, backbone_budget_bytes, device):
+def serve(connection, memory_bytes, backbone_budget_bytes, device, mode):
     """The child's main loop: one request at a time until the worker closes its end of the pipe."""
-    confine(memory_bytes, device)
+    mode = confine(memory_bytes, device, mode)
     from workers.validation.backbones import BackboneCache
 
     cache = BackboneCache(backbone_budget_bytes)
@@ -42,7 +42,7 @@ def serve(connection, memory_bytes, backbone_budget_bytes, device):
             request = receive(connection)
         except EOFError:
             return
-        answer(request, cache, lambda **event: send(connection, event))
+        answer({**request, "sandbox": mode}, cache, lambda **event: send(connection, event))
 
 
 def answer(request, cache, emit):
@@ -50,7 +50,7 @@ def answer(request, cache, emit):
     try:
         HANDLERS[request["kind"]](request, cache, emit)
     except ValidationFailed as exc:
-        emit(failed={"code": exc.code, "message": exc.message})
+        emit(failed={"code": exc.code, "message": exc.message, "detail": exc.detail})
     except BackboneUnavailable as exc:
         emit(unavailable={"code": exc.code, "message": str(exc)})
     except Exception as exc:
@@ -72,7 +72,7 @@ def evaluate(request, cache, emit):
     loaded = cache.get(
         request["backbone_hash"], request["backbone_dir"], request["family"], request["num_labels"], request["device"]
     )
-    emit(runtime=runtime(request["device"], loaded.model.dtype))
+    emit(runtime=runtime(request["device"], loaded.model.dtype, request["sandbox"]))
     emit(stage="attach")
     with attached(loaded, request["delta_dir"]) as attachment:
         emit(trainable=attachment.trainable)
@@ -85,14 +85,15 @@ def evaluate(request, cache, emit):
             emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(attachment.model, loaded, suite)))
 
 
-def runtime(device, dtype):
-    """The device, precision and software this child evaluates with; torch is loaded here, not in the worker."""
+def runtime(device, dtype, sandbox):
+    """The device, precision, software and confinement this child evaluates with; torch is loaded here only."""
     import torch
 
     from workers.validation.evaluate import software_versions
 
     name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    return {"device": name, "software": {**software_versions(), "dtype": str(dtype).removeprefix("torch.")}}
+    software = {**software_versions(), "dtype": str(dtype).removeprefix("torch."), "sandbox": sandbox}
+    return {"device": name, "software": software}
 
 
 def _run_suite(model, loaded, suite):
@@ -113,14 +114,28 @@ def probe_network(request, cache, emit):
         emit(reached=True, reason="")
 
 
+def probe_read(request, cache, emit):
+    """Try to read each path from inside the sandbox; proves what the child can see of the host."""
+    readable = {}
+    for path in request["paths"]:
+        try:
+            with open(path, "rb") as handle:
+                handle.read(1)
+        except OSError:
+            readable[path] = False
+        else:
+            readable[path] = True
+    emit(readable=readable)
+
+
 def _out_of_memory(exc):
     # Under the address-space ceiling torch reports a failed allocation as a RuntimeError, not MemoryError.
     return isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
 
 
-HANDLERS = {"evaluate": evaluate, "probe_network": probe_network}
+HANDLERS = {"evaluate": evaluate, "probe_network": probe_network, "probe_read": probe_read}
 
 
 if __name__ == "__main__":
-    descriptor, memory_bytes, backbone_budget_bytes, device = sys.argv[1:]
-    serve(Connection(int(descriptor)), int(memory_bytes), int(backbone_budget_bytes), device)
+    descriptor, memory_bytes, backbone_budget_bytes, device, mode = sys.argv[1:]
+    serve(Connection(int(descriptor)), int(memory_bytes), int(backbone_budget_bytes), device, mode)

@@ -94,7 +94,10 @@ def validate(job, device, stages):
     """Run every stage; returns the Verdict, or raises ValidationFailed / BackboneUnavailable."""
     delta = job.version.delta
     tally = Tally()
-    with tempfile.TemporaryDirectory(prefix="deltacenter-validate-") as tmp:
+    # Inside the worker's cache: the only writable place the confined evaluator can read from.
+    scratch = settings.DELTACENTER_WORKER_CACHE / "jobs"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="validate-", dir=scratch) as tmp:
         stages.run("fetch", fetch_version_files, job.version, tmp)
         stages.run("static_checks", check_delta_directory, tmp, delta.delta_type)
         family = _family(tmp)
@@ -176,7 +179,8 @@ def _evaluate_in_child(job, device, stages, request, suites, deadline, tally):
     if "failed" in last:
         if last["failed"]["code"] == BACKBONE_HASH_MISMATCH:
             forget_backbone_directory(job.version.delta.backbone)  # never trust these files again
-        raise ValidationFailed(last["failed"]["code"], last["failed"]["message"])
+        failed = last["failed"]
+        raise ValidationFailed(failed["code"], failed["message"], str(failed.get("detail") or ""))
     if "unavailable" in last:
         raise BackboneUnavailable(last["unavailable"]["message"], code=last["unavailable"]["code"])
     if "error" in last:

@@ -63,7 +63,7 @@ def _attempt(job, device, stages):
     try:
         verdict = validate(job, device, stages)
     except ValidationFailed as exc:
-        jobs.mark_failed(job.pk, exc.code, exc.message, stages.timings)
+        jobs.mark_failed(job.pk, exc.code, exc.message, stages.timings, log=exc.detail)
         return FAILED
     except BackboneUnavailable as exc:
         jobs.mark_backbone_unavailable(job.pk, str(exc), stages.timings, exc.code)
@@ -78,7 +78,7 @@ def _attempt(job, device, stages):
         return FAILED
     except Exception as exc:
         log.exception("Validation job %s hit an infrastructure error", job.pk)
-        jobs.mark_error(job.pk, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", stages.timings)
+        jobs.mark_error(job.pk, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}", stages.timings)
         return ERROR
     if verdict.scored:
         jobs.mark_scored(job.pk, stages.timings)
