@@ -1,6 +1,8 @@
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# bubblewrap confines the evaluator that loads uploaded deltas (see README, Validation).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt ./
 # torch first and pinned, so the requirements do not pull another build.
 RUN pip install --no-cache-dir torch==2.13.0 \

@@ -1,199 +1,176 @@
-"""Server time and SQL queries of the browse page over 100,000 deltas.
+"""Server time and SQL queries of the browse page over a million deltas, against the same page over 10,000.
 
-    python bench/bench_list_page.py [--deltas 100000] [--repeats 10]
+    python bench/bench_list_page.py [--deltas 1000000] [--repeats 40] [--shared-buffers 2GB] [--no-plans]
 
-Starts a throwaway Postgres (unless DATABASE_URL is set), migrates, seeds the deltas with varied backbones,
-types, tasks, datasets, tags and licences, then renders `/` through Django's test client for several filter
-and sort combinations at page sizes 12 to 96, as an anonymous visitor and as a signed-in owner. Prints p50
-and p95 server time and the SQL query count of each. The page must issue the same number of queries at every
-page size (facets and cards never query per row): the script exits with status 1 otherwise.
+Starts a throwaway Postgres (or uses databases of its own on the server DATABASE_URL names), seeds two
+catalogues in bulk, 10,000 deltas and --deltas (default 100,000), and renders `/` through Django's test
+client for several filters, sorts, searches and a page deep in the listing, as an anonymous visitor and as a
+signed-in owner (whose private deltas count for them), on both catalogues by turns. Prints p50 and p95 server
+time of each page on both, their ratio, and the SQL query count; then EXPLAIN ANALYZE of each page's listing
+queries on the large catalogue.
+
+Targets at a million deltas: p95 under 100 ms, and at most twice the same page over 10,000. The page must
+issue the same number of queries at every page size and catalogue size: the script exits with status 1
+otherwise.
 """
 
 import argparse
 import os
-import secrets
 import shutil
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "client")]
+sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
-QUERIES = (
-    "",
-    "sort=downloads",
-    "task=sentiment",
-    "tag=english&sort=likes",
-    "delta_type=lora&validated=true",
-    "dataset=sst2&sort=score",
-    "q=lora",
-    "page=50",
+from bench import catalogue  # noqa: E402
+
+BASELINE = 10_000
+PAGES = (
+    ("front page", ""),
+    ("by downloads", "sort=downloads"),
+    ("task", "task=sentiment"),
+    ("tag, by likes", "tag=english&sort=likes"),
+    ("type + scored", "delta_type=lora&validation=scored"),
+    ("dataset, by score", "dataset=sst2&sort=score"),
+    ("author", "author=owner7"),
+    ("backbone + licence", "backbone=backbone-3&license=mit"),
+    ("search", "q=lora"),
+    ("search, 2 words", "q=movie review"),
+    ("name prefix", "q=lora-movie"),
+    ("halfway down", "cursor={recent}"),
+    ("halfway, downloads", "sort=downloads&cursor={downloads}"),
 )
-TASKS = ("sentiment", "topics", "nli", "qa", "paraphrase", "ner", "summarisation", "")
-TAGS = ("english", "small", "multilingual", "distilled", "legal", "medical", "code", "chat")
-DATASETS = ("sst2", "imdb", "bbc", "mnli", "squad", "conll", "xsum", "tweets")
-LICENSES = ("mit", "apache-2.0", "cc-by-4.0", "")
-TYPES = ("lora", "adapter", "prefix", "prompt", "bitfit", "ia3", "compacter", "other")
+TARGET_MS, TARGET_RATIO = 100, 2
 
 
-def configure(environ):
-    environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
-    environ.setdefault("ALLOWED_HOSTS", "testserver")
-    # The page never touches S3 or the broker; settings only need well-formed addresses.
-    for name, value in (
-        ("S3_ENDPOINT_URL", "http://127.0.0.1:9"),
-        ("S3_BUCKET", "bench"),
-        ("S3_ACCESS_KEY_ID", "bench"),
-        ("S3_SECRET_ACCESS_KEY", "bench"),
-        ("CELERY_BROKER_URL", "redis://127.0.0.1:9/0"),
-    ):
-        environ.setdefault(name, value)
-    environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+class Viewers:
+    """The anonymous and the signed-in client of one catalogue, and each page's address there."""
 
+    def __init__(self, catalogue_):
+        from django.contrib.auth.models import AnonymousUser
+        from django.test import Client
 
-def start_database(base_dir):
-    from hub.devstack.engine import start_engines
-    from hub.devstack.postgres import PostgresEngine
+        catalogue_.use()
+        owner = catalogue_.users[0]
+        signed_in = Client()
+        signed_in.force_login(owner)  # the session lives in this catalogue's database
+        self.clients = {"anonymous": (Client(), AnonymousUser()), "owner": (signed_in, owner)}
+        self.urls = {who: self._urls(user) for who, (_, user) in self.clients.items()}
 
-    stack = start_engines([PostgresEngine(base_dir / "postgres")])
-    os.environ.update(stack.env)
-    return stack
+    @staticmethod
+    def _urls(user):
+        """Each page's address; the deep ones start halfway down the catalogue."""
+        cursors = {sort: catalogue.deep_cursor(sort, 0.5, user) for sort in ("recent", "downloads")}
+        return {label: "/?" + query.format(**cursors) for label, query in PAGES}
 
+    def getter(self, who, label, per_page=None):
+        client, url = self.clients[who][0], self.urls[who][label]
+        url = f"{url}&per_page={per_page}" if per_page else url
 
-def seed(count):
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from hub.deltas.models import Backbone, Delta
-
-    owner = get_user_model().objects.create_user("bench", password="bench-password-1")
-    other = get_user_model().objects.create_user("other", password="bench-password-1")
-    backbones = [
-        Backbone.objects.create(
-            content_hash=f"{i:064x}", structure_hash=f"{i:064x}", name=f"backbone-{i}", num_parameters=10**8
-        )
-        for i in range(1, 9)
-    ]
-    namespaces = [owner.namespace, other.namespace]
-    batch = []
-    for i in range(count):
-        batch.append(
-            Delta(
-                namespace=namespaces[i % 2],
-                name=f"{TYPES[i % 8]}-{i}",
-                delta_type=TYPES[i % 8],
-                backbone=backbones[(i // 3) % 8],
-                task=TASKS[(i // 7) % 8],
-                tags=[TAGS[i % 8], TAGS[(i // 5) % 8]],
-                train_datasets=[DATASETS[(i // 11) % 8]],
-                test_datasets=[DATASETS[(i // 13) % 8]],
-                license=LICENSES[i % 4],
-                private=i % 10 == 0,
-                downloads_count=(i * 7919) % 100_000,
-                likes_count=(i * 104_729) % 5000,
-                validated=i % 3 == 0,
-                verified_score=((i * 31) % 1000) / 1000 if i % 3 == 0 else None,
-            )
-        )
-        if len(batch) == 5000:
-            Delta.objects.bulk_create(batch)
-            batch = []
-    Delta.objects.bulk_create(batch)
-    with connection.cursor() as cursor:
-        words = "replace(name, '-', ' ') || ' ' || task"
-        cursor.execute(f"UPDATE deltas_delta SET search_vector = to_tsvector('simple', {words})")
-        cursor.execute("ANALYZE")
-    return owner
-
-
-def measure(client, query, per_page, repeats):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    url = f"/?{query}&per_page={per_page}" if query else f"/?per_page={per_page}"
-    client.get(url)  # warm caches and connections
-    timings, queries = [], set()
-    for _ in range(repeats):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
+        def get():
             response = client.get(url)
-            timings.append(time.perf_counter() - start)
-        assert response.status_code == 200, (url, response.status_code)
-        queries.add(len(captured))
-    return timings, queries
+            assert response.status_code == 200, (url, response.status_code)
+
+        return get
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def show_queries(client, url):
+def query_counts(catalogues, viewers, who, label):
+    """The page's query count at page sizes 12 and 96, on each catalogue."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    print(f"queries for {url}:")
-    for query in captured:
-        print(f"  {float(query['time']) * 1000:8.1f} ms  {query['sql'][:110]}")
+    counts = []
+    for catalogue_, views in zip(catalogues, viewers, strict=True):
+        catalogue_.use()
+        for per_page in (12, 96):
+            get = views.getter(who, label, per_page)
+            get()
+            with CaptureQueriesContext(connection) as captured:
+                get()
+            counts.append(len(captured))
+    return counts
 
 
-def run(count, repeats, queries_too=False):
+def measure(catalogues, viewers, repeats):
+    head = f"{'10k p50':>8} {'10k p95':>8} {'p50':>8} {'p95':>8} {'p50 x':>6} {'p95 x':>6}"
+    print(f"\n{'viewer':<10} {'page':<20} {head}  queries", flush=True)
+    ok, missed = True, []
+    for who in ("anonymous", "owner"):
+        for label, _ in PAGES:
+            actions = [(c, v.getter(who, label)) for c, v in zip(catalogues, viewers, strict=True)]
+            (b50, b95), (p50, p95) = catalogue.by_turns(actions, repeats)
+            counts = query_counts(catalogues, viewers, who, label)
+            flags = []
+            if p95 >= TARGET_MS:
+                flags.append(f"p95 >= {TARGET_MS} ms")
+            if p95 / b95 > TARGET_RATIO:
+                flags.append(f"p95 > {TARGET_RATIO}x the page over {BASELINE:,}")
+            if len(set(counts)) != 1:
+                ok = False
+                flags.append(f"queries vary with page or catalogue size: {counts}")
+            print(
+                f"{who:<10} {label:<20} {b50:8.1f} {b95:8.1f} {p50:8.1f} {p95:8.1f} {p50 / b50:6.2f} {p95 / b95:6.2f}"
+                f"  {counts[-1]:>3}  {'; '.join(flags)}",
+                flush=True,
+            )
+            missed += [f"{who} {label}: {flag}" for flag in flags]
+    print(f"\n(times in ms at {catalogues[1]}; ratios against the same page at {catalogues[0]})")
+    print("targets met" if not missed else "missed:\n  " + "\n  ".join(missed))
+    return ok
+
+
+def plans(catalogue_, views):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    catalogue_.use()
+    for who in views.clients:
+        for label, _ in PAGES:
+            with CaptureQueriesContext(connection) as captured:
+                views.getter(who, label)()
+            print(f"\n== {who}, {label}: {views.urls[who][label][:80]}")
+            catalogue.explain(captured)
+
+
+def run(size, repeats, show_plans):
     import django
-    from django.core.management import call_command
-    from django.test import Client
 
     django.setup()
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    owner = seed(count)
-    print(f"seeded {count} deltas in {time.perf_counter() - started:.1f} s")
-    anonymous, signed_in = Client(), Client()
-    signed_in.force_login(owner)
-    if queries_too:
-        show_queries(anonymous, "/")
-        show_queries(signed_in, "/")
-    from hub.web.browse import PAGE_SIZES  # the sizes the page accepts; any other falls back to the default
-
-    ok = True
-    print(f"{'who':<10} {'query':<32} {'per_page':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
-    for who, client in (("anonymous", anonymous), ("owner", signed_in)):
-        for query in QUERIES:
-            counts = set()
-            for per_page in PAGE_SIZES:
-                timings, queries = measure(client, query, per_page, repeats)
-                counts |= queries
-                print(
-                    f"{who:<10} {query or '(none)':<32} {per_page:>8} {percentile(timings, 0.5) * 1000:>8.1f}"
-                    f" {percentile(timings, 0.95) * 1000:>8.1f} {'/'.join(map(str, sorted(queries))):>8}"
-                )
-            if len(counts) != 1:
-                ok = False
-                print(f"  FAIL: query count changes with page size: {sorted(counts)}")
+    print(catalogue.server_settings(), flush=True)
+    catalogues = [catalogue.Catalogue(BASELINE), catalogue.Catalogue(size)]
+    try:
+        viewers = [Viewers(c) for c in catalogues]
+        ok = measure(catalogues, viewers, repeats)
+        if show_plans:
+            plans(catalogues[1], viewers[1])
+    finally:
+        for c in catalogues:
+            c.drop()
     return ok
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deltas", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--show-queries", action="store_true", help="print each SQL query's time for one page")
+    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument(
+        "--shared-buffers", default="2GB", help="the throwaway Postgres's cache (default 2GB; its own default: 128MB)"
+    )
+    parser.add_argument("--no-plans", dest="plans", action="store_false", help="leave out the EXPLAIN ANALYZE output")
     args = parser.parse_args()
-    configure(os.environ)
+    catalogue.configure(os.environ)
     warnings.filterwarnings("ignore", message="No directory at")  # static files are not collected for a bench
     base_dir = Path(tempfile.mkdtemp(prefix="bench-list-"))
-    stack = None if os.environ.get("DATABASE_URL") else start_database(base_dir)
+    stack = catalogue.start_server(base_dir, args.shared_buffers)
     try:
-        ok = run(args.deltas, args.repeats, args.show_queries)
+        ok = run(max(args.deltas, BASELINE), args.repeats, args.plans)
     finally:
         if stack is not None:
             stack.stop()
         shutil.rmtree(base_dir, ignore_errors=True)
-    print("OK: constant queries per page size" if ok else "FAILED")
+    print("OK: constant queries per page" if ok else "FAILED: the query count changes")
     return 0 if ok else 1
 
 

@@ -56,8 +56,9 @@ def celery_worker(env):
 
 
 @contextmanager
-def running_hub(workers=2, settings=None):
-    """Yield (endpoint, token, env); everything started is stopped afterwards. `settings` adds variables."""
+def running_hub(workers=2, settings=None, celery=False):
+    """Yield (endpoint, token, env); everything started is stopped afterwards. `settings` adds variables;
+    `celery` starts a Celery worker too."""
     env = {
         **os.environ,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
@@ -67,7 +68,7 @@ def running_hub(workers=2, settings=None):
     }
     engines, engine_env = start_missing_engines(environ=env)
     env.update(engine_env)
-    server = None
+    server = worker = None
     try:
         _manage(env, "migrate", "--noinput")
         token = _manage(env, "create_token", f"bench{secrets.token_hex(3)}", "--write").strip().splitlines()[-1]
@@ -90,9 +91,16 @@ def running_hub(workers=2, settings=None):
             cwd=ROOT,
             log_path=Path(engines.base_dir) / "gunicorn.log",
         )
+        if celery:
+            worker = spawn(
+                [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+                env=env,
+                cwd=ROOT,
+                log_path=Path(engines.base_dir) / "celery.log",
+            )
         endpoint = f"http://127.0.0.1:{port}"
         _wait_for(f"{endpoint}/api/schema")
         yield endpoint, token, env
     finally:
-        stop_processes([server], timeout=10)
+        stop_processes([p for p in (server, worker) if p is not None], timeout=10)
         engines.stop()

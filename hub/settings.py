@@ -36,24 +36,33 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "pgtrigger",
     "drf_spectacular",
     "hub.core",
     "hub.accounts",
     "hub.deltas",
     "hub.evaluation",
     "hub.web",
+    "drf_spectacular_sidecar",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hub.core.middleware.ServerErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last: it answers a locked-out login before the view runs.
+    "axes.middleware.AxesMiddleware",
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -81,6 +90,8 @@ def _database(url):
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if config.get("ENGINE") != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+    # A database that does not answer fails a request in seconds instead of holding its worker.
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return config
 
 
@@ -181,11 +192,39 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_SEND_TASK_EVENTS = False
 # Every worker also consumes a queue of its own, so jobs can go to the worker that holds their backbone warm.
 CELERY_WORKER_DIRECT = True
+DELTACENTER_WORKER_BEAT_SECONDS = env_int(
+    "DELTACENTER_WORKER_BEAT_SECONDS",
+    default=15,
+    minimum=1,
+    description="How often a worker writes its heartbeat; silent for three periods, it counts as gone",
+)
 DELTACENTER_WARM_ROUTING_SECONDS = env_int(
     "DELTACENTER_WARM_ROUTING_SECONDS",
     default=600,
     minimum=0,
     description="How recently a worker must have loaded a backbone for its jobs to be routed to it",
+)
+
+
+def _memory_classes(items):
+    """ "queue:MiB" pairs -> [(queue, bytes)], smallest first: a job goes to the smallest class holding its backbone."""
+    classes = []
+    for item in items:
+        queue, _, mib = item.partition(":")
+        if not queue.strip() or not mib.strip().isdigit() or int(mib) < 1:
+            raise ImproperlyConfigured(
+                f"DELTACENTER_VALIDATION_QUEUES must list queue:MiB pairs such as hub:4096,hub-80g:81920; got {item!r}."
+            )
+        classes.append((queue.strip(), int(mib) * 1024**2))
+    return sorted(classes, key=lambda pair: pair[1])
+
+
+# Validation queues by the backbone memory their workers hold; empty: every job goes to the default queue.
+DELTACENTER_VALIDATION_QUEUES = _memory_classes(
+    env_list(
+        "DELTACENTER_VALIDATION_QUEUES",
+        description="Queues by the backbone memory their workers hold, `queue:MiB,...`; empty: one shared queue",
+    )
 )
 
 REST_FRAMEWORK = {
@@ -197,6 +236,27 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "hub.api.schema.HubAutoSchema",
     "EXCEPTION_HANDLER": "hub.api.errors.json_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_PARSER_CLASSES": [
+        "hub.core.json_input.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["hub.core.json_input.WriteRateThrottle"],
+    # Writes and registrations by one account (or one address, anonymously); reads are not limited.
+    "DEFAULT_THROTTLE_RATES": {
+        "uploads": env_str("DELTACENTER_RATE_UPLOADS", default="600/hour", description="Upload plans per account"),
+        "commits": env_str("DELTACENTER_RATE_COMMITS", default="120/hour", description="Commits per account"),
+        "backbones": env_str(
+            "DELTACENTER_RATE_BACKBONES", default="60/hour", description="Backbone registrations per account"
+        ),
+        "likes": env_str("DELTACENTER_RATE_LIKES", default="300/hour", description="Likes per account"),
+        "repos": env_str("DELTACENTER_RATE_REPOS", default="60/hour", description="Repositories created per account"),
+    },
+    # The address of a client behind this many proxies is the one they saw (X-Forwarded-For).
+    "NUM_PROXIES": env_int(
+        "DELTACENTER_NUM_PROXIES", default=0, minimum=0, description="Reverse proxies in front of the hub"
+    )
+    or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Delta Center API",
@@ -217,12 +277,91 @@ LOGGING = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# Security headers on every answer; over HTTPS, secure cookies and HSTS too.
+HTTPS = SITE_URL.startswith("https://")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = (
+    env_bool("DELTACENTER_SSL_REDIRECT", default=True, description="Over HTTPS, redirect plain HTTP requests to HTTPS")
+    and HTTPS
+)
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_bool(
+    "DELTACENTER_BEHIND_TLS_PROXY",
+    default=False,
+    description="A reverse proxy terminates TLS and sets X-Forwarded-Proto; trust it",
+):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only this site's own scripts and styles; images also as data: URLs (card images from other hosts are not loaded).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Caches, rate limits and login lockouts share one store, so every web process counts the same hits: Redis when the
+# broker is Redis, else CACHE_URL.
+CACHE_URL = env_url(
+    "CACHE_URL",
+    ("redis", "rediss"),
+    default=None,
+    description="Redis for caches and rate limits; the broker when it is Redis",
+) or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None)
+if CACHE_URL is None:
+    raise ImproperlyConfigured("CACHE_URL must name a Redis server when CELERY_BROKER_URL is not Redis.")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": env_str(
+            "DELTACENTER_CACHE_PREFIX", default="deltacenter", description="Prefix of every cache key in Redis"
+        ),
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+RATELIMIT_VIEW = "hub.web.views.common.rate_limited"
+AXES_FAILURE_LIMIT = env_int(
+    "DELTACENTER_LOGIN_FAILURES", default=10, minimum=1, description="Wrong passwords before a login is locked"
+)
+DELTACENTER_LOGIN_COOLOFF_MINUTES = env_int(
+    "DELTACENTER_LOGIN_COOLOFF_MINUTES", default=15, minimum=1, description="Minutes a locked login waits"
+)
+AXES_COOLOFF_TIME = DELTACENTER_LOGIN_COOLOFF_MINUTES / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "hub.web.views.accounts.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_IPWARE_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
+# Wrong API tokens from one address: after this many in ten minutes, 429 until the window passes.
+DELTACENTER_TOKEN_FAILURES = env_int(
+    "DELTACENTER_TOKEN_FAILURES", default=30, minimum=1, description="Unknown tokens one address may try in 10 min"
+)
 
 # Upload limits
+DELTACENTER_MAX_BACKBONES_PER_ACCOUNT = env_int(
+    "DELTACENTER_MAX_BACKBONES_PER_ACCOUNT",
+    default=100,
+    minimum=1,
+    description="Backbones one account may register (site admins are not limited)",
+)
 DELTACENTER_MAX_FILES = env_int(
     "DELTACENTER_MAX_FILES", default=64, minimum=1, description="Most files in one delta version"
 )

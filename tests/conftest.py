@@ -1,8 +1,18 @@
+import secrets
+
 import pytest
 from rest_framework.test import APIClient
 
 from hub.accounts.tokens import create_token
 from hub.deltas.models import Backbone
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings):
+    """Each test counts rate limits, lockouts and cached reports from zero: cache keys under a prefix of its own."""
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"{caches['default']['KEY_PREFIX']}-{secrets.token_hex(4)}"
+    settings.CACHES = caches
 
 
 def _user(django_user_model, username):
@@ -50,7 +60,8 @@ def hub_env(live_server, alice, tmp_path, monkeypatch):
 @pytest.fixture
 def suite():
     """A small Rotten Tomatoes sentiment suite, its split stored in S3."""
-    from hub.evaluation.suites import REGISTRY, install
+    from hub.evaluation.catalogue import REGISTRY
+    from hub.evaluation.suites import install
     from tests.validation_helpers import SUITE_SIZE
 
     return install(REGISTRY["rotten-tomatoes-sentiment"], size=SUITE_SIZE)[0]

@@ -24,12 +24,12 @@ def make_version(delta, number=1, share=0.01, **fields):
     return version
 
 
-def make_suite(name="sst2", version="1"):
+def make_suite(name="sst2", version="1", metric="accuracy", task="sentiment"):
     return EvalSuite.objects.create(
         name=name,
         version=version,
-        task="sentiment",
-        metric="accuracy",
+        task=task,
+        metric=metric,
         dataset_sha256="c" * 64,
         input_fields=["text"],
         label_names=["neg", "pos"],

@@ -53,6 +53,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
     # A queue of its own, so a development worker on the same broker never takes the tests' tasks.
     os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{secrets.token_hex(4)}")
+    # Cache keys of their own too (rate-limit counters, the health report), on a Redis that others may share.
+    os.environ.setdefault("DELTACENTER_CACHE_PREFIX", f"test-{secrets.token_hex(4)}")
+    # Workers beat every second, so a test sees a fresh worker alive within moments.
+    os.environ.setdefault("DELTACENTER_WORKER_BEAT_SECONDS", "1")
     _engines, engine_env = start_missing_engines()
     os.environ.update(engine_env)
 

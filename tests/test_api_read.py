@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def validated_version(alice, backbone):
     push(api_client_for(alice), "alice/tiny-lora", lora_files(), backbone, claimed_metrics={"accuracy": 0.9})
     version = DeltaVersion.objects.get()
-    job = ValidationJob.objects.create(version=version, status="passed", stage="done", device="cpu")
+    job = ValidationJob.objects.create(version=version, status="scored", stage="done", device="cpu")
     suite = EvalSuite.objects.create(
         name="rotten-tomatoes",
         version="1",
@@ -46,7 +46,7 @@ def test_delta_info_shows_validation_and_verified_metrics(validated_version, cli
     body = client.get("/api/deltas/alice/tiny-lora").json()
     assert body["latest"]["commit_id"] == version.commit_id
     assert body["latest"]["claimed_metrics"] == {"accuracy": 0.9}
-    assert body["validation"]["status"] == "passed" and body["validation"]["id"] == job.pk
+    assert body["validation"]["status"] == "scored" and body["validation"]["id"] == job.pk
     [verified] = body["verified_metrics"]
     assert verified["suite"] == "rotten-tomatoes" and verified["score"] == 0.8
     assert verified["differs_from_claim"] is True and verified["review"] == "pending"
@@ -54,7 +54,7 @@ def test_delta_info_shows_validation_and_verified_metrics(validated_version, cli
 
 def test_a_job_is_visible_exactly_when_its_delta_is(validated_version, alice, bob, client):
     version, job = validated_version
-    assert client.get(f"/api/jobs/{job.pk}").json()["status"] == "passed"
+    assert client.get(f"/api/jobs/{job.pk}").json()["status"] == "scored"
     version.delta.private = True
     version.delta.save()
     assert client.get(f"/api/jobs/{job.pk}").status_code == 404
@@ -97,7 +97,7 @@ def test_filters_and_sorts_of_the_listing(alice, backbone, client):
     assert ids("q=bbc") == ["alice/news"]
     assert ids(f"backbone={backbone.content_hash}") == ["alice/news", "alice/sst"]
     assert ids("backbone=tiny-bert&author=alice&sort=likes") == ["alice/news", "alice/sst"]
-    assert ids("validated=true") == []
+    assert ids("validation=scored") == []
 
 
 def test_listing_pages_with_a_cursor(alice, backbone, client):
@@ -133,3 +133,31 @@ def test_the_listing_query_count_does_not_grow_with_the_page(alice, backbone, cl
         return len(captured)
 
     assert queries_for(2) == queries_for(12)
+
+
+def test_listed_deltas_serialise_as_the_summary_serializer_does(alice, backbone, settings):
+    from hub.api.serializers import DeltaSummarySerializer, ListedDeltaSerializer
+    from tests.factories import make_delta
+
+    plain = make_delta(alice.namespace, "plain", backbone)
+    full = make_delta(
+        alice.namespace,
+        "full",
+        backbone,
+        task="sentiment",
+        tags=["a", "b"],
+        train_datasets=["sst2"],
+        test_datasets=["imdb"],
+        license="mit",
+        private=True,
+        likes_count=3,
+        downloads_count=7,
+        validation_state="scored",
+        verified_score=0.75,
+        verified_metric="accuracy",
+        verified_rank=0.75,
+    )
+    for time_zone in ("UTC", "Europe/Paris"):
+        settings.TIME_ZONE = time_zone
+        for delta in (plain, full):
+            assert ListedDeltaSerializer(delta).data == DeltaSummarySerializer(delta).data

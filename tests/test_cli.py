@@ -66,6 +66,8 @@ def test_push_ls_info_and_pull(cli_env, lora_dir, capsys, monkeypatch):
     assert "version 1" in capsys.readouterr().out
     assert main(["ls", "--tag", "cli"]) == 0
     assert "alice/cli-lora" in capsys.readouterr().out
+    counts = DeltaCenter().facets(tag="cli")
+    assert counts["total"] == {"count": 1, "exact": True, "display": "1"}
     assert main(["info", "alice/cli-lora"]) == 0
     assert '"accuracy": 0.75' in capsys.readouterr().out
     assert main(["pull", "alice/cli-lora"]) == 0

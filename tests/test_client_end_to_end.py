@@ -91,8 +91,11 @@ def test_an_outsider_sees_nothing_of_a_private_delta(hub_env, bob, live_server):
     assert like.status_code == 404
     listing = requests.get(f"{live_server.url}/api/deltas?q=secret", headers=outsider, timeout=30).json()
     assert listing["results"] == []
-    backbone = requests.get(f"{live_server.url}/api/backbones/{backbone_hash}", headers=outsider, timeout=30).json()
-    assert backbone["deltas"] == []
+    # Its backbone, used by this private delta alone, is as private as the delta.
+    backbone = requests.get(f"{live_server.url}/api/backbones/{backbone_hash}", headers=outsider, timeout=30)
+    assert backbone.status_code == 404
+    listed = requests.get(f"{live_server.url}/api/backbones", headers=outsider, timeout=30).json()
+    assert backbone_hash not in {b["content_hash"] for b in listed}
 
 
 def test_listing_follows_the_cursor_across_pages(hub_env):
@@ -111,3 +114,24 @@ def test_download_returns_the_directory_of_the_version(hub_env):
         "adapter_config.json",
         "adapter_model.safetensors",
     ]
+
+
+def test_a_sharded_checkpoint_directory_is_pushed_as_it_is(hub_env, tmp_path):
+    from deltacenter import push_backbone
+    from deltacenter.backbone_hash import backbone_hash
+    from deltacenter.push import save_backbone
+    from hub.deltas.models import Backbone
+    from tests.models import tiny_llama
+
+    model = tiny_llama(dtype=torch.float16)
+    save_backbone(model, tmp_path / "checkpoint", max_shard_size="20KB")
+    (tmp_path / "checkpoint" / "notes.txt").write_text("not part of the checkpoint")
+    content_hash = push_backbone(tmp_path / "checkpoint", "tiny-llama-fp16")
+    assert content_hash == backbone_hash(model)
+    backbone = Backbone.objects.get(content_hash=content_hash)
+    expected = {p.name for p in (tmp_path / "checkpoint").iterdir()} - {"notes.txt"}
+    assert {f.path for f in backbone.files.all()} == expected and backbone.dtype == "F16"
+    # Pushed again unsharded, the checkpoint replaces the shards rather than joining them.
+    save_backbone(model, tmp_path / "whole")
+    push_backbone(tmp_path / "whole", "tiny-llama-fp16")
+    assert {f.path for f in backbone.files.all()} == {p.name for p in (tmp_path / "whole").iterdir()}

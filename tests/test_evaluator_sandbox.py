@@ -16,7 +16,7 @@ from workers.validation import evaluator as evaluator_module
 from workers.validation import pipeline
 from workers.validation.errors import ValidationFailed
 from workers.validation.evaluator import EvaluatorDied, evaluator
-from workers.validation.run import FAILED, PASSED, TIME_LIMIT, run_job
+from workers.validation.run import FAILED, SCORED, TIME_LIMIT, run_job
 
 
 class DyingEvaluator:
@@ -33,7 +33,9 @@ class DyingEvaluator:
 def test_a_child_that_dies_running_the_delta_fails_the_job(monkeypatch, stage):
     monkeypatch.setattr(pipeline, "evaluator", lambda device: DyingEvaluator(stage))
     with pytest.raises(ValidationFailed) as caught:
-        pipeline._evaluate_in_child(SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0)
+        pipeline._evaluate_in_child(
+            SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0, pipeline.Tally()
+        )
     assert caught.value.code == "evaluation_crashed" and stage in caught.value.message
 
 
@@ -41,7 +43,9 @@ def test_a_child_that_dies_running_the_delta_fails_the_job(monkeypatch, stage):
 def test_a_child_that_dies_loading_the_backbone_is_an_infrastructure_error(monkeypatch):
     monkeypatch.setattr(pipeline, "evaluator", lambda device: DyingEvaluator("load_backbone"))
     with pytest.raises(EvaluatorDied):
-        pipeline._evaluate_in_child(SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0)
+        pipeline._evaluate_in_child(
+            SimpleNamespace(version=None), "cpu", pipeline.Stages(0), {}, {}, 0, pipeline.Tally()
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,7 +62,7 @@ def test_a_job_over_the_time_limit_fails_and_the_next_job_passes(suite, backbone
 
     settings.DELTACENTER_EVAL_TIMEOUT_SECONDS = limit
     following = jobs.request_validation(slow.version)
-    assert run_job(following.pk, worker="test") == PASSED
+    assert run_job(following.pk, worker="test") == SCORED
     following.refresh_from_db()
     assert following.results.count() == 1 and "load_backbone" in following.timings
     evaluator().stop()
@@ -98,5 +102,5 @@ def test_the_soft_time_limit_fails_the_job_for_good_and_stops_the_evaluator(suit
     assert evaluator().pid is None  # its unread events must not reach the next request
 
     following = jobs.request_validation(job.version)
-    assert run_job(following.pk, worker="test") == PASSED
+    assert run_job(following.pk, worker="test") == SCORED
     evaluator().stop()

@@ -42,7 +42,7 @@ def test_api_rejects_a_revoked_token_with_a_json_error(alice):
     token, secret = create_token(alice, "old")
     revoke_token(token)
     client = APIClient()
-    response = client.get("/api/health", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = client.get("/api/deltas", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_token"
     assert "revoked" in response.json()["error"]["message"]

@@ -18,8 +18,9 @@ from deltacenter import push_to_hub
 from hub.core import objectstore
 from hub.deltas.models import Delta, DeltaVersion, object_key
 from hub.evaluation import jobs
+from hub.evaluation.catalogue import REGISTRY
 from hub.evaluation.models import EvalResult, LeaderboardEntry, ValidationJob
-from hub.evaluation.suites import REGISTRY, install
+from hub.evaluation.suites import install
 from tests.models import tiny_bert, tiny_bitfit_tuned, tiny_lora
 from tests.validation_helpers import SUITE_SIZE, push_lora, wait_for_job
 from workers.tasks import reap_stale_validations
@@ -33,16 +34,17 @@ def test_load_suites_stores_each_test_split_by_its_digest():
 
     from django.core.management import call_command
 
+    from hub.evaluation.catalogue import dataset_bytes, draw_split
     from hub.evaluation.models import EvalSuite
-    from hub.evaluation.suites import dataset_bytes, draw_split
 
     call_command("load_suites", size=10)
     suites = {s.name: s for s in EvalSuite.objects.all()}
-    assert set(suites) == {"rotten-tomatoes-sentiment", "imdb-sentiment", "bbc-news-topics"}
+    assert set(suites) == set(REGISTRY)
     for suite in suites.values():
         stored = b"".join(objectstore.iter_object(object_key(suite.dataset_sha256)))
         assert hashlib.sha256(stored).hexdigest() == suite.dataset_sha256 == suite.dataset.sha256
-        assert suite.split == {"seed": 0, "size": 10} and suite.is_active
+        assert suite.split == {"seed": REGISTRY[suite.name].seed, "size": 10} and suite.is_active
+        assert suite.families and suite.kind == REGISTRY[suite.name].kind
     rows = draw_split(REGISTRY["rotten-tomatoes-sentiment"], 10)
     assert hashlib.sha256(dataset_bytes(rows)).hexdigest() == suites["rotten-tomatoes-sentiment"].dataset_sha256
     assert sorted(label for _, label in rows) == [0] * 5 + [1] * 5
@@ -54,7 +56,7 @@ def test_load_suites_stores_each_test_split_by_its_digest():
 def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
     push_lora("alice/good-lora", backbone_hash, metrics={"accuracy": 0.99})
     job = wait_for_job("alice/good-lora")
-    assert job.status == Status.PASSED, job.reason
+    assert job.status == Status.SCORED, job.reason
     result = EvalResult.objects.get(version=job.version, suite=suite)
     assert result.num_examples == SUITE_SIZE and 0 <= result.score <= 1
     assert set(result.metrics) == {"accuracy", "macro_f1", "matthews"}
@@ -62,7 +64,7 @@ def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
     assert result.claimed_score == 0.99 and result.differs_from_claim
     assert LeaderboardEntry.objects.get(result=result).status == LeaderboardEntry.Review.PENDING
     delta = Delta.objects.get(name="good-lora")
-    assert delta.validated and delta.verified_score == result.score
+    assert (delta.validation_state, delta.verified_score, delta.verified_metric) == ("scored", result.score, "accuracy")
     assert DeltaVersion.objects.get(pk=job.version.pk).trainable_parameters > 0
     assert {"fetch", "static_checks", "load_backbone"} <= set(job.timings)
     assert job.stage == "done"
@@ -82,7 +84,7 @@ def test_a_job_goes_to_the_worker_that_holds_its_backbone_warm(celery_worker, su
     try:
         push_lora("alice/warm-second", backbone_hash)
         second = wait_for_job("alice/warm-second")
-        assert second.status == Status.PASSED and second.worker == celery_worker
+        assert second.status == Status.SCORED and second.worker == celery_worker
         assert warm_worker_for(second.pk) == celery_worker
     finally:
         app.control.add_consumer(shared, destination=[celery_worker], reply=True)
@@ -94,7 +96,7 @@ def test_a_topic_delta_is_scored_on_the_five_class_news_suite(celery_worker, bac
         "alice/news-topics", backbone_hash, model=tiny_lora(tiny_bert_with(num_labels=5)), task="topic-classification"
     )
     job = wait_for_job("alice/news-topics")
-    assert job.status == Status.PASSED, job.reason
+    assert job.status == Status.SCORED, job.reason
     result = EvalResult.objects.get(version=job.version, suite=news)
     assert result.num_examples == SUITE_SIZE and result.score == result.metrics["macro_f1"]
 
@@ -107,25 +109,40 @@ def test_the_same_delta_scores_the_same_twice(celery_worker, suite, backbone_has
     assert scores[0] == scores[1]
 
 
-def test_a_bitfit_delta_passes(celery_worker, suite, backbone_hash, tmp_path):
+def test_a_bitfit_delta_with_its_head_is_scored(celery_worker, suite, backbone_hash, tmp_path):
     from deltacenter.formats import bias_names, save_bitfit
 
     tuned = tiny_bitfit_tuned()
     directory = save_bitfit(tuned, tmp_path / "bitfit")
+    assert (directory / "head.safetensors").is_file()
     push_to_hub(directory, "alice/bitfit", backbone=backbone_hash, task="sentiment")
     job = wait_for_job("alice/bitfit")
-    assert job.status == Status.PASSED, job.reason
+    assert job.status == Status.SCORED, job.reason
     assert EvalResult.objects.filter(version=job.version, suite=suite).exists()
-    expected = sum(p.numel() for n, p in tuned.bert.named_parameters() if n in bias_names(tuned))
-    assert DeltaVersion.objects.get(pk=job.version.pk).trainable_parameters == expected
+    biases = sum(p.numel() for n, p in tuned.bert.named_parameters() if n in bias_names(tuned))
+    head = sum(p.numel() for p in tuned.classifier.parameters())
+    assert DeltaVersion.objects.get(pk=job.version.pk).trainable_parameters == biases + head
 
 
-def test_a_delta_with_no_suite_for_its_task_passes_on_fit_alone(celery_worker, backbone_hash):
+def test_a_classifier_delta_without_its_head_fits_but_is_not_scored(celery_worker, suite, backbone_hash, tmp_path):
+    from deltacenter.formats import save_bitfit
+
+    directory = save_bitfit(tiny_bitfit_tuned(), tmp_path / "bitfit")
+    (directory / "head.safetensors").unlink()  # as BitFit deltas were saved before heads travelled with them
+    push_to_hub(directory, "alice/headless", backbone=backbone_hash, task="sentiment")
+    job = wait_for_job("alice/headless")
+    assert (job.status, job.reason_code) == (Status.FITS, "no_task_head"), job.reason
+    assert "classifier" in job.reason and not job.results.exists()
+    assert Delta.objects.get(name="headless").validation_state == "fits"
+
+
+def test_a_delta_with_no_suite_for_its_task_fits_and_says_so(celery_worker, backbone_hash):
     push_to_hub(tiny_lora(tiny_bert(seed=0)), "alice/no-suite", backbone=backbone_hash, task="translation")
     job = wait_for_job("alice/no-suite")
-    assert job.status == Status.PASSED and not job.results.exists()
+    assert (job.status, job.reason_code) == (Status.FITS, "no_suite") and not job.results.exists()
+    assert "sequence-classification" in job.reason and "translation" in job.reason
     delta = Delta.objects.get(name="no-suite")
-    assert delta.validated and delta.verified_score is None
+    assert (delta.validation_state, delta.verified_score) == ("fits", None)
 
 
 def test_a_delta_for_another_architecture_does_not_fit(celery_worker, suite, backbone_hash):
@@ -133,7 +150,7 @@ def test_a_delta_for_another_architecture_does_not_fit(celery_worker, suite, bac
     from transformers import GPT2Config, GPT2Model
 
     gpt2 = GPT2Model(GPT2Config(vocab_size=99, n_embd=32, n_layer=2, n_head=2, n_positions=64))
-    lora = get_peft_model(gpt2, LoraConfig(r=2, target_modules=["c_attn"]))
+    lora = get_peft_model(gpt2, LoraConfig(r=2, target_modules=["c_attn"], task_type="SEQ_CLS"))
     push_lora("alice/gpt2-lora", backbone_hash, model=lora)
     job = wait_for_job("alice/gpt2-lora")
     assert (job.status, job.reason_code) == (Status.FAILED, "delta_does_not_fit")
@@ -203,8 +220,8 @@ def test_a_job_waits_for_the_backbone_and_resumes_when_its_weights_arrive(celery
     push_lora("alice/early", content_hash, model=tiny_lora(tiny_bert(seed=seed)))
     assert wait_for_job("alice/early").status == Status.BACKBONE_UNAVAILABLE
     _push_backbone_files(content_hash, backbone)
-    job = wait_for_job("alice/early", states=(Status.PASSED, Status.FAILED))
-    assert job.status == Status.PASSED, job.reason
+    job = wait_for_job("alice/early", states=(Status.SCORED, Status.FAILED))
+    assert job.status == Status.SCORED, job.reason
 
 
 def test_a_stale_running_job_is_requeued_and_finishes(celery_worker, suite, backbone_hash):
@@ -214,7 +231,7 @@ def test_a_stale_running_job_is_requeued_and_finishes(celery_worker, suite, back
         status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
     )
     assert reap_stale_validations.delay().get(timeout=30) == {"requeued": [job.pk], "resent": []}
-    finished = wait_for_job("alice/stalled", states=(Status.PASSED,))
+    finished = wait_for_job("alice/stalled", states=(Status.SCORED,))
     assert finished.attempts == 2
 
 
@@ -224,7 +241,7 @@ def test_revalidate_queues_the_newest_version_again(celery_worker, suite, backbo
     push_lora("alice/again", backbone_hash)
     first = wait_for_job("alice/again")
     call_command("revalidate", "alice/again")
-    second = wait_for_job("alice/again", states=(Status.PASSED,))
+    second = wait_for_job("alice/again", states=(Status.SCORED,))
     assert second.pk != first.pk and second.version_id == first.version_id
 
 
@@ -233,7 +250,7 @@ def test_a_job_queued_for_too_long_is_sent_again(celery_worker, suite, backbone_
     version = wait_for_job("alice/lost-message").version
     job = ValidationJob.objects.create(version=version, queued_at=timezone.now() - timedelta(hours=2))
     assert jobs.resend_long_queued_jobs() == [job.pk]
-    assert wait_for_job("alice/lost-message", states=(Status.PASSED,)).pk == job.pk
+    assert wait_for_job("alice/lost-message", states=(Status.SCORED,)).pk == job.pk
 
 
 def test_a_job_whose_worker_is_killed_finishes_after_the_reaper_requeues_it(
@@ -249,8 +266,8 @@ def test_a_job_whose_worker_is_killed_finishes_after_the_reaper_requeues_it(
     settings.DELTACENTER_VALIDATION_STALE_SECONDS = 1
     time.sleep(1.5)
     assert jobs.reap_stale_jobs() == [job.pk]
-    finished = wait_for_job("alice/orphan", states=(Status.PASSED, Status.FAILED))
-    assert (finished.pk, finished.status, finished.attempts) == (job.pk, Status.PASSED, 2)
+    finished = wait_for_job("alice/orphan", states=(Status.SCORED, Status.FAILED))
+    assert (finished.pk, finished.status, finished.attempts) == (job.pk, Status.SCORED, 2)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from hub.evaluation.models import ValidationJob
 from tests.models import tiny_bert, tiny_lora
 
 Status = ValidationJob.Status
-WAIT_STATES = (Status.PASSED, Status.FAILED, Status.BACKBONE_UNAVAILABLE)
+WAIT_STATES = (Status.SCORED, Status.FITS, Status.FAILED, Status.BACKBONE_UNAVAILABLE)
 SUITE_SIZE = 24
 
 

@@ -85,12 +85,11 @@ def _ls(args):
         "license": args.license,
         "q": args.search,
         "sort": args.sort,
-        "validated": "true" if args.validated else None,
+        "validation": args.validation,
     }
     for delta in DeltaCenter(args.endpoint).list(limit=args.limit, **filters):
-        badge = "verified" if delta["validated"] else "unverified"
         print(
-            f"{delta['id']:<48} {delta['delta_type']:<9} {delta['task'] or '-':<16} {badge:<10} "
+            f"{delta['id']:<48} {delta['delta_type']:<9} {delta['task'] or '-':<16} {delta['validation_state']:<11} "
             f"↓{delta['downloads_count']} ♥{delta['likes_count']}"
         )
 
@@ -136,7 +135,9 @@ def build_parser():
     ls = commands.add_parser("ls", help="List deltas.")
     for name in ("backbone", "type", "task", "dataset", "tag", "author", "license", "search"):
         ls.add_argument(f"--{name}")
-    ls.add_argument("--validated", action="store_true")
+    ls.add_argument(
+        "--validation", choices=["scored", "fits", "failed", "unvalidated"], help="Only deltas with this outcome."
+    )
     ls.add_argument("--sort", choices=["recent", "updated", "downloads", "likes", "score"])
     ls.add_argument("--limit", type=int, default=20)
     ls.set_defaults(run=_ls)

@@ -22,20 +22,21 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def describe_files(directory):
-    """[{path, size, sha256}] for every file under `directory`, paths relative and POSIX; the shards of a large
-    checkpoint are hashed side by side (sha256 releases the GIL)."""
+def describe_files(directory, paths=None):
+    """[{path, size, sha256}] for every file under `directory` (or those of `paths`), paths relative and POSIX;
+    the shards of a large checkpoint are hashed side by side (sha256 releases the GIL)."""
     root = Path(directory)
     if not root.is_dir():
         raise DeltaCenterError(f"{directory} is not a directory.")
-    paths = sorted(p for p in root.rglob("*") if p.is_file())
-    if not paths:
+    chosen = (root / p for p in paths) if paths is not None else (p for p in root.rglob("*") if p.is_file())
+    files = sorted(chosen)
+    if not files:
         raise DeltaCenterError(f"{directory} holds no files to push.")
-    with ThreadPoolExecutor(min(HASH_THREADS, len(paths))) as pool:
-        digests = list(pool.map(sha256_file, paths))
+    with ThreadPoolExecutor(min(HASH_THREADS, len(files))) as pool:
+        digests = list(pool.map(sha256_file, files))
     return [
         {"path": path.relative_to(root).as_posix(), "size": path.stat().st_size, "sha256": digest, "local": path}
-        for path, digest in zip(paths, digests, strict=True)
+        for path, digest in zip(files, digests, strict=True)
     ]
 
 

@@ -8,6 +8,7 @@ from deltacenter.errors import DeltaCenterError
 PEFT_CONFIG = "adapter_config.json"
 DELTA_CONFIG = "delta_config.json"
 BITFIT_WEIGHTS = "delta.safetensors"
+BITFIT_HEAD = "head.safetensors"
 BITFIT_FORMAT = "deltacenter-bitfit/1"
 PEFT_TYPES = {
     "LORA": "lora",
@@ -48,35 +49,62 @@ def bias_names(model):
     return [name for name, _ in backbone_module(model).named_parameters() if name.endswith(".bias")]
 
 
-def save_bitfit(model, directory, names=None):
-    """Save the backbone's biases (the trainable part of a BitFit delta) as safetensors plus a small config."""
+def head_names(model):
+    """Names (in the full model) of the parameters outside the backbone: the task head a fine-tune trains."""
+    from deltacenter.backbone_hash import backbone_module
+
+    model = model.get_base_model() if callable(getattr(model, "get_base_model", None)) else model
+    inside = {id(p) for p in backbone_module(model).parameters()}
+    return [name for name, param in model.named_parameters() if id(param) not in inside]
+
+
+def save_bitfit(model, directory, names=None, task_type=None):
+    """Save a BitFit delta: the backbone's biases, the task head beside them, and a small config.
+
+    `task_type` (PEFT's names: SEQ_CLS, TOKEN_CLS, CAUSAL_LM...) defaults to what the model's class is for.
+    For a task that trains its own output layer (classification, question answering) the parameters outside
+    the backbone, the head, go to head.safetensors; a language model's head is part of its backbone.
+    """
     from safetensors.torch import save_file
 
     from deltacenter.backbone_hash import backbone_module
+    from deltacenter.families import HEAD_FAMILIES, family_of_task_type, task_type_of_model
 
-    module = backbone_module(model)
+    params = dict(backbone_module(model).named_parameters())
     names = list(names) if names is not None else bias_names(model)
-    params = dict(module.named_parameters())
     missing = [n for n in names if n not in params]
     if missing:
         raise DeltaCenterError(f"The backbone has no parameters named {missing[:5]}.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     save_file({n: params[n].detach().cpu().contiguous() for n in names}, str(directory / BITFIT_WEIGHTS))
-    (directory / DELTA_CONFIG).write_text(json.dumps({"delta_type": "bitfit", "format": BITFIT_FORMAT}, indent=2))
+    task_type = task_type or task_type_of_model(model)
+    config = {"delta_type": "bitfit", "format": BITFIT_FORMAT, "task_type": task_type}
+    everything = dict(model.named_parameters())
+    head = {n: everything[n].detach().cpu().contiguous() for n in head_names(model)}
+    if head and family_of_task_type(task_type) in HEAD_FAMILIES:
+        save_file(head, str(directory / BITFIT_HEAD))
+        config["head"] = BITFIT_HEAD
+    (directory / DELTA_CONFIG).write_text(json.dumps(config, indent=2))
     return directory
 
 
 def apply_bitfit(model, directory):
-    """Load a BitFit delta into `model` in place; every tensor must match a backbone parameter exactly."""
-    import torch
+    """Load a BitFit delta into `model` in place; every tensor must match a parameter exactly."""
     from safetensors.torch import load_file
 
     from deltacenter.backbone_hash import backbone_module
 
-    module = backbone_module(model)
-    params = dict(module.named_parameters())
-    tensors = load_file(str(Path(directory) / BITFIT_WEIGHTS))
+    directory = Path(directory)
+    _copy_into(dict(backbone_module(model).named_parameters()), load_file(str(directory / BITFIT_WEIGHTS)))
+    if (directory / BITFIT_HEAD).is_file():
+        _copy_into(dict(model.named_parameters()), load_file(str(directory / BITFIT_HEAD)))
+    return model
+
+
+def _copy_into(params, tensors):
+    import torch
+
     unexpected = sorted(n for n in tensors if n not in params)
     mismatched = sorted(n for n in tensors if n in params and params[n].shape != tensors[n].shape)
     if unexpected or mismatched:
@@ -87,7 +115,6 @@ def apply_bitfit(model, directory):
     with torch.no_grad():
         for name, tensor in tensors.items():
             params[name].copy_(tensor.to(params[name].device, params[name].dtype))
-    return model
 
 
 def attach(model, directory, is_trainable=False):

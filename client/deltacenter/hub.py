@@ -31,7 +31,7 @@ class DeltaCenter:
 
     def list(self, limit=20, page_size=100, **filters):
         """Iterate over at most `limit` deltas matching filters (backbone, delta_type, task, dataset, tag, author,
-        validated, license, q, sort), following the cursor pages."""
+        validation, license, q, sort), following the cursor pages."""
         params = {key: value for key, value in filters.items() if value is not None}
         params["limit"] = min(limit, page_size, 100)
         path, yielded = "api/deltas", 0
@@ -46,6 +46,12 @@ class DeltaCenter:
 
     def search(self, text, limit=20, **filters):
         return self.list(limit=limit, q=text, **filters)
+
+    def facets(self, **filters):
+        """How many deltas match `filters` (as for list), in all and by facet value: {"total", "facets"}.
+        A count with `exact` false is a lower bound."""
+        params = {key: value for key, value in filters.items() if value is not None}
+        return self.http.get_json("api/deltas/facets", params=params)
 
     def info(self, repo_id):
         namespace, name = split_repo_id(repo_id)

@@ -135,7 +135,7 @@ def push_to_hub(
     split_repo_id(repo_id)
     hub = DeltaCenter(endpoint, token)
     backbone_hash = ensure_backbone(hub, **_backbone_args(delta, backbone))
-    backbone_name = hub.backbone(backbone_hash)["name"]
+    backbone_name = _backbone_name(hub, backbone_hash)
     with _delta_directory(delta) as directory, tempfile.TemporaryDirectory(prefix="deltacenter-card-") as scratch:
         files = describe_files(directory)
         pickles = [f["path"] for f in files if is_pickle(f["path"])]
@@ -169,6 +169,16 @@ def push_to_hub(
     )
 
 
+def _backbone_name(hub, content_hash):
+    """The name the hub shows for the backbone; None when this account cannot see it (only private deltas use it)."""
+    try:
+        return hub.backbone(content_hash)["name"]
+    except HubError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
 def _with_card(files, card, repo_id, facts, scratch):
     """The files with README.md replaced by the card this push publishes, and that card's text."""
     readme = next((f for f in files if f["path"] == CARD_FILE), None)
@@ -180,31 +190,79 @@ def _with_card(files, card, repo_id, facts, scratch):
     return [f for f in files if f["path"] != CARD_FILE] + [entry], text
 
 
-def push_backbone(model_or_dir, name, *, endpoint=None, token=None):
-    """Upload a backbone's weights as safetensors so workers can load it by its hash; returns the hash."""
-    from deltacenter.backbone_hash import backbone_module
+def push_backbone(model_or_dir, name, *, tokenizer=None, max_shard_size=None, endpoint=None, token=None):
+    """Upload a backbone's checkpoint so workers can load it by its hash; returns the hash.
 
+    A directory (a save_pretrained checkpoint, sharded or not) is uploaded as it is: its config, safetensors
+    weights with their index, generation config and tokenizer files. A model in memory is saved first, in its
+    own dtype and in shards of at most `max_shard_size` ("2GB", or bytes) when given, with `tokenizer`'s files
+    beside it: a language model whole, output layer included; any other model without its task head.
+    """
     hub = DeltaCenter(endpoint, token)
-    model = model_or_dir
-    if isinstance(model_or_dir, (str, Path)):
-        from transformers import AutoModel
-
-        model = AutoModel.from_pretrained(str(model_or_dir))
-    content_hash = ensure_backbone(hub, model=model, name=name)
+    directory = Path(model_or_dir) if isinstance(model_or_dir, (str, Path)) else None
+    if directory is not None and any(directory.glob("*.safetensors")):
+        content_hash = ensure_backbone(hub, model=load_checkpoint(directory), name=name)
+        hub.push_backbone_files(content_hash, describe_files(directory, checkpoint_paths(directory)))
+        return content_hash
+    if directory is not None:  # pickled weights only: loaded by transformers here, uploaded as safetensors
+        model_or_dir, tokenizer = load_checkpoint(directory), tokenizer or _tokenizer_of(directory)
+    content_hash = ensure_backbone(hub, model=model_or_dir, name=name)
     with tempfile.TemporaryDirectory(prefix="deltacenter-backbone-") as tmp:
-        backbone_module(model).save_pretrained(tmp, safe_serialization=True)
-        if isinstance(model_or_dir, (str, Path)):
-            _copy_tokenizer_files(Path(model_or_dir), Path(tmp))
+        save_backbone(model_or_dir, tmp, tokenizer=tokenizer, max_shard_size=max_shard_size)
         hub.push_backbone_files(content_hash, describe_files(tmp))
     return content_hash
 
 
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
+def save_backbone(model, directory, *, tokenizer=None, max_shard_size=None):
+    """Write what a worker loads: a language model whole, any other model without its task head."""
+    from deltacenter.backbone_hash import backbone_module
+
+    if callable(getattr(model, "get_base_model", None)):
+        model = model.get_base_model()
+    generates = callable(getattr(model, "can_generate", None)) and model.can_generate()
+    to_save = model if generates else backbone_module(model)
+    options = {"max_shard_size": max_shard_size} if max_shard_size else {}
+    to_save.save_pretrained(str(directory), **options)
+    if tokenizer is not None:
+        tokenizer.save_pretrained(str(directory))
+    return Path(directory)
 
 
-def _copy_tokenizer_files(source, target):
-    import shutil
+CHECKPOINT_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "tokenizer.model",
+    "spiece.model",
+)
 
-    for name in TOKENIZER_FILES:
-        if (source / name).is_file():
-            shutil.copyfile(source / name, target / name)
+
+def checkpoint_paths(directory):
+    """The files of a checkpoint directory a worker needs: config, safetensors weights (and shard index), tokenizer."""
+    directory = Path(directory)
+    weights = [p.name for p in directory.iterdir() if p.name.endswith((".safetensors", ".safetensors.index.json"))]
+    return sorted(weights + [name for name in CHECKPOINT_FILES if (directory / name).is_file()])
+
+
+def load_checkpoint(directory):
+    """The checkpoint as its own class (config.json's architectures) in its stored dtype, to hash it."""
+    import transformers
+
+    config = transformers.AutoConfig.from_pretrained(str(directory))
+    architecture = next(iter(getattr(config, "architectures", None) or []), "")
+    model_class = getattr(transformers, architecture, None) or transformers.AutoModel
+    return model_class.from_pretrained(str(directory)).eval()
+
+
+def _tokenizer_of(directory):
+    if not any((Path(directory) / name).is_file() for name in CHECKPOINT_FILES[2:]):
+        return None
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(directory))

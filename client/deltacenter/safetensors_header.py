@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 # Deltas are small: a header beyond this is an attack or an accident. Backbones pass a larger limit.
 MAX_HEADER_BYTES = 8 * 1024 * 1024
+# Real checkpoints stay far below these; beyond them a header only costs whoever reads it.
+MAX_TENSORS = 100_000
+MAX_NAME_CHARS = 512
+MAX_NAME_DEPTH = 32
 # Element sizes of every safetensors dtype.
 ITEM_SIZES = {
     "BOOL": 1, "U8": 1, "I8": 1,
@@ -85,11 +89,13 @@ def parse_header(header_bytes, file_size, allowed_dtypes=DTYPE_SIZES):
     if not header_bytes.lstrip().startswith(b"{"):
         raise SafetensorsError("invalid_safetensors", "The file does not start with a safetensors JSON header.")
     try:
-        raw = json.loads(header_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        raw = json.loads(header_bytes.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise SafetensorsError("invalid_safetensors", "The safetensors header is not valid UTF-8 JSON.") from None
     if not isinstance(raw, dict):
         raise SafetensorsError("invalid_safetensors", "The safetensors header must be a JSON object.")
+    if len(raw) > MAX_TENSORS + 1:
+        raise SafetensorsError("too_many_tensors", f"The header lists {len(raw)} tensors; the limit is {MAX_TENSORS}.")
     metadata = _metadata(raw.pop("__metadata__", {}))
     tensors = tuple(
         sorted((_tensor(name, entry, allowed_dtypes) for name, entry in raw.items()), key=lambda t: t.begin)
@@ -104,6 +110,23 @@ def read_header(fileobj, file_size, allowed_dtypes=DTYPE_SIZES, max_header_bytes
     return parse_header(fileobj.read(length), file_size, allowed_dtypes)
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_name(name):
+    if len(name) > MAX_NAME_CHARS or name.count(".") >= MAX_NAME_DEPTH or not name.isprintable():
+        raise SafetensorsError(
+            "invalid_tensor_name",
+            f"Tensor {name[:60]!r}…: names are printable, at most {MAX_NAME_CHARS} characters and"
+            f" {MAX_NAME_DEPTH} dotted levels.",
+        )
+
+
 def _metadata(value):
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise SafetensorsError("invalid_safetensors", "__metadata__ must map strings to strings.")
@@ -111,18 +134,19 @@ def _metadata(value):
 
 
 def _tensor(name, entry, allowed_dtypes):
+    _check_name(name)
     if not isinstance(entry, dict):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: its entry must be an object.")
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
     if dtype not in allowed_dtypes:
         allowed = ", ".join(allowed_dtypes)
         raise SafetensorsError("dtype_not_allowed", f"Tensor {name!r} has dtype {dtype!r}; allowed: {allowed}.")
-    if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+    if not isinstance(shape, list) or len(shape) > MAX_NAME_DEPTH or not all(_is_count(d) for d in shape):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: shape must be a list of sizes.")
     if (
         not isinstance(offsets, list)
         or len(offsets) != 2
-        or not all(isinstance(o, int) and o >= 0 for o in offsets)
+        or not all(_is_count(o) for o in offsets)
         or offsets[0] > offsets[1]
     ):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: data_offsets must be [begin, end].")

@@ -1,6 +1,32 @@
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework import authentication, exceptions
+from rest_framework.throttling import BaseThrottle
 
 from hub.accounts.tokens import find_active_token
+
+
+class TokenFailures:
+    """Unknown tokens sent from one address, counted in a window: past the limit, guessing answers 429."""
+
+    WINDOW_SECONDS = 600
+
+    def __init__(self, request):
+        self.key = f"token-failures:{BaseThrottle().get_ident(request)}"
+
+    def refuse_when_exceeded(self):
+        if (cache.get(self.key) or 0) >= settings.DELTACENTER_TOKEN_FAILURES:
+            raise exceptions.Throttled(
+                wait=self.WINDOW_SECONDS, detail="Too many unknown tokens from your address; wait and try again."
+            )
+
+    def count(self):
+        if cache.add(self.key, 1, self.WINDOW_SECONDS):
+            return
+        try:
+            cache.incr(self.key)
+        except ValueError:  # expired between add and incr
+            cache.add(self.key, 1, self.WINDOW_SECONDS)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -16,8 +42,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         secret = secret.strip()
         if not secret:
             raise exceptions.AuthenticationFailed("The Authorization header has no token after 'Bearer'.")
+        failures = TokenFailures(request)
+        failures.refuse_when_exceeded()
         token = find_active_token(secret)
         if token is None:
+            failures.count()
             raise exceptions.AuthenticationFailed(
                 "This token is unknown or has been revoked. Create a new one on your tokens page."
             )

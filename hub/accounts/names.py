@@ -5,7 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 
 MAX_NAME_LENGTH = 96
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 RESERVED_NAMESPACES = frozenset(
     {
         "admin",
@@ -49,12 +49,24 @@ def validate_name(value, what="name"):
         )
     if ".." in value or value.strip(".") == "":
         raise ValidationError(f"The {what} must not contain '..' or be only dots.", code="invalid_name")
-    if not _NAME_RE.match(value):
+    if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
         raise ValidationError(
             f"The {what} {value!r} may use only letters, digits, '.', '_' and '-', and must start with a"
             " letter or digit.",
             code="invalid_name",
         )
+    if value.endswith(".") or value.lower().endswith((".git", ".lock")):
+        raise ValidationError(f"The {what} must not end with '.', '.git' or '.lock'.", code="invalid_name")
+    if is_device_name(value):
+        raise ValidationError(f"{value!r} is a device name on Windows; choose another {what}.", code="invalid_name")
+
+
+# Names Windows reserves for devices, whatever the extension: a download named so cannot be saved there.
+_DEVICE_NAME = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.IGNORECASE)
+
+
+def is_device_name(segment: str) -> bool:
+    return _DEVICE_NAME.fullmatch(segment) is not None
 
 
 def validate_namespace_name(value):

@@ -30,6 +30,8 @@ class HubAutoSchema(AutoSchema):
         if direction != "response":
             return responses
         codes = READ_ERRORS if self.method in ("GET", "HEAD") else WRITE_ERRORS
+        # Views of another protocol answer errors in its shape (the Hugging Face views do).
+        error = getattr(self.view, "error_serializer", ErrorSerializer)
         for code in codes:
-            responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))
+            responses.setdefault(code, self._get_response_for_code(error, code, direction=direction))
         return responses

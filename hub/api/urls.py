@@ -5,10 +5,12 @@ from hub.api import health, views
 
 urlpatterns = [
     path("health", health.health, name="health"),
+    path("health/live", health.live, name="health-live"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("whoami", views.WhoAmIView.as_view(), name="api-whoami"),
     path("deltas", views.DeltaListView.as_view(), name="api-deltas"),
+    path("deltas/facets", views.DeltaFacetsView.as_view(), name="api-delta-facets"),
     path("deltas/<str:namespace>/<str:name>", views.DeltaDetailView.as_view(), name="api-delta"),
     path("deltas/<str:namespace>/<str:name>/versions", views.VersionListView.as_view(), name="api-versions"),
     path(

@@ -7,9 +7,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from hub.accounts.permissions import TokenScopes
@@ -19,8 +19,10 @@ from hub.api.serializers import (
     CommitResultSerializer,
     CommitStatusSerializer,
     DeltaDetailSerializer,
-    DeltaSummarySerializer,
+    DeltaPageSerializer,
+    FacetCountsSerializer,
     LikeResultSerializer,
+    ListedDeltaSerializer,
     MultipartCompleteSerializer,
     RevisionSerializer,
     SignedPartsSerializer,
@@ -33,16 +35,20 @@ from hub.core.errors import NotFound
 from hub.core.validation import parse
 from hub.deltas import binding, finalize, multipart, quotas, services
 from hub.deltas.commit import CommitOutcome, commit_version, resolve_writable_namespace
-from hub.deltas.filters import SORTS, DeltaFilter, apply_sort, sort_key
+from hub.deltas.facets import FACETS
+from hub.deltas.filters import DeltaFilter, sort_key
 from hub.deltas.inputs import (
     BackboneFilesRequest,
     BackboneRequest,
     BindBackboneRequest,
     CommitRequest,
+    ListingRequest,
+    ListingSortRequest,
     MultipartCompleteRequest,
     SignPartsRequest,
     UploadPlanRequest,
 )
+from hub.deltas.listing import count_facets, list_deltas, parse_filters
 from hub.deltas.models import Backbone, Delta, Finalization
 from hub.deltas.uploads import plan_uploads
 from hub.evaluation import jobs
@@ -59,30 +65,54 @@ def unknown_endpoint(request):
     raise NotFound("unknown_endpoint", f"There is no API endpoint {request.path}; see /api/docs.")
 
 
-class DeltaCursorPagination(CursorPagination):
-    page_size = 20
-    page_size_query_param = "limit"
-    max_page_size = 100
+class ListingView(generics.ListAPIView):
+    """A delta listing: DeltaFilter's filters (documented in the schema from it), the viewer's visibility."""
 
-    def get_ordering(self, request, queryset, view):
-        return SORTS[sort_key(request.query_params)]
-
-
-class DeltaListView(generics.ListAPIView):
-    """List and search deltas; private ones appear only to those allowed to see them."""
-
-    serializer_class = DeltaSummarySerializer
-    pagination_class = DeltaCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = DeltaFilter
+    pagination_class = None
 
     def get_queryset(self):
-        deltas = Delta.objects.visible_to(self.request.user).select_related("namespace", "backbone")
-        # Listings never show the card, and the search vector is large: leave both in the database.
-        return deltas.defer("card", "search_vector", "dict_tags")
+        return Delta.objects.none()  # hub.deltas.listing selects; this only names the model for the schema
 
-    def filter_queryset(self, queryset):
-        return apply_sort(super().filter_queryset(queryset), sort_key(self.request.query_params))
+    def listing_request(self, request_class=ListingRequest):
+        page = parse(request_class, self.request.query_params)
+        filters = parse_filters(self.request.query_params, strict=True)
+        return page, filters, sort_key({"q": filters.text, "sort": page.get("sort")})
+
+
+class DeltaListView(ListingView):
+    """List and search deltas; private ones appear only to those allowed to see them."""
+
+    @extend_schema(
+        parameters=[ListingRequest], responses=DeltaPageSerializer,
+        summary="List and search deltas, newest first or as sorted, a page at a time (follow `next`)",
+    )  # fmt: skip
+    def get(self, request):
+        page, filters, sort = self.listing_request()
+        listing = list_deltas(request.user, filters, sort, page.get("cursor"), page["limit"])
+        body = {
+            "next": _page_url(request, listing.next_cursor),
+            "previous": _page_url(request, listing.previous_cursor),
+            "results": ListedDeltaSerializer(listing.rows, many=True).data,
+        }
+        return Response(body)
+
+
+class DeltaFacetsView(ListingView):
+    @extend_schema(
+        parameters=[ListingSortRequest], responses=FacetCountsSerializer,
+        summary="How many deltas a listing has, by facet value: the counts the browse page shows",
+    )  # fmt: skip
+    def get(self, request):
+        _, filters, sort = self.listing_request(ListingSortRequest)
+        counts = count_facets(request.user, filters, sort)
+        facets = [{"param": f.param, "title": f.title, "values": counts.facets[f.param]} for f in FACETS]
+        return Response(FacetCountsSerializer({"total": counts.total, "facets": facets}).data)
+
+
+def _page_url(request, cursor):
+    return None if cursor is None else replace_query_param(request.build_absolute_uri(), "cursor", cursor)
 
 
 class DeltaDetailView(APIView):
@@ -114,6 +144,7 @@ class RevisionView(APIView):
 
 
 class UploadPlanView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -158,6 +189,7 @@ class UploadPartsView(APIView):
 
 
 class UploadCompleteView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -170,6 +202,7 @@ class UploadCompleteView(APIView):
 
 
 class CommitView(APIView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -211,6 +244,7 @@ class CommitStatusView(APIView):
 
 
 class BindBackboneView(APIView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -226,6 +260,7 @@ class BindBackboneView(APIView):
 
 
 class LikeView(APIView):
+    throttle_scope = "likes"
     permission_classes = WRITERS
 
     @extend_schema(request=EMPTY_BODY, responses=LikeResultSerializer, summary="Like a delta")
@@ -240,11 +275,13 @@ class LikeView(APIView):
 
 
 class BackboneListView(generics.ListAPIView):
+    throttle_scope = "backbones"
     serializer_class = BackboneSerializer
 
     def get_queryset(self):
         visible = Delta.objects.visible_to(self.request.user).values("pk")
-        return Backbone.objects.annotate(delta_count=Count("deltas", filter=Q(deltas__in=visible))).order_by("name")
+        backbones = Backbone.objects.visible_to(self.request.user)
+        return backbones.annotate(delta_count=Count("deltas", filter=Q(deltas__in=visible))).order_by("name")
 
     @extend_schema(
         request=BackboneRequest, responses={201: BackboneSerializer, 200: BackboneSerializer},
@@ -260,7 +297,7 @@ class BackboneListView(generics.ListAPIView):
 class BackboneDetailView(APIView):
     @extend_schema(responses=BackboneDetailSerializer, summary="A backbone and the deltas trained on it")
     def get(self, request, content_hash):
-        backbone = services.get_backbone(content_hash)
+        backbone = services.get_backbone(request.user, content_hash)
         deltas = (
             Delta.objects.visible_to(request.user).filter(backbone=backbone).select_related("namespace", "backbone")
         )
@@ -269,11 +306,12 @@ class BackboneDetailView(APIView):
 
 
 class BackboneUploadPlanView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(request=BackboneFilesRequest, responses=UploadPlanSerializer, summary="Declare backbone files")
     def post(self, request, content_hash):
-        services.get_backbone(content_hash)
+        services.get_backbone(request.user, content_hash)
         files = services.check_backbone_file_sizes(parse(BackboneFilesRequest, request.data))
         namespace = quotas.backbone_namespace(request.user)
         return Response({"files": plan_uploads(request.user, files, namespace, services.max_backbone_file_bytes())})
@@ -286,11 +324,12 @@ class BackboneUploadPartsView(APIView):
         request=SignPartsRequest, responses=SignedPartsSerializer, summary="URLs for parts of a backbone file"
     )
     def post(self, request, content_hash):
-        services.get_backbone(content_hash)
+        services.get_backbone(request.user, content_hash)
         return _sign_parts(request)
 
 
 class BackboneUploadCompleteView(APIView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -298,11 +337,12 @@ class BackboneUploadCompleteView(APIView):
         summary="Assemble a multipart upload of a backbone file",
     )  # fmt: skip
     def post(self, request, content_hash):
-        services.get_backbone(content_hash)
+        services.get_backbone(request.user, content_hash)
         return _complete_multipart(request)
 
 
 class BackboneFilesView(APIView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -311,7 +351,7 @@ class BackboneFilesView(APIView):
         " are hashed: poll status_url)",
     )  # fmt: skip
     def post(self, request, content_hash):
-        backbone = services.get_backbone(content_hash)
+        backbone = services.get_backbone(request.user, content_hash)
         files = parse(BackboneFilesRequest, request.data)
         outcome = services.attach_backbone_files(request.user, backbone, files)
         if outcome.pending is not None:

@@ -45,9 +45,24 @@ def bucket():
     return settings.S3_BUCKET
 
 
-def check_bucket():
-    """Raise when the bucket cannot be reached with the hub's credentials."""
-    client().head_bucket(Bucket=bucket())
+@functools.cache
+def _probe_client(endpoint, timeout):
+    probe = Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                   connect_timeout=timeout, read_timeout=timeout)  # fmt: skip
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=settings.S3_ACCESS_KEY_ID,
+        aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY,
+        region_name=settings.S3_REGION,
+        config=probe,
+    )
+
+
+def check_bucket(timeout=None):
+    """Raise when the bucket cannot be reached with the hub's credentials (within `timeout` seconds, if given)."""
+    probe = client() if timeout is None else _probe_client(settings.S3_ENDPOINT_URL, timeout)
+    probe.head_bucket(Bucket=bucket())
 
 
 def object_size(key):

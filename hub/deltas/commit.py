@@ -20,7 +20,7 @@ from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Delta, DeltaVersion, Finalization, VersionFile
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import delta_backbone_bound, version_committed
-from hub.deltas.verify import CheckedFile, check_files
+from hub.deltas.verify import CheckedFile, check_files, tensor_names
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,7 @@ def _version_for(user, namespace, name, metadata, choice, checked, must_exist, f
         claimed_metrics=metadata.claimed_metrics,
         training_args=metadata.training_args,
         commit_message=metadata.commit_message,
+        tensor_names=tensor_names(checked),
         author=user,
         **_trainable(checked, delta.backbone),
     )

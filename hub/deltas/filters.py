@@ -1,9 +1,11 @@
 """Filters for delta listings, shared by the API and the browser pages."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 
-from hub.deltas.models import Delta
+from hub.accounts.models import Namespace
+from hub.deltas.models import Backbone, Delta
 from hub.deltas.search import search
 
 
@@ -13,22 +15,47 @@ class DeltaFilter(django_filters.FilterSet):
     task = django_filters.CharFilter(field_name="task", lookup_expr="iexact")
     dataset = django_filters.CharFilter(method="filter_dataset", label="Train or test dataset")
     tag = django_filters.CharFilter(method="filter_tag")
-    author = django_filters.CharFilter(field_name="namespace__name", lookup_expr="iexact")
+    author = django_filters.CharFilter(method="filter_author", label="Namespace (user or organisation)")
     license = django_filters.CharFilter(field_name="license", lookup_expr="iexact")
-    validated = django_filters.BooleanFilter(field_name="validated")
+    validation = django_filters.MultipleChoiceFilter(
+        field_name="validation_state", choices=Delta.Validation.choices, distinct=False, label="Validation outcome"
+    )
     q = django_filters.CharFilter(method="filter_search", label="Full-text search")
 
     class Meta:
         model = Delta
         fields = []
 
+    def get_form_class(self):
+        # The form's fields never change: build its class once, not on every request.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+    # Backbones and authors are looked up first, in their own small tables, once per listing: the listing's
+    # query then holds literal ids, whose frequency Postgres's statistics know, so a rare backbone is read
+    # through its index instead of by walking the sort order until enough rows match.
     def filter_backbone(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(
-            Q(backbone__content_hash=value.lower())
-            | Q(backbone__name__iexact=value)
-            | Q(backbone__aliases__contains=[value])
+        # A name several backbones share names none of them: such a backbone is chosen by its hash.
+        matches = Backbone.objects.filter(
+            Q(content_hash=value.lower())
+            | Q(name__iexact=value, name_is_shared=False)
+            | Q(aliases__contains=[value], name_is_shared=False)
         )
+        return queryset.filter(backbone__in=self._ids(name, matches))
+
+    def filter_author(self, queryset, name, value):
+        # LOWER(name) = LOWER(value): the namespace names' case-insensitive unique index answers it.
+        namespaces = Namespace.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(value)))
+        return queryset.filter(namespace__in=self._ids(name, namespaces))
+
+    def _ids(self, name, queryset):
+        looked_up = self.__dict__.setdefault("_looked_up", {})
+        if name not in looked_up:
+            looked_up[name] = list(queryset.values_list("pk", flat=True))
+        return looked_up[name]
 
     def filter_dataset(self, queryset, name, value):
         return queryset.filter(Q(train_datasets__contains=[value]) | Q(test_datasets__contains=[value]))
@@ -40,13 +67,15 @@ class DeltaFilter(django_filters.FilterSet):
         return search(queryset, value) if value.strip() else queryset
 
 
+# Every listing sorts newest, biggest or best first, then by id: (column, id) is a strict order a keyset
+# cursor can resume from. The column is a Delta field, or "rank", the relevance of a full-text query.
 SORTS = {
-    "recent": ("-created_at", "-id"),
-    "updated": ("-updated_at", "-id"),
-    "downloads": ("-downloads_count", "-id"),
-    "likes": ("-likes_count", "-id"),
-    "score": ("-verified_score", "-id"),
-    "relevance": ("-rank", "-id"),  # only with a full-text query, which annotates the rank
+    "recent": "created_at",
+    "updated": "updated_at",
+    "downloads": "downloads_count",
+    "likes": "likes_count",
+    "score": "verified_rank",  # only scored deltas have one (turned so higher is better): the others are left out
+    "relevance": "rank",  # only with a full-text query
 }
 DEFAULT_SORT = "recent"
 
@@ -58,10 +87,3 @@ def sort_key(request_params):
     if value not in SORTS or (value == "relevance" and not searching):
         return DEFAULT_SORT
     return value
-
-
-def apply_sort(queryset, key):
-    if key == "score":
-        # Only validated deltas have a verified score to rank by.
-        queryset = queryset.filter(verified_score__isnull=False)
-    return queryset.order_by(*SORTS[key])

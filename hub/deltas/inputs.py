@@ -11,6 +11,8 @@ from django.conf import settings
 from rest_framework import serializers
 
 from hub.core.validation import as_field_error
+from hub.deltas.filters import SORTS
+from hub.deltas.listing import DEFAULT_LIMIT, MAX_LIMIT
 from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import SHA256_PATTERN, Delta
 from hub.deltas.paths import validate_path
@@ -189,3 +191,22 @@ class BindBackboneRequest(serializers.Serializer):
 
 class BackboneFilesRequest(UploadPlanRequest):
     """The backbone's checkpoint files (config, safetensors weights, tokenizer), already uploaded."""
+
+
+class ListingSortRequest(serializers.Serializer):
+    """The order of a delta listing. Its filters are DeltaFilter's."""
+
+    sort = serializers.ChoiceField(
+        choices=list(SORTS),
+        required=False,
+        help_text="Newest first (recent) unless chosen; with q, best match (relevance) first.",
+    )
+
+
+class ListingRequest(ListingSortRequest):
+    """Where a page of a delta listing starts, its length and order. Its filters are DeltaFilter's."""
+
+    cursor = serializers.CharField(
+        required=False, max_length=1024, help_text="The `next` or `previous` cursor of the page before."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)

@@ -2,17 +2,18 @@ import re
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import readable_namespace_ids
+from hub.deltas.facets import facet_count_triggers
 
 # \A and \Z: unlike $, they do not let a trailing newline through.
 SHA256_PATTERN = re.compile(r"\A[0-9a-f]{64}\Z")
@@ -61,6 +62,19 @@ class StoredObject(models.Model):
         return object_key(self.sha256)
 
 
+class BackboneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Backbones `user` may know of: any that no delta uses yet, any a delta they can see uses, and their own.
+
+        A backbone only private deltas use stays as private as they are."""
+        if user.is_authenticated and user.is_superuser:
+            return self
+        used = Delta.objects.live().filter(backbone_id=OuterRef("pk"))
+        seen = Delta.objects.visible_to(user).filter(backbone_id=OuterRef("pk"))
+        mine = Q(registered_by=user) if user.is_authenticated else Q(pk__in=[])
+        return self.filter(~Exists(used) | Exists(seen) | mine)
+
+
 class Backbone(models.Model):
     """A pretrained model, identified by the content hash of its weights (see deltacenter.backbone_hash)."""
 
@@ -73,13 +87,23 @@ class Backbone(models.Model):
     config = models.JSONField(default=dict, blank=True)
     num_parameters = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
     dtype = models.CharField(max_length=20, blank=True)
+    module_paths = ArrayField(
+        models.CharField(max_length=512), null=True, blank=True, help_text="Its modules, from its weights' headers."
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Several backbones may carry one name (fine-tunes, re-uploads, impostors): then each is shown with its hash.
+    name_is_shared = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = BackboneQuerySet.as_manager()
+
     class Meta:
-        indexes = [GinIndex(fields=["aliases"], name="backbone_aliases_gin")]
+        indexes = [
+            GinIndex(fields=["aliases"], name="backbone_aliases_gin"),
+            models.Index(Lower("name"), name="backbone_name_ci_idx"),
+        ]
         constraints = [
             sha256_constraint("content_hash", "backbone_content_hash_hex"),
             sha256_constraint("structure_hash", "backbone_structure_hash_hex"),
@@ -87,6 +111,11 @@ class Backbone(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.content_hash[:12]})"
+
+    @property
+    def label(self):
+        """The name, with the hash when another backbone has the same name: a name alone never identifies it."""
+        return f"{self.name} · {self.content_hash[:12]}" if self.name_is_shared else self.name
 
     @property
     def has_weights(self):
@@ -113,10 +142,13 @@ class DeltaQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Deltas `user` may know exist: public ones, plus private ones in namespaces they belong to."""
-        live = self.live()
         if user.is_authenticated and user.is_superuser:
-            return live
-        return live.filter(Q(private=False) | Q(namespace__in=readable_namespace_ids(user)))
+            return self.live()
+        return self.readable_in(readable_namespace_ids(user))
+
+    def readable_in(self, namespace_ids):
+        """Live public deltas, plus the private ones of the namespaces `namespace_ids`."""
+        return self.live().filter(Q(private=False) | Q(namespace__in=namespace_ids))
 
 
 class Delta(models.Model):
@@ -147,7 +179,7 @@ class Delta(models.Model):
     base_model_name = models.CharField(
         max_length=200, blank=True, help_text="The base model the delta's own files name (adapter config, card)."
     )
-    task = models.CharField(max_length=100, blank=True, db_index=True)
+    task = models.CharField(max_length=100, blank=True)
     train_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     test_datasets = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
@@ -160,9 +192,21 @@ class Delta(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # Kept up to date by the validation workers, so listings can filter and sort without joins.
-    validated = models.BooleanField(default=False, db_index=True)
+
+    class Validation(models.TextChoices):
+        UNVALIDATED = "unvalidated", "Not validated yet"
+        SCORED = "scored", "Scored"
+        FITS = "fits", "Fits"
+        FAILED = "failed", "Failed"
+
+    # Kept up to date by the validation workers, so listings can filter and sort without joins: the outcome of
+    # the newest version validated, and the score of its main suite.
+    validation_state = models.CharField(
+        max_length=12, choices=Validation.choices, default=Validation.UNVALIDATED, db_index=True
+    )
     verified_score = models.FloatField(null=True, blank=True)
+    verified_metric = models.CharField(max_length=16, blank=True)
+    verified_rank = models.FloatField(null=True, blank=True, help_text="The verified score turned so higher is better.")
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = DeltaQuerySet.as_manager()
@@ -177,16 +221,28 @@ class Delta(models.Model):
                 name="delta_bound_exactly_when_it_has_a_backbone",
             ),
         ]
+        # Each sort has an index ending in id, the tie-breaker, so a keyset page starts where the last one
+        # ended at any depth; filters match indexes of their own (see bench/bench_list_page.py's plans).
         indexes = [
             GinIndex(fields=["tags"], name="delta_tags_gin"),
             GinIndex(fields=["train_datasets"], name="delta_train_datasets_gin"),
             GinIndex(fields=["test_datasets"], name="delta_test_datasets_gin"),
-            models.Index(fields=["-downloads_count"], name="delta_downloads_idx"),
-            models.Index(fields=["-likes_count"], name="delta_likes_idx"),
-            models.Index(fields=["-created_at"], name="delta_created_idx"),
-            models.Index(fields=["-verified_score"], name="delta_score_idx"),
+            models.Index(fields=["downloads_count", "id"], name="delta_downloads_keyset"),
+            models.Index(fields=["likes_count", "id"], name="delta_likes_keyset"),
+            models.Index(fields=["created_at", "id"], name="delta_created_keyset"),
+            models.Index(fields=["updated_at", "id"], name="delta_updated_keyset"),
+            models.Index(
+                fields=["verified_rank", "id"], name="delta_score_keyset", condition=Q(verified_rank__isnull=False)
+            ),
+            models.Index(fields=["delta_type"], name="delta_type_idx"),
+            # The task and licence filters compare without letter case (iexact: UPPER(column) = UPPER(value)).
+            models.Index(Upper("task"), name="delta_task_upper_idx"),
+            models.Index(Upper("license"), name="delta_license_upper_idx"),
+            # Searches match names by prefix too: LOWER(name) LIKE 'prefix%'.
+            models.Index(OpClass(Lower("name"), name="text_pattern_ops"), name="delta_name_prefix_idx"),
             GinIndex(fields=["search_vector"], name="delta_search_gin"),
         ]
+        triggers = facet_count_triggers()
 
     def __str__(self):
         return self.full_name
@@ -198,6 +254,25 @@ class Delta(models.Model):
     @property
     def is_bound(self):
         return self.backbone_id is not None
+
+
+class FacetCount(models.Model):
+    """How many live deltas carry each facet value (hub.deltas.facets), kept exact by triggers on Delta.
+
+    `scope` 0 counts public deltas; any other scope is a namespace's id and counts its private deltas.
+    """
+
+    pk = models.CompositePrimaryKey("scope", "facet", "value")
+    scope = models.BigIntegerField()
+    facet = models.CharField(max_length=32)
+    value = models.TextField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index("scope", "facet", models.F("n").desc(), "value", name="facet_count_top")]
+
+    def __str__(self):
+        return f"{self.facet}={self.value}: {self.n} (scope {self.scope})"
 
 
 class DeltaVersion(models.Model):
@@ -215,6 +290,9 @@ class DeltaVersion(models.Model):
     claimed_metrics = models.JSONField(default=dict, blank=True)
     training_args = models.JSONField(default=dict, blank=True)
     commit_message = models.TextField(blank=True)
+    tensor_names = ArrayField(
+        models.CharField(max_length=512), null=True, blank=True, help_text="Its weights' tensors, from their headers."
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

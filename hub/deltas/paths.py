@@ -4,6 +4,7 @@ import re
 from pathlib import PurePosixPath
 
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
+from hub.accounts.names import is_device_name
 from hub.core.errors import Invalid
 
 MAX_PATH_LENGTH = 255
@@ -25,6 +26,10 @@ def validate_path(path):
         raise Invalid(
             "invalid_path",
             f"The path {path!r} may have at most {MAX_DEPTH} levels of letters, digits, '.', '_', '+' and '-'.",
+        )
+    if any(is_device_name(part) or part.endswith(".") for part in parts):
+        raise Invalid(
+            "invalid_path", f"The path {path!r} has a segment Windows cannot save (a device name or a trailing dot)."
         )
     suffix = PurePosixPath(path).suffix.lower()
     if is_pickle(path):

@@ -1,11 +1,18 @@
-"""Full-text search over a delta's name, tags, datasets and card."""
+"""Search: full text over a delta's name, tags, datasets and card, and the start of its name."""
+
+import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import F, Value
+from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models.functions import Cast, Lower
+from django.db.models.lookups import StartsWith
 
+from hub.accounts.names import MAX_NAME_LENGTH
 from hub.deltas.models import Delta
 
 CONFIG = "simple"
+# What could begin a delta name (hub.accounts.names): such a search also matches names by their start.
+_NAME_PREFIX = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
 def refresh_search_vector(delta):
@@ -19,7 +26,38 @@ def refresh_search_vector(delta):
     Delta.objects.filter(pk=delta.pk).update(search_vector=vector)
 
 
+def _query(text):
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
+def name_prefix(text):
+    """`text` lowercased when it could be the start of a delta name, else None."""
+    text = text.strip().lower()
+    return text if len(text) <= MAX_NAME_LENGTH and _NAME_PREFIX.fullmatch(text) else None
+
+
+def _starts_name(prefix):
+    # LOWER(name) LIKE 'prefix%': the delta_name_prefix_idx index (text_pattern_ops) finds these.
+    return StartsWith(Lower("name"), prefix)
+
+
 def search(queryset, text):
-    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    """Deltas whose words match `text` (web search syntax), or whose name starts with it."""
+    condition = Q(search_vector=_query(text))
+    prefix = name_prefix(text)
+    if prefix:
+        condition |= Q(_starts_name(prefix))
+    return queryset.filter(condition)
+
+
+def relevance(text):
+    """How well a delta matches `text`: the weighted full-text rank, plus one when its name starts with the text.
+
+    A double precision value, so a cursor can carry it exactly (ts_rank itself is a real).
+    """
     # F(): a bare string would make Django re-parse the stored vector as text, losing its weights.
-    return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    rank = Cast(SearchRank(F("search_vector"), _query(text)), FloatField())
+    prefix = name_prefix(text)
+    if prefix is None:
+        return rank
+    return rank + Case(When(_starts_name(prefix), then=Value(1.0)), default=Value(0.0))

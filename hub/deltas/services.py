@@ -14,7 +14,7 @@ from hub.deltas import finalize, objects, quotas
 from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.models import Backbone, BackboneFile, Delta, Finalization, Like
 from hub.deltas.signals import backbone_weights_attached
-from hub.deltas.verify import check_files
+from hub.deltas.verify import check_files, tensor_names
 
 BACKBONE_FIELDS = ("name", "aliases", "architecture", "model_type", "config", "num_parameters", "dtype")
 
@@ -83,10 +83,13 @@ def unlike(user, delta):
     return Delta.objects.get(pk=delta.pk)
 
 
-def get_backbone(content_hash):
-    backbone = Backbone.objects.filter(content_hash=(content_hash or "").lower()).first()
+def get_backbone(user, content_hash: str) -> Backbone:
+    """The backbone, or a 404 that does not reveal one only private deltas use."""
+    backbone = Backbone.objects.visible_to(user).filter(content_hash=(content_hash or "").lower()).first()
     if backbone is None:
-        raise NotFound("backbone_not_found", f"No backbone with hash {content_hash!r} is registered.")
+        raise NotFound(
+            "backbone_not_found", f"No backbone with hash {content_hash[:64]!r} is registered, or you cannot see it."
+        )
     return backbone
 
 
@@ -101,15 +104,34 @@ def register_backbone(user, values: dict) -> tuple[Backbone, bool]:
                 "hash_conflict", "This content hash is registered with another structure hash.", field="structure_hash"
             )
         return existing, False
+    _check_registration_limit(user)
     fields = {name: values[name] for name in BACKBONE_FIELDS if name in values}
     try:
         with transaction.atomic():
             backbone = Backbone.objects.create(
                 content_hash=content_hash, structure_hash=structure_hash, registered_by=user, **fields
             )
+            _mark_shared_name(backbone)
     except IntegrityError:  # registered concurrently
         return Backbone.objects.get(content_hash=content_hash), False
     return backbone, True
+
+
+def _check_registration_limit(user):
+    limit = settings.DELTACENTER_MAX_BACKBONES_PER_ACCOUNT
+    if not user.is_superuser and Backbone.objects.filter(registered_by=user).count() >= limit:
+        raise Forbidden(
+            "backbone_limit",
+            f"You have registered {limit} backbones, the most one account may. Ask the hub's administrators for more.",
+        )
+
+
+def _mark_shared_name(backbone):
+    """Every backbone that shares its name with another is shown with its hash from now on."""
+    same = Backbone.objects.filter(name__iexact=backbone.name)
+    if same.exclude(pk=backbone.pk).exists():
+        same.update(name_is_shared=True)
+        backbone.name_is_shared = True
 
 
 def max_backbone_file_bytes() -> int:
@@ -137,9 +159,8 @@ def attach_backbone_files(
     """Verify uploaded files and attach them to the backbone. Workers check the weights against the hash.
 
     Staged uploads (shards sent in parts) make it a finalization, which calls this again once they are hashed."""
-    may_replace = backbone.registered_by_id == user.pk or user.is_superuser
-    if backbone.files.exists() and not may_replace:
-        raise Forbidden("forbidden", "Only whoever registered this backbone can replace its files.")
+    if not (backbone.registered_by_id == user.pk or user.is_superuser):
+        raise Forbidden("forbidden", "Only whoever registered this backbone (or a site admin) can upload its files.")
     check_backbone_file_sizes(files)
     if not any(f.path.endswith(".safetensors") for f in files):
         raise Invalid("no_weights", "A backbone upload needs its weights as .safetensors files.", field="files")
@@ -151,10 +172,14 @@ def attach_backbone_files(
         request = {"files": [asdict(f) for f in files], "proven": sorted(proven)}
         pending = finalize.defer(user, Finalization.Kind.BACKBONE, request, staged, backbone=backbone)
         return AttachOutcome(backbone, pending)
+    backbone.module_paths = sorted({name.rpartition(".")[0] for name in tensor_names(checked)})
     with transaction.atomic():
         if finalization is not None:
             finalize.hold(finalization)
         objects.claim(c.object for c in checked)
+        backbone.save(update_fields=["module_paths"])
+        # The upload is the whole checkpoint: files of an earlier one (a single file now sharded) go.
+        BackboneFile.objects.filter(backbone=backbone).exclude(path__in=[c.path for c in checked]).delete()
         for c in checked:
             BackboneFile.objects.update_or_create(backbone=backbone, path=c.path, defaults={"object": c.object})
         backbone_weights_attached.send(sender=Backbone, backbone=backbone)

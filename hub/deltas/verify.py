@@ -6,7 +6,6 @@ the account's private key is checked as far as range reads go here; its sha256 i
 finalization (hub.deltas.staged), which also moves it into place. Anything else was never uploaded.
 """
 
-import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from deltacenter.safetensors_header import (
 )
 from hub.core import objectstore
 from hub.core.errors import Conflict, DomainError, Invalid
+from hub.core.json_input import JsonInputError, strict_loads
 from hub.deltas import objects, possession
 from hub.deltas.declared import DeclaredFile, staging_key
 from hub.deltas.models import StoredObject, object_key
@@ -36,6 +36,11 @@ class CheckedFile:
     safetensors: object = None  # SafetensorsHeader for .safetensors files
     json: object = None  # parsed content for .json files
     text: str | None = None  # the model card, for README.md
+
+
+def tensor_names(checked: list[CheckedFile]) -> list[str]:
+    """The names of the tensors in the files' safetensors headers, read once when the files were checked."""
+    return sorted({t.name for c in checked if c.safetensors is not None for t in c.safetensors.tensors})
 
 
 def check_files(
@@ -163,6 +168,6 @@ def _json_content(declared, key):
         raise Invalid("file_too_large", f"{declared.path}: JSON files may be at most {limit} bytes.")
     data = objectstore.read_range(key, 0, declared.size) if declared.size else b""
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Invalid("invalid_json", f"{declared.path} is not valid UTF-8 JSON.") from None
+        return strict_loads(data)
+    except JsonInputError as exc:
+        raise Invalid("invalid_json", f"{declared.path} is not JSON the hub accepts: {exc}") from None

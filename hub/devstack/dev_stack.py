@@ -35,7 +35,6 @@ def dev_engines(var: Path, secrets: dict[str, str]) -> list:
 def dev_settings(var: Path, secrets: dict[str, str]) -> dict[str, str]:
     """Settings for a local run; any of them already in the environment wins."""
     return {
-        "DEBUG": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECRET_KEY": secrets["SECRET_KEY"],
         "DELTACENTER_SITE_URL": f"http://{WEB_HOST}:{WEB_PORT}",

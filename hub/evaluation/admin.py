@@ -14,8 +14,8 @@ class ValidationJobAdmin(admin.ModelAdmin):
 
 @admin.register(EvalSuite)
 class EvalSuiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "task", "metric", "is_active", "created_at"]
-    list_filter = ["task", "metric", "is_active"]
+    list_display = ["name", "version", "task", "kind", "families", "metric", "is_active", "created_at"]
+    list_filter = ["kind", "task", "metric", "is_active"]
     search_fields = ["name", "task"]
     raw_id_fields = ["dataset"]
 

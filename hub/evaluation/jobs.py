@@ -5,17 +5,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
+from deltacenter.safetensors_header import ITEM_SIZES
 from hub.core.errors import NotFound
-from hub.deltas.models import Delta
+from hub.deltas.models import Backbone, Delta
+from hub.evaluation import metrics
 from hub.evaluation.models import EvalResult, ValidationJob
 
 log = logging.getLogger(__name__)
 Status = ValidationJob.Status
 VALIDATE_TASK = "workers.validate_version"
-FINAL_WITH_A_WORKER = (Status.PASSED, Status.FAILED)
 
 
 def heartbeat_stale_after():
@@ -65,14 +65,37 @@ def request_validation(version):
 
 def enqueue(job_pk):
     """Send the job to a worker that recently validated on the same backbone (it likely holds it warm),
-    else to the shared queue."""
+    else to the shared queue of the backbone's memory class."""
     worker = warm_worker_for(job_pk)
     if worker:
         # Each worker consumes its own direct queue (CELERY_WORKER_DIRECT). Were it to die meanwhile, the
         # job stays queued and resend_long_queued_jobs hands it to the shared queue.
         _send(job_pk, exchange="C.dq2", routing_key=worker)
     else:
-        enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, job_pk)
+        enqueue_shared(job_pk)
+
+
+def enqueue_shared(job_pk):
+    backbone = Backbone.objects.filter(deltas__versions__validation_jobs=job_pk).first()
+    enqueue_to(queue_for(backbone), job_pk)
+
+
+def backbone_bytes(backbone):
+    """The size of the backbone's weights, from its parameter count and main dtype (4 bytes when unknown)."""
+    return backbone.num_parameters * ITEM_SIZES.get(backbone.dtype, 4)
+
+
+def queue_for(backbone):
+    """The shared queue of the smallest memory class whose workers hold the backbone, or the largest one.
+
+    Without memory classes configured, every job goes to the default queue. A worker that cannot hold a
+    backbone refuses it with a reason; it never dies trying.
+    """
+    classes = settings.DELTACENTER_VALIDATION_QUEUES
+    if not classes or backbone is None:
+        return settings.CELERY_TASK_DEFAULT_QUEUE
+    size = backbone_bytes(backbone)
+    return next((queue for queue, capacity in classes if size <= capacity), classes[-1][0])
 
 
 def warm_worker_for(job_pk):
@@ -80,7 +103,7 @@ def warm_worker_for(job_pk):
     backbone_id = ValidationJob.objects.filter(pk=job_pk).values_list("version__delta__backbone_id", flat=True).first()
     since = timezone.now() - timedelta(seconds=settings.DELTACENTER_WARM_ROUTING_SECONDS)
     recent = ValidationJob.objects.filter(
-        version__delta__backbone_id=backbone_id, status__in=FINAL_WITH_A_WORKER, finished_at__gte=since
+        version__delta__backbone_id=backbone_id, status__in=ValidationJob.FINAL_STATES, finished_at__gte=since
     ).exclude(worker="")
     return recent.order_by("-finished_at").values_list("worker", flat=True).first()
 
@@ -123,7 +146,7 @@ def reap_stale_jobs():
     # Compare-and-set on the status, so a worker that resumes beating in between keeps its job.
     requeued = [pk for pk in pks if _requeue_if_stale(pk, cutoff)]
     for pk in requeued:  # the shared queue: their worker may be the one that died
-        transaction.on_commit(lambda pk=pk: enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, pk))
+        transaction.on_commit(lambda pk=pk: enqueue_shared(pk))
     return requeued
 
 
@@ -136,7 +159,7 @@ def resend_long_queued_jobs():
     pks = list(ValidationJob.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
     ValidationJob.objects.filter(pk__in=pks).update(queued_at=timezone.now())
     for pk in pks:  # the shared queue: the worker it was routed to may be gone
-        transaction.on_commit(lambda pk=pk: enqueue_to(settings.CELERY_TASK_DEFAULT_QUEUE, pk))
+        transaction.on_commit(lambda pk=pk: enqueue_shared(pk))
     return pks
 
 
@@ -186,6 +209,9 @@ def set_stage(job_pk, stage):
     ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(stage=stage, heartbeat_at=timezone.now())
 
 
+INFRASTRUCTURE_REASON = "An error on the hub's side stopped this validation; it is tried again automatically."
+
+
 def _finish(job_pk, status, timings, reason_code="", reason="", **fields):
     ValidationJob.objects.filter(pk=job_pk).update(
         status=status,
@@ -199,30 +225,55 @@ def _finish(job_pk, status, timings, reason_code="", reason="", **fields):
 
 
 @transaction.atomic
-def mark_passed(job_pk, timings=None):
-    # A failed job keeps the stage it stopped at; a passed one went through them all.
-    _finish(job_pk, Status.PASSED, timings, stage="done")
-    job = ValidationJob.objects.select_related("version__delta").get(pk=job_pk)
-    refresh_delta_validation(job.version.delta)
+def mark_scored(job_pk, timings=None):
+    # A failed job keeps the stage it stopped at; a finished one went through them all.
+    _finish(job_pk, Status.SCORED, timings, stage="done")
+    _refresh_for_job(job_pk)
 
 
-def mark_failed(job_pk, reason_code, reason, timings=None):
-    _finish(job_pk, Status.FAILED, timings, reason_code, reason)
+@transaction.atomic
+def mark_fits(job_pk, reason_code, reason, timings=None):
+    """Attached fine, but nothing measured it: no suite for its family and task, or no head of its own."""
+    _finish(job_pk, Status.FITS, timings, reason_code, reason, stage="done")
+    _refresh_for_job(job_pk)
 
 
-def mark_error(job_pk, reason, timings=None):
-    _finish(job_pk, Status.ERROR, timings, "infrastructure_error", reason)
+@transaction.atomic
+def mark_failed(job_pk, reason_code, reason, timings=None, log=""):
+    _finish(job_pk, Status.FAILED, timings, reason_code, reason, log=log)
+    _refresh_for_job(job_pk)
 
 
-def mark_backbone_unavailable(job_pk, reason, timings=None):
-    _finish(job_pk, Status.BACKBONE_UNAVAILABLE, timings, "backbone_unavailable", reason)
+def mark_error(job_pk, log, timings=None):
+    """An infrastructure error: the public reason is fixed, what happened goes to the staff-only log."""
+    _finish(job_pk, Status.ERROR, timings, "infrastructure_error", INFRASTRUCTURE_REASON, log=log)
+
+
+def mark_backbone_unavailable(job_pk, reason, timings=None, reason_code="backbone_unavailable"):
+    _finish(job_pk, Status.BACKBONE_UNAVAILABLE, timings, reason_code, reason)
+
+
+def _refresh_for_job(job_pk):
+    delta = Delta.objects.filter(versions__validation_jobs=job_pk).first()
+    if delta is not None:
+        refresh_delta_validation(delta)
 
 
 def refresh_delta_validation(delta):
-    """Denormalise the newest passed version's outcome onto the delta: validated, and its best suite score."""
-    passed = ValidationJob.objects.filter(version__delta=delta, status=Status.PASSED)
-    newest = passed.order_by("-version__number").values_list("version_id", flat=True).first()
-    if newest is None:
-        return Delta.objects.filter(pk=delta.pk).update(validated=False, verified_score=None)
-    best = EvalResult.objects.filter(version_id=newest).aggregate(best=Max("score"))["best"]
-    return Delta.objects.filter(pk=delta.pk).update(validated=True, verified_score=best)
+    """Denormalise onto the delta the outcome of its newest validated version, and the score of its main suite."""
+    finished = ValidationJob.objects.filter(version__delta=delta, status__in=ValidationJob.FINAL_STATES)
+    job = finished.order_by("-version__number", "-finished_at", "-pk").first()
+    state = job.status if job is not None else Delta.Validation.UNVALIDATED
+    result = main_result(job.version_id, delta.task) if state == Status.SCORED else None
+    return Delta.objects.filter(pk=delta.pk).update(
+        validation_state=state,
+        verified_score=result.score if result else None,
+        verified_metric=result.suite.metric if result else "",
+        verified_rank=metrics.oriented(result.suite.metric, result.score) if result else None,
+    )
+
+
+def main_result(version_id, task):
+    """The result that stands for the version: on a suite of its own declared task first, then by suite name."""
+    results = EvalResult.objects.filter(version_id=version_id).select_related("suite")
+    return min(results, key=lambda r: (r.suite.task != task, r.suite.name, r.suite.version), default=None)

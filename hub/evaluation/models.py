@@ -1,8 +1,11 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
+from deltacenter.families import FAMILIES
 from hub.deltas.models import DeltaVersion, StoredObject, sha256_constraint, sha256_hex
+from hub.evaluation import metrics
 
 
 class ValidationJob(models.Model):
@@ -11,16 +14,17 @@ class ValidationJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
-        PASSED = "passed", "Passed"
+        SCORED = "scored", "Scored"  # attached, and measured on the suites of its task family
+        FITS = "fits", "Fits"  # attached, but nothing to measure it on (the reason says why)
         FAILED = "failed", "Failed"  # the upload's fault: final, with a reason code
         ERROR = "error", "Error"  # infrastructure: retried with backoff
         BACKBONE_UNAVAILABLE = "backbone_unavailable", "Backbone unavailable"
 
-    FINAL_STATES = (Status.PASSED, Status.FAILED)
+    FINAL_STATES = (Status.SCORED, Status.FITS, Status.FAILED)
 
     version = models.ForeignKey(DeltaVersion, on_delete=models.CASCADE, related_name="validation_jobs")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    stage = models.CharField(max_length=40, blank=True)
+    stage = models.CharField(max_length=120, blank=True)  # "evaluate:<suite name>" among them
     reason_code = models.CharField(max_length=60, blank=True)
     reason = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -42,19 +46,28 @@ class ValidationJob(models.Model):
 
 
 class EvalSuite(models.Model):
-    """A named, versioned evaluation: a dataset with fixed splits, its fields, labels and metric."""
+    """A named, versioned evaluation: a dataset with fixed splits, how it is run, for which task families."""
 
-    class Metric(models.TextChoices):
-        ACCURACY = "accuracy", "Accuracy"
-        MACRO_F1 = "macro_f1", "Macro-F1"
-        MATTHEWS = "matthews", "Matthews correlation"
-        PEARSON = "pearson", "Pearson correlation"
+    class Kind(models.TextChoices):
+        CLASSIFICATION = "classification", "Classification by the delta's head"
+        CHOICE = "choice", "Likelihood choice among verbalised labels"
+        PERPLEXITY = "perplexity", "Log-likelihood of held-out text"
+        GENERATION = "generation", "Generation against a reference"
+        TAGGING = "tagging", "Tagging words"
+        RETRIEVAL = "retrieval", "Retrieval by embedding similarity"
 
     name = models.CharField(max_length=100)
     version = models.CharField(max_length=20)
     task = models.CharField(max_length=100, db_index=True)
     description = models.TextField(blank=True)
-    metric = models.CharField(max_length=16, choices=Metric.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CLASSIFICATION)
+    families = ArrayField(
+        models.CharField(max_length=32, choices=[(f, f) for f in FAMILIES]),
+        default=list,
+        help_text="Task families whose deltas this suite measures, e.g. sequence-classification.",
+    )
+    metric = models.CharField(max_length=16, choices=metrics.CHOICES, help_text="The main metric: the score.")
+    options = models.JSONField(default=dict, blank=True, help_text="How the kind runs it: prompt template, choices...")
     dataset = models.ForeignKey(StoredObject, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     dataset_sha256 = models.CharField(max_length=64, validators=[sha256_hex])
     input_fields = models.JSONField(default=list, help_text='Columns fed to the model, e.g. ["text"].')
@@ -72,6 +85,10 @@ class EvalSuite(models.Model):
 
     def __str__(self):
         return f"{self.name} v{self.version}"
+
+    @property
+    def higher_is_better(self):
+        return metrics.higher_is_better(self.metric)
 
 
 class EvalResult(models.Model):
@@ -131,3 +148,13 @@ class ReviewEvent(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class WorkerHeartbeat(models.Model):
+    """A Celery worker says it is alive every few seconds; health reads these rows instead of asking the broker."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.hostname} at {self.seen_at:%H:%M:%S}"

@@ -1,7 +1,7 @@
 """Errors as huggingface_hub reads them: an `X-Error-Code` it maps to an exception, `X-Error-Message`, and a JSON
 body {"error": message}. A private repository an outsider asks for is RepoNotFound, like a missing one."""
 
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -17,6 +17,13 @@ HF_ERROR_CODES = {
 }
 # huggingface_hub reports a 401 carrying exactly this message as a bad token, not as a missing repository.
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+
+
+class HfErrorSerializer(serializers.Serializer):
+    """The Hugging Face Hub's error body; `X-Error-Code` and `X-Error-Message` headers come with it."""
+
+    error = serializers.CharField(help_text="What went wrong and how to fix it.")
+    code = serializers.CharField(required=False, help_text="This hub's stable code, e.g. revision_not_found.")
 
 
 def hf_error(status: int, message: str, code: str | None = None, hf_code: str | None = None) -> Response:

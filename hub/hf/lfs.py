@@ -10,13 +10,13 @@ carries its own signed authorisation, since huggingface_hub calls it without the
 from django.core import signing
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from hub.accounts.permissions import TokenScopes
 from hub.core.errors import Forbidden, Invalid
+from hub.core.json_input import StrictJSONParser
 from hub.core.validation import parse
 from hub.deltas import multipart, quotas, repos, services
 from hub.deltas.uploads import DeclaredFile, plan_staged_upload
@@ -29,7 +29,7 @@ COMPLETION_SALT = "deltacenter.lfs.complete"
 COMPLETION_MAX_AGE = 7 * 24 * 3600
 
 
-class LfsJsonParser(JSONParser):
+class LfsJsonParser(StrictJSONParser):
     media_type = LFS_MEDIA_TYPE
 
 
@@ -38,7 +38,7 @@ class LfsJsonRenderer(JSONRenderer):
 
 
 class LfsView(HfView):
-    parser_classes = [LfsJsonParser, JSONParser]
+    parser_classes = [LfsJsonParser, StrictJSONParser]
     renderer_classes = [LfsJsonRenderer, JSONRenderer]
     permission_classes = [IsAuthenticated, TokenScopes]
 
@@ -48,6 +48,8 @@ def lfs_url(request, delta) -> str:
 
 
 class BatchView(LfsView):
+    throttle_scope = "uploads"
+
     @extend_schema(request=LfsBatchRequest, responses=OpenApiTypes.OBJECT, summary="Where to upload LFS objects")
     def post(self, request, namespace, name):
         delta = repos.writable_delta(request.user, services.get_visible_delta(request.user, namespace, name))
@@ -83,6 +85,8 @@ def _batch_object(user, base, declared, multipart_ok):
 
 
 class VerifyView(LfsView):
+    throttle_scope = "uploads"
+
     @extend_schema(request=LfsVerifyRequest, responses=OpenApiTypes.OBJECT, summary="Check an uploaded LFS object")
     def post(self, request, namespace, name):
         repos.writable_delta(request.user, services.get_visible_delta(request.user, namespace, name))

@@ -1,20 +1,17 @@
-"""GET /api/models: the delta listing in the terms list_models speaks (search, author, filter, sort, limit)."""
+"""GET /api/models: the delta listing (hub.deltas.listing, as the page and /api/deltas use it) in the terms
+huggingface_hub's list_models speaks: search, author, filter, sort, limit, and Link pagination."""
 
-import base64
-import json
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import QueryDict
 
 from hub.core.errors import Invalid
-from hub.deltas.filters import DeltaFilter
-from hub.deltas.models import Delta
+from hub.deltas.listing import MAX_LIMIT, list_deltas, parse_filters
 
-SORT_FIELDS = {"downloads": "downloads_count", "likes": "likes_count", "createdAt": "created_at",
-               "lastModified": "updated_at", "trendingScore": "downloads_count", "id": "id"}  # fmt: skip
-DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+SORTS = {"downloads": "downloads", "likes": "likes", "createdAt": "recent", "created_at": "recent",
+         "lastModified": "updated", "last_modified": "updated", "trendingScore": "downloads"}  # fmt: skip
+# list_models' `filter` values, "kind:value" or a bare tag, as the listing's filters.
+FILTER_KINDS = {"dataset": "dataset", "base_model": "backbone", "license": "license"}
 
 
 @dataclass
@@ -24,81 +21,39 @@ class ModelPage:
 
 
 def list_models(user, params: QueryDict) -> ModelPage:
-    deltas = Delta.objects.visible_to(user).select_related("namespace", "backbone").defer("search_vector")
-    deltas = DeltaFilter(_filter_params(params), queryset=deltas).qs
-    for value in params.getlist("filter"):
-        deltas = deltas.filter(_tag_filter(value))
-    field = SORT_FIELDS.get(params.get("sort") or "createdAt")
-    if field is None:
-        raise Invalid("invalid_field", f"sort: use one of {', '.join(SORT_FIELDS)}.", field="sort")
-    descending = params.get("direction", "-1") != "1"
+    sort = SORTS.get(params.get("sort") or "createdAt")
+    if sort is None:
+        raise Invalid("invalid_field", f"sort: use one of {', '.join(SORTS)}.", field="sort")
+    if params.get("direction", "-1") not in ("-1", ""):
+        raise Invalid("invalid_field", "direction: listings run newest, largest or best first (-1).", field="direction")
+    filters = parse_filters(_listing_params(params), strict=True)
     limit = _limit(params.get("limit"))
-    ordering = (f"-{field}", "-id") if descending else (field, "id")
-    after = _decode_cursor(params.get("cursor"))
-    if after is not None:
-        deltas = deltas.filter(_after(field, after, descending))
-    rows = list(deltas.order_by(*ordering)[: limit + 1])
-    if len(rows) <= limit:
-        return ModelPage(rows, None)
-    rows = rows[:limit]
+    listing = list_deltas(user, filters, "relevance" if params.get("search") and not params.get("sort") else sort,
+                          params.get("cursor") or None, limit)  # fmt: skip
+    if listing.next_cursor is None:
+        return ModelPage(listing.rows, None)
     query = params.copy()
-    query["cursor"] = _encode_cursor(rows[-1], field)
-    return ModelPage(rows, query.urlencode())
+    query["cursor"] = listing.next_cursor
+    return ModelPage(listing.rows, query.urlencode())
 
 
-def _filter_params(params):
-    mapped = QueryDict(mutable=True)
-    if params.get("search"):
-        mapped["q"] = params["search"]
-    if params.get("author"):
-        mapped["author"] = params["author"]
-    return mapped
-
-
-def _tag_filter(value: str) -> Q:
-    kind, _, name = value.partition(":")
-    if kind == "dataset" and name:
-        return Q(train_datasets__contains=[name]) | Q(test_datasets__contains=[name])
-    if kind == "base_model" and name:
-        name = name.removeprefix("adapter:")
-        return Q(backbone__content_hash=name.lower()) | Q(backbone__name__iexact=name)
-    if kind == "license" and name:
-        return Q(license__iexact=name)
-    return Q(tags__contains=[value]) | Q(delta_type=value.lower())
+def _listing_params(params):
+    mapped = {"q": params.get("search") or "", "author": params.get("author") or ""}
+    for value in params.getlist("filter"):
+        kind, _, name = value.partition(":")
+        if kind in FILTER_KINDS and name:
+            mapped[FILTER_KINDS[kind]] = name.removeprefix("adapter:") if kind == "base_model" else name
+        elif value.lower() in ("lora", "adapter", "prefix", "prompt", "bitfit", "ia3", "compacter", "other"):
+            mapped.setdefault("delta_type", []).append(value.lower())
+        else:
+            mapped["tag"] = value
+    return {key: value for key, value in mapped.items() if value}
 
 
 def _limit(value):
+    """The page size: huggingface_hub follows the Link header for more, so a page holds at most MAX_LIMIT."""
     if value is None:
-        return DEFAULT_LIMIT
-    if not value.isdigit() or not 0 < int(value) <= MAX_LIMIT:
-        raise Invalid("invalid_field", f"limit: a number from 1 to {MAX_LIMIT}.", field="limit")
-    return int(value)
-
-
-def _encode_cursor(delta, field):
-    value = getattr(delta, field)
-    value = value.isoformat() if hasattr(value, "isoformat") else value
-    return base64.urlsafe_b64encode(json.dumps([value, delta.pk]).encode()).decode()
-
-
-def _decode_cursor(cursor):
-    if not cursor:
-        return None
-    try:
-        value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError):
-        raise Invalid("invalid_field", "cursor: pass the cursor of a Link header unchanged.", field="cursor") from None
-    if not isinstance(pk, int) or isinstance(value, (dict, list)):
-        raise Invalid("invalid_field", "cursor: pass the cursor of a Link header unchanged.", field="cursor")
-    return value, pk
-
-
-def _after(field, after, descending):
-    value, pk = after
-    try:
-        value = Delta._meta.get_field(field).to_python(value)
-    except ValidationError:
-        raise Invalid("invalid_field", "cursor: pass the cursor of a Link header unchanged.", field="cursor") from None
-    if descending:
-        return Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": pk})
-    return Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk})
+        return MAX_LIMIT
+    if not value.isdigit() or int(value) < 1:
+        raise Invalid("invalid_field", "limit: a positive number.", field="limit")
+    return min(int(value), MAX_LIMIT)

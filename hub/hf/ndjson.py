@@ -8,12 +8,13 @@ while its sha256 is computed, and only the rest of the line is parsed as JSON.
 import base64
 import binascii
 import hashlib
-import json
 import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from hub.core.json_input import JsonInputError, strict_loads
 
 READ_BYTES = 1024 * 1024
 # A line longer than this is a file line whose content is streamed; any other line must fit.
@@ -195,13 +196,9 @@ class CommitStream:
 
 def line_from(raw: bytes) -> Line:
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise CommitBodyError("invalid_commit", "A commit line is not a JSON object.") from None
+        data = strict_loads(raw)
+    except JsonInputError as exc:
+        raise CommitBodyError("invalid_commit", f"A commit line is not JSON the hub accepts: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not isinstance(data.get("value"), dict):
         raise CommitBodyError("invalid_commit", 'Each commit line must be {"key": ..., "value": {...}}.')
     return Line(key=data["key"], value=data["value"])
-
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not JSON")

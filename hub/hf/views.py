@@ -14,7 +14,7 @@ from hub.core.errors import NotFound
 from hub.deltas import services
 from hub.deltas.models import Delta
 from hub.hf import representations
-from hub.hf.errors import hf_exception_handler
+from hub.hf.errors import HfErrorSerializer, hf_exception_handler
 from hub.hf.listing import list_models
 
 COMMIT_ID = re.compile(r"[0-9a-f]{7,40}")
@@ -23,6 +23,8 @@ TREE_PAGE = 1000
 
 class HfView(APIView):
     """A view of the Hugging Face Hub protocol: errors in its shape, with X-Error-Code."""
+
+    error_serializer = HfErrorSerializer
 
     def get_exception_handler(self):
         return hf_exception_handler

@@ -51,6 +51,7 @@ def repo_namespace(user, body) -> str:
 
 
 class CreateRepoView(HfView):
+    throttle_scope = "repos"
     permission_classes = WRITERS
 
     @extend_schema(request=CreateRepoRequest, responses=OpenApiTypes.OBJECT, summary="Create an empty repository")
@@ -110,6 +111,7 @@ class ValidateYamlView(HfView):
 
 
 class PreuploadView(HfView):
+    throttle_scope = "uploads"
     permission_classes = WRITERS
 
     @extend_schema(
@@ -164,6 +166,7 @@ class XetHintView(HfView):
 
 
 class CommitView(HfView):
+    throttle_scope = "commits"
     permission_classes = WRITERS
 
     @extend_schema(

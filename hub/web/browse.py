@@ -1,24 +1,17 @@
-"""The browse page's selector: filter, sort, paginate and count facet values over what the viewer may see."""
+"""The browse page: the shared delta listing (hub.deltas.listing) with the page's sizes, facets and links."""
 
 from dataclasses import dataclass, field
 
-from django.core.paginator import Paginator
-
-from hub.deltas.filters import DeltaFilter, apply_sort, sort_key
-from hub.deltas.models import Delta
-from hub.web.facets import count_facets
+from hub.core.errors import Invalid
+from hub.deltas.counting import Count
+from hub.deltas.facets import FACETS
+from hub.deltas.filters import sort_key
+from hub.deltas.listing import RELEVANCE_POOL, list_deltas, parse_filters
 
 PAGE_SIZES = (12, 24, 48, 96)
 DEFAULT_PAGE_SIZE = 24
-FACET_LIMIT = 12
-FACETS = (
-    ("backbone", "Backbone"),
-    ("delta_type", "Delta type"),
-    ("task", "Task"),
-    ("dataset", "Dataset"),
-    ("tag", "Tags"),
-    ("license", "License"),
-)
+# Facets the page shows as one on/off switch rather than a list of values: facet -> the value switched on.
+SWITCHES = {"validation": "scored"}
 SORT_CHOICES = (
     ("relevance", "Best match"),
     ("recent", "Newest"),
@@ -32,8 +25,9 @@ SORT_CHOICES = (
 class FacetValue:
     value: str
     label: str
-    count: int
+    count: Count
     active: bool = False
+    url: str = ""
 
 
 @dataclass
@@ -45,29 +39,31 @@ class Facet:
 
 @dataclass
 class BrowseResult:
-    page: object
+    listing: object  # hub.deltas.listing.Listing
     facets: list
     sort: str
-    filter_form: object
-    validated_count: int
+    per_page: int
+    total: Count
+    scored_count: Count
+
+    @property
+    def ranks_a_subset(self):
+        """Relevance ranks the RELEVANCE_POOL newest matches; are there more matches than that?"""
+        return self.sort == "relevance" and (not self.total.exact or self.total.n > RELEVANCE_POOL)
 
 
 def browse(user, params):
-    visible = Delta.objects.visible_to(user)
-    filterset = DeltaFilter(params, queryset=visible)
+    filters = parse_filters(params)
     sort = sort_key(params)
-    # Sorting by score also drops unscored deltas, so counts are taken after sorting to match the list.
-    listed = apply_sort(filterset.qs, sort)
-    counts = count_facets(listed, FACET_LIMIT)
-    paginator = Paginator(listed.select_related("namespace", "backbone"), page_size(params))
-    paginator.count = counts.total  # already counted with the facets: saves a second scan
-    return BrowseResult(
-        page=paginator.get_page(params.get("page")),
-        facets=[_facet(param, title, counts.by_facet.get(param, []), params) for param, title in FACETS],
-        sort=sort,
-        filter_form=filterset.form,
-        validated_count=counts.verified,
-    )
+    per_page = page_size(params)
+    try:
+        listing = list_deltas(user, filters, sort, params.get("cursor") or None, per_page, with_counts=True)
+    except Invalid:  # a cursor of another sort, or a hand-edited one: start again at the first page
+        listing = list_deltas(user, filters, sort, None, per_page, with_counts=True)
+    counts = listing.counts
+    facets = [_facet(f.param, f.title, counts.facets[f.param], params) for f in FACETS if f.param not in SWITCHES]
+    scored = counts.count_of("validation", SWITCHES["validation"]) or Count(0, counts.total.exact)
+    return BrowseResult(listing, facets, sort, per_page, counts.total, scored)
 
 
 def page_size(params):
@@ -78,7 +74,6 @@ def page_size(params):
     return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
-def _facet(param, title, counts, params):
+def _facet(param, title, counted, params):
     chosen = set(params.getlist(param))
-    values = [FacetValue(value, label, count, value in chosen) for value, label, count in counts]
-    return Facet(param, title, values)
+    return Facet(param, title, [FacetValue(v.value, v.label, v.count, v.value in chosen) for v in counted])

@@ -35,8 +35,11 @@ class Chart:
     plot_bottom = HEIGHT - PAD
 
 
-def score_vs_share(rows):
-    """`rows`: (share, score, label, url); share on a log axis, since deltas span orders of magnitude."""
+def score_vs_share(rows, higher_is_better=True):
+    """`rows`: (share, score, label, url); share on a log axis, since deltas span orders of magnitude.
+
+    The score axis runs so that better is up: lower values on top for a metric where lower is better.
+    """
     rows = [r for r in rows if r[0] and r[0] > 0 and r[1] is not None]
     if not rows:
         return None
@@ -45,7 +48,8 @@ def score_vs_share(rows):
     x_lo, x_hi = _span(math.floor(min(xs)), math.ceil(max(xs)))
     y_lo, y_hi = _span(min(ys), max(ys))
     x_pos = _scale(x_lo, x_hi, PAD, WIDTH - PAD)
-    y_pos = _scale(y_lo, y_hi, HEIGHT - PAD, PAD)
+    bottom, top = (HEIGHT - PAD, PAD) if higher_is_better else (PAD, HEIGHT - PAD)
+    y_pos = _scale(y_lo, y_hi, bottom, top)
     dots = [Dot(round(x_pos(x), 1), round(y_pos(y), 1), r[2], r[3]) for x, y, r in zip(xs, ys, rows, strict=True)]
     x_ticks = [Tick(round(x_pos(e), 1), percent(10**e)) for e in range(int(x_lo), int(x_hi) + 1)]
     y_ticks = [Tick(round(y_pos(v), 1), f"{v:.3g}") for v in _steps(y_lo, y_hi, 4)]

@@ -7,11 +7,12 @@ from hub.deltas.models import Like
 from hub.deltas.services import latest_version
 from hub.evaluation.models import EvalResult, ValidationJob
 from hub.web.cards import render_card
-from hub.web.module_tree import module_tree
+from hub.web.module_tree import module_tree, rows
 
 
 def delta_page(user, delta):
     version = latest_version(delta)
+    tree = module_tree(delta, version) if version else None
     return {
         "delta": delta,
         "version": version,
@@ -22,7 +23,8 @@ def delta_page(user, delta):
         "card_html": render_card(delta.card),
         "liked": user.is_authenticated and Like.objects.filter(user=user, delta=delta).exists(),
         "usage": usage_snippet(delta),
-        "tree": module_tree(delta.backbone, version) if version and delta.backbone else None,
+        "tree": tree,
+        "tree_rows": rows(tree) if tree else None,
         "can_edit": can_write(user, delta.namespace) or user.is_superuser,
     }
 

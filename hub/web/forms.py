@@ -74,7 +74,7 @@ class UploadForm(forms.Form):
     name = forms.CharField(max_length=96, help_text="An existing name adds a new version to that delta.")
     delta_type = forms.ChoiceField(choices=Delta.DeltaType.choices)
     backbone = forms.ModelChoiceField(
-        queryset=Backbone.objects.order_by("name"),
+        queryset=Backbone.objects.none(),
         to_field_name="content_hash",
         help_text="Register backbones with the client: deltacenter push registers the one you trained on.",
     )
@@ -88,9 +88,12 @@ class UploadForm(forms.Form):
     card = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown.")
     commit_message = forms.CharField(required=False, max_length=10_000)
 
-    def __init__(self, *args, namespaces=(), **kwargs):
+    def __init__(self, *args, namespaces=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["namespace"].choices = [(n, n) for n in namespaces]
+        if user is not None:
+            self.fields["backbone"].queryset = Backbone.objects.visible_to(user).order_by("name")
+            self.fields["backbone"].label_from_instance = lambda backbone: backbone.label
 
     def metadata(self):
         """The commit payload's descriptive fields; blanks mean “leave unchanged”."""

@@ -37,11 +37,14 @@ def ranked(user, suite, backbone="", delta_type=""):
         rows = rows.filter(result__version__delta__backbone__content_hash=backbone)
     if delta_type:
         rows = rows.filter(result__version__delta__delta_type=delta_type)
-    # A delta's best approved version stands for it, so one delta with many versions takes one row.
-    best = rows.order_by("result__version__delta_id", "-result__score", "result__created_at").distinct(
+    # A delta's best approved version stands for it, so one delta with many versions takes one row; best is
+    # highest or lowest as the suite's metric says.
+    by_score = "-result__score" if suite.higher_is_better else "result__score"
+    best = rows.order_by("result__version__delta_id", by_score, "result__created_at").distinct(
         "result__version__delta_id"
     )
-    return sorted(best, key=lambda entry: (-entry.result.score, entry.result.created_at))
+    sign = -1 if suite.higher_is_better else 1
+    return sorted(best, key=lambda entry: (sign * entry.result.score, entry.result.created_at))
 
 
 def suite_backbones(user, suite):

@@ -1,29 +1,30 @@
 """The backbone's module tree, repeated layers folded, with the modules a delta changes highlighted.
 
-Module paths come from tensor names in safetensors headers (read by range, never the whole file): the
-backbone's weights give the tree, the version's weights say which modules the delta touches. A delta
-tensor belongs to the deepest backbone module its name starts with (PEFT prefixes stripped); tensors
-with no host in the backbone (prompt encoders, or a backbone whose weights are not on the hub) are shown
-as modules of their own.
+Module paths come from tensor names the hub kept when it checked the weights (a version's `tensor_names`, a
+backbone's `module_paths`), so a page view reads no file. A delta tensor belongs to the deepest backbone module its
+name starts with (PEFT prefixes stripped); tensors with no host in the backbone (prompt encoders, or a backbone
+whose weights are not on the hub) are shown as modules of their own. Everything here is bounded and iterative:
+names are at most MAX_DEPTH levels deep, and a tree of more than MAX_MODULES modules is not drawn.
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError
-from django.core.cache import cache
 
-from deltacenter.safetensors_header import ITEM_SIZES, SafetensorsError
+from deltacenter.safetensors_header import ITEM_SIZES, MAX_NAME_DEPTH, SafetensorsError
 from hub.core import objectstore
+from hub.deltas.models import Backbone, DeltaVersion
 from hub.deltas.verify import read_safetensors_header
 
 log = logging.getLogger(__name__)
 PEFT_PREFIXES = ("base_model.model.", "base_model.")
-CACHE_SECONDS = 24 * 3600
-# A header that could not be read is retried after a while, not on every page view.
-FAILURE_CACHE_SECONDS = 300
+MAX_DEPTH = MAX_NAME_DEPTH
+MAX_MODULES = 20_000
 # Backbone checkpoints may be large and use any safetensors dtype.
 BACKBONE_HEADER_BYTES = 100 * 1024 * 1024
+_NUMBER = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -32,41 +33,71 @@ class Node:
     touched: bool = False
     repeat: int = 1
     children: list = field(default_factory=list)
+    shape: tuple = ()
 
 
-def module_tree(backbone, version):
-    delta_names = _tensor_names(f.object for f in version.files.all() if f.path.endswith(".safetensors"))
-    if not delta_names:
+@dataclass(frozen=True)
+class Row:
+    """One node of the tree in document order: `closes` is how many nested lists end after it."""
+
+    node: Node
+    has_children: bool
+    closes: range
+
+
+def module_tree(delta, version) -> list[Node] | None:
+    delta_names = version_tensor_names(version)
+    if not delta_names or delta.backbone is None:
         return None
-    backbone_files = backbone.files.select_related("object").filter(path__endswith=".safetensors")
-    modules = {_parent(name) for name in _tensor_names(f.object for f in backbone_files)}
+    modules = set(backbone_module_paths(delta.backbone))
     roots = {m.split(".", 1)[0] for m in modules if "." in m}
     touched = {_host(name, modules, roots) for name in delta_names}
-    return build_tree(modules | touched, touched)
+    paths = modules | touched
+    if len(paths) > MAX_MODULES:
+        return None
+    return build_tree(paths, touched)
 
 
-def build_tree(paths, touched):
+def build_tree(paths, touched) -> list[Node]:
     """Nested nodes for dotted module paths, runs of identical numbered layers folded into one."""
-    root = {}
+    trie = {}
     for path in paths:
-        node = root
-        for part in path.split(".") if path else []:
+        node = trie
+        for part in path.split(".")[:MAX_DEPTH] if path else []:
             node = node.setdefault(part, {})
-    return _fold(_nodes(root, "", touched))
+    root = Node("")
+    visited, pending = [], [(trie, "", root)]
+    while pending:
+        branch, prefix, parent = pending.pop()
+        visited.append(parent)
+        for label in sorted(branch, key=_natural):
+            path = f"{prefix}.{label}" if prefix else label
+            child = Node(label, path in touched)
+            parent.children.append(child)
+            pending.append((branch[label], path, child))
+    for node in reversed(visited):  # children before their parents
+        node.children = _fold(node.children)
+        node.shape = (node.touched, tuple((c.label, c.repeat, c.shape) for c in node.children))
+    return root.children
 
 
-def _nodes(tree, prefix, touched):
-    nodes = []
-    for label in sorted(tree, key=_natural):
-        path = f"{prefix}.{label}" if prefix else label
-        nodes.append(Node(label, path in touched, 1, _nodes(tree[label], path, touched)))
-    return nodes
+def rows(nodes: list[Node]) -> list[Row]:
+    """The tree flattened in document order, so a template draws nested lists without including itself."""
+    out, pending = [], [(node, 0) for node in reversed(nodes)]
+    depth_after = []
+    while pending:
+        node, depth = pending.pop()
+        out.append((node, depth))
+        pending.extend((child, depth + 1) for child in reversed(node.children))
+    for index, (_node, depth) in enumerate(out):
+        next_depth = out[index + 1][1] if index + 1 < len(out) else 0
+        depth_after.append(max(0, depth - next_depth))
+    return [Row(node, bool(node.children), range(closes)) for (node, _), closes in zip(out, depth_after, strict=True)]
 
 
 def _fold(nodes):
     folded = []
     for node in nodes:
-        node.children = _fold(node.children)
         last = folded[-1] if folded else None
         if last is not None and _foldable(last, node):
             last.repeat += 1
@@ -78,15 +109,12 @@ def _fold(nodes):
 
 def _foldable(previous, node):
     # Layers fold only when numbered and identical, highlights included: a delta on layer 3 alone stays visible.
-    return previous.label.split("–")[0].isdigit() and node.label.isdigit() and _shape(previous) == _shape(node)
-
-
-def _shape(node):
-    return node.touched, tuple((c.label, c.repeat, _shape(c)) for c in node.children)
+    first = previous.label.split("–")[0]
+    return _NUMBER.fullmatch(first) and _NUMBER.fullmatch(node.label) and previous.shape == node.shape
 
 
 def _natural(label):
-    return (0, int(label), "") if label.isdigit() else (1, 0, label)
+    return (0, int(label), "") if _NUMBER.fullmatch(label) else (1, 0, label)
 
 
 def _parent(name):
@@ -98,36 +126,42 @@ def _host(name, modules, roots):
         if name.startswith(prefix):
             name = name[len(prefix) :]
             break
-    parts = name.split(".")
+    parts = name.split(".")[: MAX_DEPTH + 1]
     for end in range(len(parts) - 1, 0, -1):
         candidate = ".".join(parts[:end])
         for form in (candidate, *(f"{root}.{candidate}" for root in roots), candidate.partition(".")[2]):
             if form and form in modules:
                 return form
-    return _parent(name)
+    return _parent(".".join(parts))
 
 
-def _tensor_names(objects):
+def version_tensor_names(version: DeltaVersion) -> list[str]:
+    """The version's tensor names; read once from its files if it was committed before the hub kept them."""
+    if version.tensor_names is None:
+        files = version.files.select_related("object").filter(path__endswith=".safetensors")
+        version.tensor_names = _read_names(f.object for f in files)
+        DeltaVersion.objects.filter(pk=version.pk).update(tensor_names=version.tensor_names)
+    return version.tensor_names
+
+
+def backbone_module_paths(backbone: Backbone) -> list[str]:
+    """The backbone's module paths; read once from its weights if they were attached before the hub kept them."""
+    if backbone.module_paths is None:
+        files = list(backbone.files.select_related("object").filter(path__endswith=".safetensors"))
+        if not files:
+            return []
+        backbone.module_paths = sorted({_parent(name) for name in _read_names(f.object for f in files)})
+        Backbone.objects.filter(pk=backbone.pk).update(module_paths=backbone.module_paths)
+    return backbone.module_paths
+
+
+def _read_names(objects) -> list[str]:
     names = []
     for obj in objects:
-        names.extend(_cached_names(obj))
-    return names
-
-
-def _cached_names(obj):
-    key = f"safetensors-names:{obj.sha256}"
-    names = cache.get(key)
-    if names is None:
-        names = _read_names(obj)
-        # Stored objects never change, so their tensor names can be cached for as long as we like.
-        cache.set(key, names or [], CACHE_SECONDS if names is not None else FAILURE_CACHE_SECONDS)
-    return names or []
-
-
-def _read_names(obj):
-    try:
-        header = read_safetensors_header(obj.key, obj.size, ITEM_SIZES, BACKBONE_HEADER_BYTES)
-    except (objectstore.ClientError, BotoCoreError, SafetensorsError) as exc:
-        log.warning("Cannot read the safetensors header of %s: %s", obj.sha256[:12], exc)
-        return None
-    return [tensor.name for tensor in header.tensors]
+        try:
+            header = read_safetensors_header(obj.key, obj.size, ITEM_SIZES, BACKBONE_HEADER_BYTES)
+        except (objectstore.ClientError, BotoCoreError, SafetensorsError) as exc:
+            log.warning("Cannot read the safetensors header of %s: %s", obj.sha256[:12], exc)
+            continue
+        names.extend(tensor.name for tensor in header.tensors)
+    return sorted(set(names))

@@ -45,8 +45,10 @@ def test_browse_filter_open_and_like(page, alice, bob, backbone):
         delta_type="lora",
         backbone=backbone,
         task="sentiment",
-        validated=True,
+        validation_state="scored",
         verified_score=0.9,
+        verified_metric="accuracy",
+        verified_rank=0.9,
     )
     Delta.objects.create(
         namespace=alice.namespace, name="news-adapter", delta_type="adapter", backbone=backbone, task="topics"
@@ -148,3 +150,45 @@ def test_pages_fit_a_phone_screen(browser, live_server, alice, backbone):
             shot(phone, "phone" + path.replace("/", "-"))
     finally:
         context.close()
+
+
+def shown_counts(page):
+    """What the browse page shows: its total, the scored count, and each facet's {label: count}."""
+    facets = {}
+    for section in page.locator("section.facet").all():
+        param = section.get_attribute("aria-labelledby").removeprefix("facet-")
+        values = section.locator(".facet-value").all()
+        facets[param] = {v.locator("span").first.inner_text(): v.locator(".count").inner_text() for v in values}
+    verified = page.locator(".facet-value", has_text="Scored by the hub").locator(".count").inner_text()
+    total = page.locator(".hero .meta").inner_text().split(" delta")[0]
+    return total, verified, facets
+
+
+def api_counts(page, query):
+    body = page.request.get(f"/api/deltas/facets?{query}").json()  # with the page's session: the same viewer
+    facets = {}
+    for facet in body["facets"]:
+        facets[facet["param"]] = {v["value"]: (v["label"], v["count"]["display"]) for v in facet["values"]}
+    verified = facets.pop("validation").get("scored", ("", "0"))[1]  # the page's "Scored by the hub" switch
+    shown = {param: dict(values.values()) for param, values in facets.items() if values}
+    return body["total"]["display"], verified, shown
+
+
+def test_the_page_shows_the_counts_the_api_gives(page, alice, bob, backbone):
+    from tests.factories import make_delta
+
+    make_delta(alice.namespace, "sst2-lora", backbone, task="sentiment", tags=["english"], validation_state="scored")
+    make_delta(alice.namespace, "news-adapter", backbone, delta_type="adapter", task="topics", license="mit")
+    make_delta(alice.namespace, "secret", backbone, task="sentiment", tags=["english", "private-tag"], private=True)
+    make_delta(bob.namespace, "imdb-bitfit", backbone, delta_type="bitfit", task="sentiment", train_datasets=["imdb"])
+    seen = {}
+    for who in ("anonymous", "alice"):
+        if who == "alice":
+            sign_in(page, "alice")
+        for query in ("", "task=sentiment"):
+            page.goto(f"/?{query}")
+            seen[who, query] = shown_counts(page)
+            assert seen[who, query] == api_counts(page, query), (who, query)
+    assert seen["anonymous", ""][0] == "3" and seen["alice", ""][0] == "4"
+    assert "private-tag" not in seen["anonymous", "task=sentiment"][2]["tag"]
+    assert seen["alice", "task=sentiment"][2]["tag"] == {"english": "2", "private-tag": "1"}

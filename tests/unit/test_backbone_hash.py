@@ -251,6 +251,25 @@ def test_it_hashes_sharded_files_as_one_backbone(tmp_path, monkeypatch):
     assert hashes == hash_state_dict(two_tensors())
 
 
+def test_a_sharded_half_precision_checkpoint_hashes_like_the_same_weights_unsharded(tmp_path):
+    from deltacenter.push import load_checkpoint, save_backbone
+    from tests.models import tiny_llama
+
+    model = tiny_llama(dtype=torch.bfloat16)
+    save_backbone(model, tmp_path / "sharded", max_shard_size="20KB")
+    save_backbone(model, tmp_path / "whole")
+    shards = sorted((tmp_path / "sharded").glob("model-*-of-*.safetensors"))
+    assert len(shards) > 1 and (tmp_path / "sharded" / "model.safetensors.index.json").is_file()
+
+    from_shards = hash_safetensors_files(shards, prefix_to_strip="model")
+    whole = hash_safetensors_files(tmp_path / "whole" / "model.safetensors", prefix_to_strip="model")
+    loaded = load_checkpoint(tmp_path / "sharded")
+
+    assert from_shards == whole == bh.hash_backbone(model)
+    assert bh.hash_backbone(loaded) == bh.hash_backbone(model) and loaded.dtype == torch.bfloat16
+    assert dict(from_shards.dtypes) == {"BF16": from_shards.num_parameters}
+
+
 def test_it_rejects_a_tensor_stored_in_two_files(tmp_path):
     save_file({"w": torch.ones(1)}, tmp_path / "1.safetensors")
     save_file({"w": torch.ones(1)}, tmp_path / "2.safetensors")

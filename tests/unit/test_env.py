@@ -10,10 +10,11 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from hub import env
+from workers.validation.sandbox import ENVIRONMENT_ALLOWLIST
 
 ROOT = Path(__file__).resolve().parents[2]
-# The interpreter's own variable, passed on to the evaluator child; it configures nothing of ours.
-NOT_CONFIGURATION = {"PYTHONPATH"}
+# Variables the evaluator child's environment copies from the worker's when present; they configure nothing of ours.
+NOT_CONFIGURATION = set(ENVIRONMENT_ALLOWLIST)
 ENV_READ = re.compile(
     r"""(?:env_\w+\(\s*|environ\.get\(\s*|environ\[\s*|getenv\(\s*)["']([A-Z][A-Z0-9_]*)["']""", re.MULTILINE
 )
@@ -119,7 +120,7 @@ def test_every_variable_the_hub_and_workers_read_is_registered_or_documented():
         if name not in registry and name not in NOT_CONFIGURATION and f"`{name}`" not in readme
     }
     assert undocumented == {}
-    assert {"DELTACENTER_EVAL_TIMEOUT_SECONDS", "DELTACENTER_VAR_DIR", "PYTHONPATH"} <= set(read)  # the scan works
+    assert {"DELTACENTER_EVAL_TIMEOUT_SECONDS", "DELTACENTER_VAR_DIR"} <= set(read)  # the scan works
 
 
 def test_every_variable_the_client_reads_is_in_its_readme():

@@ -32,6 +32,7 @@ BAD_ENVIRONMENTS = [
     ({"S3_BUCKET": None}, "S3_BUCKET must be set"),
     ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
     ({"S3_PRESIGN_SECONDS": "ten"}, "S3_PRESIGN_SECONDS must be an integer"),
+    ({"DELTACENTER_VALIDATION_QUEUES": "hub:4096,big"}, "DELTACENTER_VALIDATION_QUEUES must list queue:MiB pairs"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO"),
     ({"DELTACENTER_CLAIM_TOLERANCE": "nan"}, "DELTACENTER_CLAIM_TOLERANCE must be a finite number"),
     ({"DELTACENTER_CLAIM_TOLERANCE": "2%"}, "DELTACENTER_CLAIM_TOLERANCE must be a number"),
@@ -61,3 +62,45 @@ def test_it_starts_with_the_test_environment():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+PRODUCTION = {
+    "SECRET_KEY": "k" * 20 + "Q7x!p@9#Lm$2&vR^5*tW(8)yZ-3_nB=4+cF",
+    "DEBUG": None,
+    "DJANGO_ALLOW_ASYNC_UNSAFE": None,  # set by the browser tests' harness; never in a deployment
+    "DELTACENTER_SITE_URL": "https://hub.example.org",
+    "ALLOWED_HOSTS": "hub.example.org",
+}
+
+
+def test_the_production_settings_pass_the_deployment_checks():
+    env = {**os.environ, **PRODUCTION}
+    env = {key: value for key, value in env.items() if value is not None}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_is_off_unless_asked_for():
+    result = _start_django(DEBUG=None)
+    assert result.returncode == 0, result.stderr
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env={key: value for key, value in {**os.environ, "DEBUG": None}.items() if value is not None},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.stdout.strip() == "False"

@@ -64,7 +64,7 @@ def test_static_checks_refuse_a_malformed_header_and_pickles(tmp_path):
 
 
 def test_the_hashing_tokenizer_is_deterministic_and_within_the_vocabulary():
-    tokenizer = HashingTokenizer(vocab_size=99)
+    tokenizer = HashingTokenizer(tiny_bert(seed=0).config)
     first = tokenizer(["A fine film.", "Dull"], max_length=8)
     assert torch.equal(first["input_ids"], tokenizer(["A fine film.", "Dull"], max_length=8)["input_ids"])
     assert first["input_ids"].max() < 99 and first["attention_mask"].tolist()[1] == [1, 1, 0, 0, 0]
@@ -80,8 +80,8 @@ def test_a_lora_goes_on_and_comes_off_a_warm_backbone(tmp_path):
     warm, expected = tiny_bert(seed=0), _logits(tiny_lora(tiny_bert(seed=0)))
     before_hash, before_logits = backbone_hash(warm), _logits(warm)
     for _ in range(2):
-        with attached(warm, tmp_path) as (model, trainable):
-            assert torch.allclose(_logits(model), expected) and trainable > 0
+        with attached(_loaded(warm), tmp_path) as attachment:
+            assert torch.allclose(_logits(attachment.model), expected) and attachment.trainable > 0
     assert backbone_hash(warm) == before_hash and torch.equal(_logits(warm), before_logits)
     assert not any("lora" in name for name, _ in warm.named_parameters())
 
@@ -90,10 +90,10 @@ def test_a_bitfit_delta_is_undone_after_evaluation(tmp_path):
     tuned = tiny_bitfit_tuned()
     directory = save_bitfit(tuned, tmp_path / "bitfit")
     warm = tiny_bert(seed=0)
-    before = backbone_hash(warm)
-    with attached(warm, directory) as (model, _):
-        assert torch.allclose(_logits(model), _logits(tuned))
-    assert backbone_hash(warm) == before
+    before, before_logits = backbone_hash(warm), _logits(warm)
+    with attached(_loaded(warm), directory) as attachment:
+        assert torch.allclose(_logits(attachment.model), _logits(tuned)) and not attachment.unscored
+    assert backbone_hash(warm) == before and torch.equal(_logits(warm), before_logits)
 
 
 def test_a_failed_attach_leaves_the_backbone_clean(tmp_path):
@@ -102,7 +102,7 @@ def test_a_failed_attach_leaves_the_backbone_clean(tmp_path):
     (tmp_path / "adapter_config.json").write_text(json.dumps({**config, "r": 3}))
     warm = tiny_bert(seed=0)
     before = backbone_hash(warm)
-    with pytest.raises(ValidationFailed) as caught, attached(warm, tmp_path):
+    with pytest.raises(ValidationFailed) as caught, attached(_loaded(warm), tmp_path):
         pass
     assert caught.value.code == "shape_mismatch" and backbone_hash(warm) == before
 
@@ -110,12 +110,16 @@ def test_a_failed_attach_leaves_the_backbone_clean(tmp_path):
 def test_the_backbone_cache_keeps_the_most_recent_within_its_budget(monkeypatch):
     loads = []
 
-    def fake_load(directory, content_hash, num_labels):
+    def fake_load(directory, content_hash, family, num_labels, device):
         loads.append(content_hash)
-        return LoadedBackbone(content_hash, num_labels, torch.nn.Linear(1, 1), None, nbytes=60)
+        return LoadedBackbone(content_hash, family, num_labels, None, None, 60, frozenset(), frozenset())
 
     monkeypatch.setattr("workers.validation.backbones.load_backbone", fake_load)
     cache = BackboneCache(budget_bytes=100)
     for content_hash in ("a", "a", "b", "b", "a"):
-        cache.get(content_hash, f"/backbones/{content_hash}", 2)
+        cache.get(content_hash, f"/backbones/{content_hash}", "sequence-classification", 2)
     assert loads == ["a", "b", "a"]
+
+
+def _loaded(model):
+    return LoadedBackbone.of(model, "sequence-classification", num_labels=2)

@@ -12,7 +12,9 @@ from hub.deltas.commit import commit_version
 from hub.deltas.inputs import BackboneFilesRequest, BackboneRequest, CommitRequest
 from hub.deltas.models import Delta
 from hub.deltas.services import attach_backbone_files, register_backbone
-from hub.evaluation.suites import REGISTRY, draw_split, install, source_rows, store_bytes
+from hub.evaluation.catalogue import REGISTRY, draw_split
+from hub.evaluation.sources import source_rows
+from hub.evaluation.suites import install, store_bytes
 
 DEMO_USER = "demo"
 BACKBONE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -26,7 +28,7 @@ BACKBONE_FILES = (
 )
 TRAIN_SUITE = "rotten-tomatoes-sentiment"
 TRAIN_EXAMPLES = 512
-DEFAULT_STEPS = 32
+DEFAULT_STEPS = 64
 
 
 def seed(steps=DEFAULT_STEPS, suite_size=None, say=print):

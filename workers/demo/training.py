@@ -2,6 +2,11 @@
 
 LEARNING_RATE = 3e-3
 BATCH_SIZE = 16
+# BitFit moves biases only, too little to train a random head from scratch in a few dozen steps: the head is
+# fitted first on the frozen backbone's features (a linear probe), then tuned with the biases (LP-FT).
+BITFIT_LEARNING_RATE = 1e-3
+PROBE_STEPS = 100
+PROBE_LEARNING_RATE = 0.05
 
 
 def load_classifier(path):
@@ -13,10 +18,15 @@ def load_classifier(path):
     return model, AutoTokenizer.from_pretrained(str(path), local_files_only=True)
 
 
-def train(model, tokenizer, texts, labels, steps, parameters):
+def _batches(tokenizer, texts, size):
+    for start in range(0, len(texts), size):
+        yield tokenizer(texts[start : start + size], truncation=True, max_length=64, padding=True, return_tensors="pt")
+
+
+def train(model, tokenizer, texts, labels, steps, parameters, learning_rate=LEARNING_RATE):
     import torch
 
-    optimizer = torch.optim.AdamW(parameters, lr=LEARNING_RATE)
+    optimizer = torch.optim.AdamW(parameters, lr=learning_rate)
     model.train()
     correct = seen = 0
     for step in range(steps):
@@ -35,6 +45,30 @@ def train(model, tokenizer, texts, labels, steps, parameters):
     return correct / seen
 
 
+def probe_head(model, tokenizer, texts, labels):
+    """Fit the classifier on what the frozen model feeds it, for every training text at once."""
+    import torch
+
+    features = []
+    hook = model.classifier.register_forward_pre_hook(lambda module, args: features.append(args[0].detach()))
+    model.eval()
+    try:
+        with torch.no_grad():
+            for batch in _batches(tokenizer, texts, 64):
+                model(**batch)
+    finally:
+        hook.remove()
+    inputs, target = torch.cat(features), torch.tensor(labels)
+    for parameter in model.classifier.parameters():
+        parameter.requires_grad_(True)
+    optimizer = torch.optim.AdamW(model.classifier.parameters(), lr=PROBE_LEARNING_RATE, weight_decay=0.0)
+    for _ in range(PROBE_STEPS):
+        loss = torch.nn.functional.cross_entropy(model.classifier(inputs), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
 def train_lora(path, texts, labels, steps, directory):
     from peft import LoraConfig, get_peft_model
 
@@ -46,15 +80,18 @@ def train_lora(path, texts, labels, steps, directory):
 
 
 def train_bitfit(path, texts, labels, steps, directory):
-    from deltacenter.formats import bias_names, save_bitfit
+    """Biases and the classifier head are trained; both are saved, the head in the delta's head.safetensors."""
+    from deltacenter.formats import bias_names, head_names, save_bitfit
 
     model, tokenizer = load_classifier(path)
-    names = set(bias_names(model))
-    trainable = [p for n, p in model.base_model.named_parameters() if n in names]
     for parameter in model.parameters():
         parameter.requires_grad_(False)
+    probe_head(model, tokenizer, texts, labels)
+    biases, head = set(bias_names(model)), set(head_names(model))
+    trainable = [p for n, p in model.base_model.named_parameters() if n in biases]
+    trainable += [p for n, p in model.named_parameters() if n in head]
     for parameter in trainable:
         parameter.requires_grad_(True)
-    accuracy = train(model, tokenizer, texts, labels, steps, trainable)
+    accuracy = train(model, tokenizer, texts, labels, steps, trainable, BITFIT_LEARNING_RATE)
     save_bitfit(model, directory)
     return accuracy

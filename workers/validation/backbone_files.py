@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 
 from hub.deltas.models import BackboneFile
+from workers.validation.backbones import check_memory_budget
 from workers.validation.errors import BackboneUnavailable
 from workers.validation.fetch import download_verified
 
@@ -24,14 +25,17 @@ def forget_backbone_directory(backbone):
 
 def backbone_directory(backbone):
     """A local directory with the backbone's config and weights: the cache, else downloaded from the bucket."""
-    directory = _cached_directory(backbone)
-    if (directory / "config.json").is_file():
-        return directory
     files = list(BackboneFile.objects.filter(backbone=backbone).select_related("object"))
-    if not any(f.path.endswith(".safetensors") for f in files):
+    weights = [f for f in files if f.path.endswith(".safetensors")]
+    if not weights:
         raise BackboneUnavailable(
             f"Backbone {backbone.content_hash[:12]}… has no uploaded weights; validation resumes once they arrive."
         )
+    # Refused before a byte is downloaded: a backbone this worker cannot hold must not fill its disk either.
+    check_memory_budget(sum(f.object.size for f in weights), settings.DELTACENTER_WORKER_BACKBONE_MEMORY_MB * 1024**2)
+    directory = _cached_directory(backbone)
+    if (directory / "config.json").is_file():
+        return directory
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{backbone.content_hash[:12]}-", dir=directory.parent))
     try:

@@ -11,7 +11,7 @@ import sys
 import traceback
 from multiprocessing.connection import Connection
 
-from workers.validation.errors import ValidationFailed
+from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.messages import receive, send
 from workers.validation.sandbox import confine
 
@@ -21,16 +21,19 @@ class SuiteSpec:
     """What the child needs of an evaluation suite, with the attribute names of the suite model."""
 
     name: str
+    kind: str
     metric: str
     split: dict
+    options: dict
     input_fields: list
     label_field: str
+    label_names: list
     dataset_path: str
 
 
-def serve(connection, memory_bytes, backbone_budget_bytes, device):
+def serve(connection, memory_bytes, backbone_budget_bytes, device, mode):
     """The child's main loop: one request at a time until the worker closes its end of the pipe."""
-    confine(memory_bytes, device)
+    mode = confine(memory_bytes, device, mode)
     from workers.validation.backbones import BackboneCache
 
     cache = BackboneCache(backbone_budget_bytes)
@@ -39,15 +42,17 @@ def serve(connection, memory_bytes, backbone_budget_bytes, device):
             request = receive(connection)
         except EOFError:
             return
-        answer(request, cache, lambda **event: send(connection, event))
+        answer({**request, "sandbox": mode}, cache, lambda **event: send(connection, event))
 
 
 def answer(request, cache, emit):
-    """Emit the request's events, then exactly one last event: done, failed or error."""
+    """Emit the request's events, then exactly one last event: done, failed, unavailable or error."""
     try:
         HANDLERS[request["kind"]](request, cache, emit)
     except ValidationFailed as exc:
-        emit(failed={"code": exc.code, "message": exc.message})
+        emit(failed={"code": exc.code, "message": exc.message, "detail": exc.detail})
+    except BackboneUnavailable as exc:
+        emit(unavailable={"code": exc.code, "message": str(exc)})
     except Exception as exc:
         if _out_of_memory(exc):
             os._exit(1)  # the worker reports the death as a crash; a fresh child sheds any half-built state
@@ -57,35 +62,46 @@ def answer(request, cache, emit):
 
 
 def evaluate(request, cache, emit):
+    """Load (or find warm) the backbone for the delta's family, attach the delta, run each suite.
+
+    An attached delta that must not be scored (no task head of its own, say) is reported as unscored.
+    """
     from workers.validation.attach import attached
 
-    emit(runtime=runtime(request["device"]))
     emit(stage="load_backbone")
-    loaded = cache.get(request["backbone_hash"], request["backbone_dir"], request["num_labels"], request["device"])
+    loaded = cache.get(
+        request["backbone_hash"], request["backbone_dir"], request["family"], request["num_labels"], request["device"]
+    )
+    emit(runtime=runtime(request["device"], loaded.model.dtype, request["sandbox"]))
     emit(stage="attach")
-    with attached(loaded.model, request["delta_dir"]) as (model, trainable):
-        emit(trainable=trainable)
+    with attached(loaded, request["delta_dir"]) as attachment:
+        emit(trainable=attachment.trainable)
+        if attachment.unscored:
+            code, message = attachment.unscored
+            emit(unscored={"code": code, "message": message})
+            return
         for suite in (SuiteSpec(**spec) for spec in request["suites"]):
             emit(stage=f"evaluate:{suite.name}")
-            emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(model, loaded, suite)))
+            emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(attachment.model, loaded, suite)))
 
 
-def runtime(device):
-    """The device and software this child evaluates with; torch is loaded here anyway, not in the worker."""
+def runtime(device, dtype, sandbox):
+    """The device, precision, software and confinement this child evaluates with; torch is loaded here only."""
     import torch
 
     from workers.validation.evaluate import software_versions
 
     name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    return {"device": name, "software": software_versions()}
+    software = {**software_versions(), "dtype": str(dtype).removeprefix("torch."), "sandbox": sandbox}
+    return {"device": name, "software": software}
 
 
 def _run_suite(model, loaded, suite):
     from workers.validation.datasets import rows_from
-    from workers.validation.evaluate import MAX_LENGTH, run_suite
+    from workers.validation.evaluate import harness_for, run_suite
 
-    max_length = min(MAX_LENGTH, getattr(loaded.model.config, "max_position_embeddings", MAX_LENGTH))
-    return run_suite(model, loaded.tokenizer, suite, rows_from(suite.dataset_path, suite), max_length)
+    harness = harness_for(model, loaded.tokenizer)
+    return run_suite(harness, suite, rows_from(suite.dataset_path, suite))
 
 
 def probe_network(request, cache, emit):
@@ -98,14 +114,28 @@ def probe_network(request, cache, emit):
         emit(reached=True, reason="")
 
 
+def probe_read(request, cache, emit):
+    """Try to read each path from inside the sandbox; proves what the child can see of the host."""
+    readable = {}
+    for path in request["paths"]:
+        try:
+            with open(path, "rb") as handle:
+                handle.read(1)
+        except OSError:
+            readable[path] = False
+        else:
+            readable[path] = True
+    emit(readable=readable)
+
+
 def _out_of_memory(exc):
     # Under the address-space ceiling torch reports a failed allocation as a RuntimeError, not MemoryError.
     return isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
 
 
-HANDLERS = {"evaluate": evaluate, "probe_network": probe_network}
+HANDLERS = {"evaluate": evaluate, "probe_network": probe_network, "probe_read": probe_read}
 
 
 if __name__ == "__main__":
-    descriptor, memory_bytes, backbone_budget_bytes, device = sys.argv[1:]
-    serve(Connection(int(descriptor)), int(memory_bytes), int(backbone_budget_bytes), device)
+    descriptor, memory_bytes, backbone_budget_bytes, device, mode = sys.argv[1:]
+    serve(Connection(int(descriptor)), int(memory_bytes), int(backbone_budget_bytes), device, mode)

@@ -1,10 +1,13 @@
 """A suite's examples, downloaded by the digest the suite recorded and verified before use."""
 
 import csv
+import json
 
 from django.conf import settings
 
 from hub.evaluation import metrics
+
+LABELLED_KINDS = ("classification", "choice")
 
 
 def suite_dataset_path(suite):
@@ -19,17 +22,22 @@ def suite_dataset_path(suite):
 
 
 def rows_from(path, suite):
-    """The suite's examples as (text, label) pairs."""
+    """The suite's examples as dicts: {"text", "label"} for labelled kinds, else the dataset's own columns."""
     with open(path, encoding="utf-8", newline="") as handle:
         return read_rows(handle, suite)
 
 
 def read_rows(handle, suite):
-    fields = list(suite.input_fields) or ["text"]
-    return [
-        (" ".join(row[f] for f in fields), _label(row[suite.label_field], suite.metric))
-        for row in csv.DictReader(handle)
-    ]
+    rows = list(csv.DictReader(handle))
+    if suite.kind in LABELLED_KINDS:
+        fields = list(suite.input_fields) or ["text"]
+        return [
+            {"text": " ".join(row[f] for f in fields), "label": _label(row[suite.label_field], suite.metric)}
+            for row in rows
+        ]
+    if suite.kind == "tagging":
+        return [{"tokens": json.loads(row["tokens"]), "tags": json.loads(row["tags"])} for row in rows]
+    return rows
 
 
 def _label(value, metric):

@@ -1,11 +1,16 @@
 class ValidationFailed(Exception):
     """The upload itself is at fault: a final state with a reason code, never retried."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, detail=""):
         super().__init__(message)
         self.code = code
-        self.message = message
+        self.message = message  # published on the job: written by the hub, never a library's error text
+        self.detail = detail  # for the staff-only log
 
 
 class BackboneUnavailable(Exception):
-    """No weights to load the backbone from; the job waits until they are uploaded."""
+    """This worker cannot load the backbone: no weights uploaded yet (the job waits for them), or too large."""
+
+    def __init__(self, message, code="backbone_unavailable"):
+        super().__init__(message)
+        self.code = code

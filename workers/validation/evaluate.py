@@ -4,10 +4,14 @@ import platform
 import time
 from dataclasses import dataclass
 
-from hub.evaluation import metrics
+from workers.validation.kinds import RUNS
+from workers.validation.kinds.base import Harness
 
-BATCH_SIZE = 32
+CPU_BATCH_SIZE = 16
 MAX_LENGTH = 128
+MAX_GPU_BATCH_SIZE = 256
+# Share of the free device memory one batch's activations and logits may take.
+GPU_MEMORY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -17,35 +21,49 @@ class SuiteOutcome:
     num_examples: int
     seed: int
     duration_seconds: float
+    tokens: int = 0
 
 
-def run_suite(model, tokenizer, suite, rows, max_length=MAX_LENGTH):
+def run_suite(harness, suite, rows):
     import torch
 
     seed = int(suite.split.get("seed", 0))
     torch.manual_seed(seed)
     started = time.perf_counter()
-    predictions = _predict(model, tokenizer, [text for text, _ in rows], suite.metric, max_length)
-    labels = [label for _, label in rows]
-    values = metrics.compute(suite.metric, labels, predictions)
-    return SuiteOutcome(values, values[suite.metric], len(rows), seed, time.perf_counter() - started)
+    run = RUNS[suite.kind](harness, suite, rows)
+    values = run.run()
+    return SuiteOutcome(values, values[suite.metric], len(rows), seed, time.perf_counter() - started, run.tokens)
 
 
-def _predict(model, tokenizer, texts, metric, max_length):
+def harness_for(model, tokenizer, max_length=MAX_LENGTH):
+    config = model.config
+    limit = min(
+        max_length,
+        getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None) or max_length,
+    )
+    return Harness(model, tokenizer, limit, batch_size_for(model, limit))
+
+
+def batch_size_for(model, max_length):
+    """A fixed batch on the CPU; on a GPU, as many sequences as half the free memory holds, by a rough
+    per-sequence cost: activations of every layer plus float32 logits over the vocabulary."""
     import torch
 
     device = next(model.parameters()).device
-    predictions = []
-    with torch.inference_mode():
-        for start in range(0, len(texts), BATCH_SIZE):
-            inputs = tokenizer(texts[start : start + BATCH_SIZE], max_length)
-            logits = model(**{k: v.to(device) for k, v in inputs.items()}).logits
-            batch = logits[:, 0].float() if metrics.is_regression(metric) else logits.argmax(dim=-1)
-            predictions += batch.cpu().tolist()
-    return predictions
+    if device.type != "cuda":
+        return CPU_BATCH_SIZE
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    hidden = getattr(config, "hidden_size", None) or getattr(config, "d_model", 1024)
+    layers = getattr(config, "num_hidden_layers", None) or getattr(config, "num_layers", 24)
+    vocab = getattr(config, "vocab_size", 32000)
+    element = next(model.parameters()).element_size()
+    per_sequence = max_length * (hidden * layers * 16 * element + vocab * (element + 8))
+    free, _ = torch.cuda.mem_get_info(device)
+    fitting = int(free * GPU_MEMORY_SHARE // per_sequence)
+    return max(1, min(MAX_GPU_BATCH_SIZE, 1 << max(0, fitting.bit_length() - 1)))
 
 
-HARNESS_VERSION = "deltacenter-validation/1"
+HARNESS_VERSION = "deltacenter-validation/2"
 
 
 def software_versions():

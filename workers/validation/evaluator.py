@@ -4,9 +4,8 @@ One long-lived child per worker process keeps backbones warm between jobs; a chi
 its warm backbones with it, and the next request starts a fresh one.
 """
 
+import logging
 import multiprocessing
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,8 +13,10 @@ from pathlib import Path
 from django.conf import settings
 
 from workers.validation.messages import receive, send
+from workers.validation.sandbox import BWRAP, launch
 
-LAST_EVENTS = ("done", "failed", "error")
+logger = logging.getLogger(__name__)
+LAST_EVENTS = ("done", "failed", "unavailable", "error")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,13 +36,14 @@ class Evaluator:
     def __init__(self, device="cpu"):
         self.device = device
         self._process = self._connection = None
+        self.mode = None  # how the running child is confined (see sandbox.MODES)
 
     @property
     def pid(self):
         return self._process.pid if self._process else None
 
     def request(self, message, on_event, deadline):
-        """Send one request; hand every event to on_event and return the last one (done, failed or error)."""
+        """Send one request; hand every event to on_event and return the last one (see LAST_EVENTS)."""
         self._ensure_running()
         try:
             send(self._connection, message)
@@ -72,6 +74,7 @@ class Evaluator:
         self.stop()
         # A fresh interpreter rather than multiprocessing: fork would copy the worker's database connections,
         # and Celery's pool processes are daemonic, which multiprocessing forbids to have children.
+        settings.DELTACENTER_WORKER_CACHE.mkdir(parents=True, exist_ok=True)
         ours, theirs = multiprocessing.Pipe()
         command = [
             sys.executable,
@@ -82,9 +85,21 @@ class Evaluator:
             str(settings.DELTACENTER_WORKER_BACKBONE_MEMORY_MB * 1024**2),
             self.device,
         ]
-        self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=_child_environment())
+        self._process, self.mode = launch(
+            command,
+            pass_fds=[theirs.fileno()],
+            device=self.device,
+            project_root=PROJECT_ROOT,
+            readable=[str(settings.DELTACENTER_WORKER_CACHE)],
+        )
         theirs.close()
         self._connection = ours
+        if self.mode != BWRAP:
+            logger.warning(
+                "The evaluator runs without bubblewrap (confined by %s): it shares the worker's view of the disk."
+                " Install bubblewrap to confine it fully.",
+                self.mode,
+            )
 
     def _next_event(self, deadline):
         remaining = deadline - time.monotonic()
@@ -95,13 +110,6 @@ class Evaluator:
             return receive(self._connection)
         except (EOFError, OSError, ValueError):
             raise EvaluatorDied(self.stop()) from None
-
-
-def _child_environment():
-    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
-    # glibc reserves 64 MiB of address space per malloc arena, up to eight per core: on a many-core host
-    # the arenas alone would eat the address-space ceiling.
-    return {"MALLOC_ARENA_MAX": "4", **os.environ, "PYTHONPATH": path}
 
 
 _evaluator = None

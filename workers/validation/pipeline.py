@@ -6,15 +6,18 @@ Fetching and static checks run here; everything that loads tensors into torch ru
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 
+from deltacenter.errors import DeltaCenterError
+from deltacenter.families import HEAD_FAMILIES, declared_family
 from hub.evaluation import jobs
-from hub.evaluation.suites import active_suites_for
+from hub.evaluation.suites import suites_for
 from workers.validation.backbone_files import backbone_directory, forget_backbone_directory
 from workers.validation.backbones import BACKBONE_HASH_MISMATCH
 from workers.validation.datasets import suite_dataset_path
-from workers.validation.errors import ValidationFailed
+from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.evaluate import SuiteOutcome
 from workers.validation.evaluator import EvaluationTimedOut, EvaluatorDied, evaluator
 from workers.validation.fetch import fetch_version_files
@@ -58,33 +61,81 @@ class Stages:
         self.current = self._started = None
 
 
+@dataclass
+class Verdict:
+    """How a validation that raised nothing ends: scored, or it fits with the reason nothing measured it."""
+
+    scored: bool
+    code: str = ""
+    message: str = ""
+
+
+class Tally:
+    """What the child reported across requests: results recorded, and why a delta was left unscored."""
+
+    def __init__(self):
+        self.results = 0
+        self.unscored = None
+
+    def verdict(self, family, task, suites):
+        if self.results:
+            return Verdict(scored=True)
+        if self.unscored and suites:
+            return Verdict(False, self.unscored["code"], self.unscored["message"])
+        for_task = f" for the task {task!r}" if family in HEAD_FAMILIES else ""
+        return Verdict(
+            False,
+            "no_suite",
+            f"No active evaluation suite measures {family} deltas{for_task}; the delta attached to its backbone.",
+        )
+
+
 def validate(job, device, stages):
+    """Run every stage; returns the Verdict, or raises ValidationFailed / BackboneUnavailable."""
     delta = job.version.delta
-    with tempfile.TemporaryDirectory(prefix="deltacenter-validate-") as tmp:
+    tally = Tally()
+    # Inside the worker's cache: the only writable place the confined evaluator can read from.
+    scratch = settings.DELTACENTER_WORKER_CACHE / "jobs"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="validate-", dir=scratch) as tmp:
         stages.run("fetch", fetch_version_files, job.version, tmp)
         stages.run("static_checks", check_delta_directory, tmp, delta.delta_type)
-        suites = list(active_suites_for(delta.task))
+        family = _family(tmp)
+        suites = list(suites_for(family, delta.task))
         backbone_dir = stages.run("fetch_backbone", backbone_directory, delta.backbone)
         datasets = stages.run("fetch_suites", _dataset_paths, suites)
         deadline = time.monotonic() + settings.DELTACENTER_EVAL_TIMEOUT_SECONDS
-        for num_labels, group in _by_label_count(suites).items():
+        for num_labels, group in _by_label_count(family, suites).items():
             request = {
                 "kind": "evaluate",
                 "device": device,
                 "delta_dir": tmp,
                 "backbone_hash": delta.backbone.content_hash,
                 "backbone_dir": str(backbone_dir),
+                "family": family,
                 "num_labels": num_labels,
                 "suites": [_suite_spec(suite, datasets[suite.name]) for suite in group],
             }
-            _evaluate_in_child(job, device, stages, request, {s.name: s for s in group}, deadline)
+            _evaluate_in_child(job, device, stages, request, {s.name: s for s in group}, deadline, tally)
+    return tally.verdict(family, delta.task, suites)
 
 
-def _by_label_count(suites):
+def _family(directory):
+    try:
+        return declared_family(directory)
+    except DeltaCenterError as exc:
+        raise ValidationFailed("unknown_task_type", f"The delta's task family cannot be told: {exc}") from None
+
+
+def _by_label_count(family, suites):
+    """Classifier suites grouped by their number of labels (one backbone load with a head that size each);
+    other families need no head and take all their suites in one go."""
+    if family not in HEAD_FAMILIES:
+        return {None: suites}
     groups = defaultdict(list)
     for suite in suites:
         groups[max(1, len(suite.label_names))].append(suite)
-    # With no suite for its task, the delta is still loaded and attached: proving it fits is worth a pass.
+    # With no suite for its task, the delta is still loaded and attached: proving it fits is worth a verdict.
     return groups or {DEFAULT_NUM_LABELS: []}
 
 
@@ -95,17 +146,20 @@ def _dataset_paths(suites):
 def _suite_spec(suite, dataset_path):
     return {
         "name": suite.name,
+        "kind": suite.kind,
         "metric": suite.metric,
         "split": dict(suite.split),
+        "options": dict(suite.options),
         "input_fields": list(suite.input_fields),
         "label_field": suite.label_field,
+        "label_names": list(suite.label_names),
         "dataset_path": dataset_path,
     }
 
 
-def _evaluate_in_child(job, device, stages, request, suites, deadline):
+def _evaluate_in_child(job, device, stages, request, suites, deadline, tally):
     try:
-        last = evaluator(device).request(request, _recorder(job, device, stages, suites), deadline)
+        last = evaluator(device).request(request, _recorder(job, device, stages, suites, tally), deadline)
     except EvaluationTimedOut:
         raise ValidationFailed(
             "evaluation_timeout",
@@ -125,12 +179,15 @@ def _evaluate_in_child(job, device, stages, request, suites, deadline):
     if "failed" in last:
         if last["failed"]["code"] == BACKBONE_HASH_MISMATCH:
             forget_backbone_directory(job.version.delta.backbone)  # never trust these files again
-        raise ValidationFailed(last["failed"]["code"], last["failed"]["message"])
+        failed = last["failed"]
+        raise ValidationFailed(failed["code"], failed["message"], str(failed.get("detail") or ""))
+    if "unavailable" in last:
+        raise BackboneUnavailable(last["unavailable"]["message"], code=last["unavailable"]["code"])
     if "error" in last:
         raise EvaluationError(last["error"])
 
 
-def _recorder(job, device, stages, suites):
+def _recorder(job, device, stages, suites, tally):
     """Turn the child's events into stage changes and stored results."""
     version = job.version
     runtime = {"device": device, "software": {}}
@@ -143,7 +200,10 @@ def _recorder(job, device, stages, suites):
             stages.enter(event["stage"])
         elif "trainable" in event:
             record_trainable(version, int(event["trainable"]), version.delta.backbone.num_parameters)
+        elif "unscored" in event:
+            tally.unscored = event["unscored"]
         elif "outcome" in event:
             record_result(job, suites[event["suite"]], SuiteOutcome(**event["outcome"]), runtime)
+            tally.results += 1
 
     return record

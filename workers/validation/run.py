@@ -13,7 +13,7 @@ from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.pipeline import Stages, validate
 
 log = logging.getLogger(__name__)
-SKIPPED, PASSED, FAILED, WAITING, ERROR = "skipped", "passed", "failed", "backbone_unavailable", "error"
+SKIPPED, SCORED, FITS, FAILED, WAITING, ERROR = "skipped", "scored", "fits", "failed", "backbone_unavailable", "error"
 TIME_LIMIT = "time_limit"
 
 
@@ -61,12 +61,12 @@ def run_job(job_pk, worker):
 
 def _attempt(job, device, stages):
     try:
-        validate(job, device, stages)
+        verdict = validate(job, device, stages)
     except ValidationFailed as exc:
-        jobs.mark_failed(job.pk, exc.code, exc.message, stages.timings)
+        jobs.mark_failed(job.pk, exc.code, exc.message, stages.timings, log=exc.detail)
         return FAILED
     except BackboneUnavailable as exc:
-        jobs.mark_backbone_unavailable(job.pk, str(exc), stages.timings)
+        jobs.mark_backbone_unavailable(job.pk, str(exc), stages.timings, exc.code)
         return WAITING
     except SoftTimeLimitExceeded:
         # Another attempt would overrun the same way: the job ends here instead of being retried.
@@ -78,7 +78,10 @@ def _attempt(job, device, stages):
         return FAILED
     except Exception as exc:
         log.exception("Validation job %s hit an infrastructure error", job.pk)
-        jobs.mark_error(job.pk, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", stages.timings)
+        jobs.mark_error(job.pk, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}", stages.timings)
         return ERROR
-    jobs.mark_passed(job.pk, stages.timings)
-    return PASSED
+    if verdict.scored:
+        jobs.mark_scored(job.pk, stages.timings)
+        return SCORED
+    jobs.mark_fits(job.pk, verdict.code, verdict.message, stages.timings)
+    return FITS

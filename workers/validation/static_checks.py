@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
-from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG
+from deltacenter.formats import BITFIT_HEAD, DELTA_CONFIG, PEFT_CONFIG
 from deltacenter.safetensors_header import SafetensorsError, read_header
 from workers.validation.errors import ValidationFailed
 
@@ -26,7 +26,9 @@ def check_delta_directory(directory, delta_type):
         raise ValidationFailed("no_weights", "The delta has no .safetensors weights.")
     for name, header in headers.items():
         _check_finite(directory / name, header)
-    _check_names(_format_of(config, delta_type), [t.name for h in headers.values() for t in h.tensors])
+    # A task head saved beside the delta's own tensors is whatever layers the head has: no naming rule for it.
+    delta_tensors = [t.name for name, h in headers.items() if name != BITFIT_HEAD for t in h.tensors]
+    _check_names(_format_of(config, delta_type), delta_tensors)
     return headers
 
 

@@ -1,5 +1,6 @@
 from django import template
 
+from hub.evaluation.metrics import METRICS
 from hub.evaluation.moderators import is_moderator as _is_moderator
 from hub.web.formatting import percent
 
@@ -17,6 +18,12 @@ register.filter("percent", percent)
 @register.filter
 def score(value):
     return "—" if value is None else f"{value:.4f}"
+
+
+@register.filter
+def metric_label(name):
+    """The display name of a suite metric: bits_per_byte -> 'Bits per byte'."""
+    return METRICS[name].label if name in METRICS else name
 
 
 @register.filter

@@ -1,11 +1,18 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
 
 from hub.deltas.models import Delta
 from hub.web.forms import SignUpForm
 
+LOGIN_RATE = "30/m"
+SIGNUP_RATE = "10/h"
 
+
+@method_decorator(ratelimit(key="ip", rate=LOGIN_RATE, method="POST", block=True), name="post")
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
@@ -18,6 +25,15 @@ class LogoutView(auth_views.LogoutView):
     next_page = "/"
 
 
+def locked_out(request, credentials, *args, **kwargs):
+    """After too many wrong passwords for this account from this address: 429, and how long to wait."""
+    minutes = settings.DELTACENTER_LOGIN_COOLOFF_MINUTES
+    response = render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+@ratelimit(key="ip", rate=SIGNUP_RATE, method="POST", block=True)
 def signup(request):
     if request.user.is_authenticated:
         return redirect("web:home")

@@ -10,7 +10,7 @@ MAX_DELTAS = 500
 
 def backbone_detail(request, content_hash):
     try:
-        backbone = get_backbone(content_hash)
+        backbone = get_backbone(request.user, content_hash)
     except NotFound as exc:
         raise Http404(exc.message) from None
     deltas = (

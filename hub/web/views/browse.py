@@ -1,8 +1,9 @@
 from django.shortcuts import render
 
+from hub.deltas.listing import RELEVANCE_POOL
 from hub.deltas.models import Backbone
 from hub.web.browse import PAGE_SIZES, SORT_CHOICES, browse
-from hub.web.querystring import toggled, with_page
+from hub.web.querystring import POSITION, toggled, with_cursor
 
 
 def home(request):
@@ -11,18 +12,19 @@ def home(request):
     for facet in result.facets:
         for value in facet.values:
             value.url = toggled(request.GET, facet.param, value.value)
-    page = result.page
+    listing = result.listing
     context = {
         "result": result,
-        "page": page,
-        "deltas": page.object_list,
+        "deltas": listing.rows,
         "sorts": [(key, label) for key, label in SORT_CHOICES if key != "relevance" or searching],
         "page_sizes": PAGE_SIZES,
-        "validated_url": toggled(request.GET, "validated", "true"),
-        "validated_active": request.GET.get("validated") == "true",
-        "prev_url": with_page(request.GET, page.previous_page_number()) if page.has_previous() else None,
-        "next_url": with_page(request.GET, page.next_page_number()) if page.has_next() else None,
+        "scored_url": toggled(request.GET, "validation", "scored"),
+        "scored_active": "scored" in request.GET.getlist("validation"),
+        "prev_url": with_cursor(request.GET, listing.previous_cursor),
+        "next_url": with_cursor(request.GET, listing.next_cursor),
         "backbone_count": Backbone.objects.count(),
-        "filtering": any(k for k in request.GET if k not in ("page", "sort", "per_page")),
+        "filtering": any(k for k in request.GET if k not in (*POSITION, "sort", "per_page")),
+        "position_params": POSITION,
+        "relevance_pool": f"{RELEVANCE_POOL:,}",
     }
     return render(request, "deltas/home.html", context)

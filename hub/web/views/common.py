@@ -4,6 +4,7 @@ from functools import partial
 
 from django.contrib.auth.decorators import login_required as _login_required
 from django.http import Http404
+from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from hub.core.errors import DomainError, NotFound
@@ -18,6 +19,13 @@ def visible_delta_or_404(user, namespace, name):
         return get_visible_delta(user, namespace, name)
     except NotFound:
         raise Http404("No such delta.") from None
+
+
+def rate_limited(request, exception):
+    """Too many attempts from this address: 429, with how long to wait."""
+    response = render(request, "rate_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 def error_message(exc):

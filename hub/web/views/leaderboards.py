@@ -17,7 +17,7 @@ def suite_board(request, suite_name, version):
     context = {
         "suite": suite,
         "rows": rows,
-        "chart": score_vs_share(_chart_rows(rows)),
+        "chart": score_vs_share(_chart_rows(rows), higher_is_better=suite.higher_is_better),
         "backbones": leaderboards.suite_backbones(request.user, suite),
         "delta_types": Delta.DeltaType.choices,
         "chosen_backbone": backbone,

@@ -11,7 +11,7 @@ from hub.web.views.common import login_required
 @login_required
 def new_delta(request):
     namespaces = writable_namespaces(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, namespaces=namespaces)
+    form = UploadForm(request.POST or None, request.FILES or None, namespaces=namespaces, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             outcome = upload_from_browser(

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.evaluation.suites import REGISTRY, install
+from hub.evaluation.catalogue import REGISTRY
+from hub.evaluation.suites import install
 
 
 class Command(BaseCommand):

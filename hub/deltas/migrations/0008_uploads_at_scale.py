@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("deltas", "0003_unresolved_backbones_and_daily_downloads"),
+        ("deltas", "0007_listing_indexes_and_facet_counts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

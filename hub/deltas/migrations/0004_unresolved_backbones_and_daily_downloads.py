@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("deltas", "0002_case_insensitive_names_and_sha256_checks"),
+        ("deltas", "0003_validation_state"),
     ]
 
     operations = [

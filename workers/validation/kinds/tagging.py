@@ -1,0 +1,31 @@
+from hub.evaluation import metrics
+from workers.validation.kinds.base import SuiteRun, chunks, longest_first
+from workers.validation.tokenizers import pad
+
+
+class TaggingRun(SuiteRun):
+    """The delta's token classifier tags each word by its first token; words cut off by the length limit are
+    tagged O. Entity F1 follows the CoNLL rules (seqeval)."""
+
+    def __init__(self, harness, suite, rows):
+        super().__init__(harness, suite, rows)
+        self.items = [(i, *harness.tokenizer.word_ids(row["tokens"], harness.max_length)) for i, row in enumerate(rows)]
+        self.predictions = {}
+
+    def batches(self):
+        for batch in chunks(longest_first(self.items, lambda item: len(item[1])), self.harness.batch_size):
+            yield pad([ids for _, ids, _ in batch], self.harness.tokenizer.pad_id), batch
+
+    def take(self, outputs, inputs, items):
+        names = self.suite.label_names
+        for (index, ids, word_ids), predicted in zip(items, outputs.logits.argmax(-1).tolist(), strict=True):
+            tags = ["O"] * len(self.rows[index]["tokens"])
+            for position, word in reversed(list(enumerate(word_ids[: len(ids)]))):
+                if word is not None:
+                    tags[word] = names[predicted[position]] if predicted[position] < len(names) else "O"
+            self.predictions[index] = tags
+
+    def metrics(self):
+        names = self.suite.label_names
+        references = [[names[t] for t in row["tags"]] for row in self.rows]
+        return metrics.tagging(references, [self.predictions[i] for i in range(len(self.rows))])
