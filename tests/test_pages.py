@@ -151,7 +151,7 @@ def test_home_query_count_does_not_grow_with_page_size(client, alice, backbone):
 # Delta page
 
 
-def test_delta_page_shows_card_files_versions_validation_and_usage(client, alice, catalogue, backbone):
+def test_delta_page_shows_card_files_versions_validation_and_usage(client, alice, carol, catalogue, backbone):
     delta = catalogue["sentiment"]
     delta.card = "# Hello\n\nSome **bold** text.\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))"
     delta.save()
@@ -169,7 +169,11 @@ def test_delta_page_shows_card_files_versions_validation_and_usage(client, alice
     assert "<strong>bold</strong>" in body
     assert "<script>alert(1)" not in body and "javascript:alert" not in body
     assert "adapter_model.safetensors" in body and f"{delta.pk:064x}" in body and "2.0\xa0KB" in body
-    assert "shape_mismatch" in body and "lora_A has the wrong shape" in body and "line one" in body
+    assert "shape_mismatch" in body and "lora_A has the wrong shape" in body
+    assert "line one" not in body  # the worker's log is for the site's staff
+    carol.is_staff = True
+    carol.save()
+    assert "line one" in login(client, carol).get("/alice/sst2-lora").content.decode()
     assert "0.9500" in body and "0.8000" in body and "differs from claim" in body
     assert 'from_finetuned("alice/sst2-lora", backbone)' in html.unescape(body)
     assert "deltacenter pull alice/sst2-lora" in body

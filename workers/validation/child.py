@@ -72,7 +72,7 @@ def evaluate(request, cache, emit):
     loaded = cache.get(
         request["backbone_hash"], request["backbone_dir"], request["family"], request["num_labels"], request["device"]
     )
-    emit(runtime=runtime(request["device"], loaded.model.dtype, request["sandbox"]))
+    emit(runtime=runtime(request["device"], loaded.model.dtype, request.get("sandbox", "none")))
     emit(stage="attach")
     with attached(loaded, request["delta_dir"]) as attachment:
         emit(trainable=attachment.trainable)
