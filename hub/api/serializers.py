@@ -165,7 +165,7 @@ class VersionFileSerializer(serializers.ModelSerializer):
 
 class VersionSerializer(serializers.ModelSerializer):
     files = VersionFileSerializer(many=True)
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
 
     class Meta:
         model = DeltaVersion
@@ -213,7 +213,7 @@ class EvalResultSerializer(serializers.ModelSerializer):
     metric = serializers.CharField(source="suite.metric")
     higher_is_better = serializers.BooleanField(source="suite.higher_is_better")
     kind = serializers.CharField(source="suite.kind")
-    review = serializers.CharField(source="leaderboard_entry.status", default=None)
+    review = serializers.CharField(source="leaderboard_entry.status", default=None, allow_null=True)
 
     class Meta:
         model = EvalResult

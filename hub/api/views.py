@@ -301,6 +301,7 @@ class BackboneDetailView(APIView):
         deltas = (
             Delta.objects.visible_to(request.user).filter(backbone=backbone).select_related("namespace", "backbone")
         )
+        backbone.delta_count = deltas.count()
         backbone.visible_deltas = deltas.order_by("task", "-downloads_count")[:500]
         return Response(BackboneDetailSerializer(backbone).data)
 

@@ -13,7 +13,7 @@ from hub.accounts.permissions import TokenScopes
 from hub.core.errors import NotFound
 from hub.deltas import services
 from hub.deltas.models import Delta
-from hub.hf import representations
+from hub.hf import outputs, representations
 from hub.hf.errors import HfErrorSerializer, hf_exception_handler
 from hub.hf.listing import list_models
 
@@ -94,7 +94,7 @@ class ModelListView(HfView):
             OpenApiParameter("limit", int, description="At most 1000 a page; the Link header has the next page."),
             OpenApiParameter("cursor", str, description="From the Link header."),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=outputs.MODEL_SUMMARY(many=True),
         operation_id="hf_list_models",
         summary="List repositories, as huggingface_hub's list_models reads them",
     )
@@ -109,7 +109,7 @@ class ModelListView(HfView):
 class ModelInfoView(HfView):
     @extend_schema(
         parameters=[OpenApiParameter("blobs", bool, description="Give each file's size and LFS information.")],
-        responses=OpenApiTypes.OBJECT,
+        responses=outputs.MODEL_INFO,
         summary="A repository at a revision (default main): id, sha, siblings, cardData",
     )
     def get(self, request, namespace, name, revision="main"):
@@ -125,7 +125,7 @@ class TreeView(HfView):
             OpenApiParameter("recursive", bool, description="Every file below the path, not only its children."),
             OpenApiParameter("cursor", str, description="From the Link header."),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=outputs.TREE_ENTRY(many=True),
         summary="Files and folders of a revision",
     )
     def get(self, request, namespace, name, revision, path=""):
@@ -147,7 +147,9 @@ class TreeView(HfView):
 class TreeAtPathView(TreeView):
     """The same listing, below a folder."""
 
-    @extend_schema(operation_id="hf_tree_at_path", responses=OpenApiTypes.OBJECT, summary="Files below a folder")
+    @extend_schema(
+        operation_id="hf_tree_at_path", responses=outputs.TREE_ENTRY(many=True), summary="Files below a folder"
+    )
     def get(self, request, namespace, name, revision, path=""):
         return super().get(request, namespace, name, revision, path)
 
@@ -173,14 +175,14 @@ def tree_entries(files, folder: str, recursive: bool) -> list[dict]:
 
 
 class RefsView(HfView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Branches and tags: main, at the newest version")
+    @extend_schema(responses=outputs.REFS, summary="Branches and tags: main, at the newest version")
     def get(self, request, namespace, name):
         delta = services.get_visible_delta(request.user, namespace, name)
         return Response(representations.refs(delta, newest_or_none(delta)))
 
 
 class CommitsView(HfView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The versions up to a revision, newest first")
+    @extend_schema(responses=outputs.COMMIT_ENTRY(many=True), summary="The versions up to a revision, newest first")
     def get(self, request, namespace, name, revision):
         delta = services.get_visible_delta(request.user, namespace, name)
         version = version_at(delta, revision)
