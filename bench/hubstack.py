@@ -31,7 +31,7 @@ def _wait_for(url, deadline=60):
         try:
             if requests.get(url, timeout=2).status_code < 500:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer in {deadline} s")
@@ -99,7 +99,7 @@ def running_hub(workers=2, settings=None, celery=False):
                 log_path=Path(engines.base_dir) / "celery.log",
             )
         endpoint = f"http://127.0.0.1:{port}"
-        _wait_for(f"{endpoint}/api/schema")
+        _wait_for(f"{endpoint}/api/health/live")
         yield endpoint, token, env
     finally:
         stop_processes([p for p in (server, worker) if p is not None], timeout=10)

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Probes are answered before anything else runs: they cost a worker next to nothing, however many come.
+    "hub.api.health.HealthProbeMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hub.core.middleware.ServerErrorMiddleware",
@@ -289,6 +291,8 @@ SECURE_SSL_REDIRECT = (
     env_bool("DELTACENTER_SSL_REDIRECT", default=True, description="Over HTTPS, redirect plain HTTP requests to HTTPS")
     and HTTPS
 )
+# Load balancers probe the web processes over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^api/health(/live)?$"]
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS

@@ -75,3 +75,14 @@ def test_health_is_503_when_the_object_store_is_down(client):
     assert body["components"]["object_store"]["ok"] is False
     assert body["components"]["database"]["ok"] is True
     assert elapsed < 2 * health.PROBE_SECONDS + 1, "a component that is down does not hold the request long"
+
+
+def test_probes_ignore_tokens_and_sessions_and_run_no_query(client, django_assert_num_queries):
+    """A wrong token changes nothing, no cookie is set, no query runs (the bench measures what a storm costs)."""
+    health.cached_report({"database": lambda: (True, "ok")})  # a report in the cache, as a probe storm finds it
+    with django_assert_num_queries(0):
+        live = client.get("/api/health/live", HTTP_AUTHORIZATION="Bearer dc_not-a-token")
+        ready = client.get("/api/health", HTTP_AUTHORIZATION="Bearer dc_not-a-token")
+    assert live.status_code == 200 and "Set-Cookie" not in live.headers
+    assert ready.status_code == 200 and set(ready.json()["components"]) == {"database"}  # the cached report
+    assert client.post("/api/health/live").status_code == 405  # other methods still go through the stack
