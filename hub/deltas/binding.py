@@ -4,15 +4,21 @@ A delta whose files name no registered backbone, or a name several backbones sha
 stored, shown as such, and its validation waits until its owner binds it. The hub never guesses among several.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from hub.accounts.namespaces import can_write
 from hub.core.errors import Conflict, Forbidden, NotFound
 from hub.deltas.models import Backbone, Delta
 from hub.deltas.signals import delta_backbone_bound
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_NAME_CHARS = 200
 
@@ -24,7 +30,7 @@ class BackboneChoice:
     base_model_name: str = ""
 
     @classmethod
-    def unresolved(cls, base_model_name: str = "") -> "BackboneChoice":
+    def unresolved(cls, base_model_name: str = "") -> BackboneChoice:
         return cls(None, Delta.Binding.UNRESOLVED, base_model_name[:MAX_NAME_CHARS])
 
 
@@ -44,7 +50,7 @@ def by_hash(content_hash: str, base_model_name: str = "") -> BackboneChoice:
     return BackboneChoice(registered_backbone(content_hash), Delta.Binding.HASH, base_model_name[:MAX_NAME_CHARS])
 
 
-def backbones_named(name: str):
+def backbones_named(name: str) -> QuerySet[Backbone]:
     return Backbone.objects.filter(Q(name__iexact=name) | Q(aliases__contains=[name]))
 
 
@@ -92,7 +98,7 @@ def apply_choice(delta: Delta, choice: BackboneChoice) -> bool:
     return False
 
 
-def bind(user, delta: Delta, content_hash: str) -> Delta:
+def bind(user: User, delta: Delta, content_hash: str) -> Delta:
     """The owner names the backbone of a delta that is unresolved or was matched by name."""
     if not (can_write(user, delta.namespace) or user.is_superuser):
         raise Forbidden("forbidden", f"Only the owners of {delta.full_name} can choose its backbone.")

@@ -1,9 +1,13 @@
 """Step three of a push: turn verified objects into a new immutable version, all or nothing."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,6 +26,11 @@ from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import delta_backbone_bound, version_committed
 from hub.deltas.verify import CheckedFile, check_files, tensor_names
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from hub.deltas.models import Backbone
+
 
 @dataclass(frozen=True)
 class CommitOutcome:
@@ -32,11 +41,11 @@ class CommitOutcome:
     pending: Finalization | None = None
 
     @classmethod
-    def deferred(cls, pending: Finalization) -> "CommitOutcome":
+    def deferred(cls, pending: Finalization) -> CommitOutcome:
         return cls(None, False, pending)
 
 
-def resolve_writable_namespace(user, namespace_name):
+def resolve_writable_namespace(user: User, namespace_name: str) -> Namespace:
     namespace = Namespace.objects.filter(name__iexact=namespace_name).first()
     if namespace is None:
         raise NotFound("namespace_not_found", f"There is no user or organisation named {namespace_name!r}.")
@@ -48,14 +57,14 @@ def resolve_writable_namespace(user, namespace_name):
     return namespace
 
 
-def manifest_sha256(entries) -> str:
+def manifest_sha256(entries: Iterable[tuple[str, str]]) -> str:
     """sha256 of the sorted (path, sha256) pairs of a version's files."""
     listing = sorted(entries)
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
 def commit_version(
-    user,
+    user: User,
     namespace_name: str,
     name: str,
     metadata: DeltaMetadata,
@@ -90,7 +99,7 @@ def refuse_staged(finalization: Finalization | None, staged: list[DeclaredFile])
         raise Conflict("object_missing", f"{staged[0].path}: its upload is no longer staged; push again.")
 
 
-def _check_delta_can_take(namespace, name, metadata):
+def _check_delta_can_take(namespace: Namespace, name: str, metadata: DeltaMetadata) -> None:
     """The checks create_version makes of the delta, made before a finalization so it cannot fail on them late."""
     existing = Delta.objects.filter(namespace=namespace, name__iexact=name).first()
     if existing is None and not metadata.delta_type:
@@ -111,7 +120,7 @@ def validate_delta_name(name: str) -> str:
 
 @transaction.atomic
 def create_version(
-    user,
+    user: User,
     namespace: Namespace,
     name: str,
     metadata: DeltaMetadata,
@@ -133,7 +142,16 @@ def create_version(
     return outcome
 
 
-def _version_for(user, namespace, name, metadata, choice, checked, must_exist, finalization):
+def _version_for(
+    user: User,
+    namespace: Namespace,
+    name: str,
+    metadata: DeltaMetadata,
+    choice: binding.BackboneChoice,
+    checked: list[CheckedFile],
+    must_exist: bool,
+    finalization: Finalization | None,
+) -> CommitOutcome:
     delta, created_delta = _lock_or_create_delta(namespace, name, metadata, choice, must_exist)
     bound_before = (delta.backbone_id, delta.backbone_binding, delta.base_model_name)
     gained_backbone = not created_delta and binding.apply_choice(delta, choice)
@@ -169,7 +187,9 @@ def _version_for(user, namespace, name, metadata, choice, checked, must_exist, f
     return CommitOutcome(version, created=True)
 
 
-def _lock_or_create_delta(namespace, name, metadata, choice, must_exist):
+def _lock_or_create_delta(
+    namespace: Namespace, name: str, metadata: DeltaMetadata, choice: binding.BackboneChoice, must_exist: bool
+) -> tuple[Delta, bool]:
     delta = _locked_delta(namespace, name)
     if delta is None:
         if must_exist:
@@ -192,7 +212,9 @@ def _lock_or_create_delta(namespace, name, metadata, choice, must_exist):
     return delta, False
 
 
-def create_delta(namespace, name, delta_type, choice, private=False) -> Delta:
+def create_delta(
+    namespace: Namespace, name: str, delta_type: str, choice: binding.BackboneChoice, private: bool = False
+) -> Delta:
     return Delta.objects.create(
         namespace=namespace,
         name=name,
@@ -204,11 +226,11 @@ def create_delta(namespace, name, delta_type, choice, private=False) -> Delta:
     )
 
 
-def _locked_delta(namespace, name):
+def _locked_delta(namespace: Namespace, name: str) -> Delta | None:
     return Delta.objects.select_for_update().filter(namespace=namespace, name__iexact=name).first()
 
 
-def _delta_config(checked):
+def _delta_config(checked: list[CheckedFile]) -> dict:
     for name in ("adapter_config.json", "delta_config.json"):
         for c in checked:
             if c.path == name and isinstance(c.json, dict):
@@ -216,16 +238,16 @@ def _delta_config(checked):
     return {}
 
 
-def _trainable(checked, backbone):
+def _trainable(checked: list[CheckedFile], backbone: Backbone | None) -> dict:
     """The count the weight files declare; the validation worker replaces it with what it attached."""
     headers = [c.safetensors for c in checked if c.safetensors is not None]
     count = sum(h.num_parameters for h in headers) if headers else None
     return DeltaVersion.trainable_fields(count, backbone.num_parameters if backbone else 0)
 
 
-def _after_commit(version):
+def _after_commit(version: DeltaVersion) -> None:
     version_committed.send(sender=DeltaVersion, version=version)
 
 
-def _same_as(version, manifest, metadata):
+def _same_as(version: DeltaVersion, manifest: str, metadata: DeltaMetadata) -> bool:
     return version.manifest_sha256 == manifest and version.claimed_metrics == metadata.claimed_metrics

@@ -5,7 +5,10 @@ changes applied, each file checked as any upload is. Which delta type, task, dat
 from the files themselves: `adapter_config.json` (or `delta_config.json`) and the card's YAML front matter.
 """
 
+from __future__ import annotations
+
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -18,6 +21,9 @@ from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Delta, DeltaVersion, Finalization
 from hub.deltas.verify import CARD_PATH, CheckedFile, check_files
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass
@@ -46,7 +52,7 @@ class FileChanges:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "FileChanges":
+    def from_json(cls, data: dict) -> FileChanges:
         added = [DeclaredFile(**f) for f in data["added"]]
         return cls(
             summary=data["summary"],
@@ -59,7 +65,7 @@ class FileChanges:
 
 
 def commit_file_changes(
-    user,
+    user: User,
     delta: Delta,
     changes: FileChanges,
     *,
@@ -90,7 +96,7 @@ def commit_file_changes(
     )
 
 
-def _check_parent(delta, parent, parent_commit):
+def _check_parent(delta: Delta, parent: DeltaVersion | None, parent_commit: str | None) -> None:
     if parent_commit and (parent is None or parent.commit_id != parent_commit):
         raise Conflict(
             "stale_parent",
@@ -142,12 +148,12 @@ def _described_by(checked: list[CheckedFile], message: str) -> tuple[DeltaMetada
     return metadata, choice
 
 
-def _json_at(by_path, path):
+def _json_at(by_path: dict[str, CheckedFile], path: str) -> dict | None:
     checked = by_path.get(path)
     return checked.json if checked is not None and isinstance(checked.json, dict) else None
 
 
-def _delta_type(by_path) -> str:
+def _delta_type(by_path: dict[str, CheckedFile]) -> str:
     peft = _json_at(by_path, PEFT_CONFIG)
     if peft is not None:
         return PEFT_TYPES.get(str(peft.get("peft_type", "")).upper(), Delta.DeltaType.OTHER)
@@ -156,5 +162,5 @@ def _delta_type(by_path) -> str:
     return declared if declared in Delta.DeltaType.values else Delta.DeltaType.OTHER
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""

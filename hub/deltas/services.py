@@ -1,7 +1,10 @@
 """Delta and backbone operations shared by the API, the pages, the admin and the tasks."""
 
+from __future__ import annotations
+
 import re
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,14 +19,20 @@ from hub.deltas.models import Backbone, BackboneFile, Delta, Finalization, Like
 from hub.deltas.signals import backbone_weights_attached
 from hub.deltas.verify import check_files, tensor_names
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from hub.accounts.models import ApiToken
+    from hub.deltas.models import DeltaVersion
+
 BACKBONE_FIELDS = ("name", "aliases", "architecture", "model_type", "config", "num_parameters", "dtype")
 
 
-def site_url():
+def site_url() -> str:
     return settings.SITE_URL
 
 
-def get_visible_delta(user, namespace, name):
+def get_visible_delta(user: User | AnonymousUser, namespace: str, name: str) -> Delta:
     """The delta, or a 404 that does not reveal whether a private one exists."""
     delta = (
         Delta.objects.visible_to(user)
@@ -36,11 +45,11 @@ def get_visible_delta(user, namespace, name):
     return delta
 
 
-def latest_version(delta):
+def latest_version(delta: Delta) -> DeltaVersion | None:
     return delta.versions.select_related("author").prefetch_related("files__object").order_by("-number").first()
 
 
-def resolve_version(delta, revision):
+def resolve_version(delta: Delta, revision: str | None) -> DeltaVersion:
     """`main` is the newest version; any other revision is a commit id (or its unique prefix of 7+)."""
     versions = delta.versions.prefetch_related("files__object")
     if revision == "main":
@@ -55,7 +64,7 @@ def resolve_version(delta, revision):
     return version
 
 
-def delete_delta(user, delta):
+def delete_delta(user: User, delta: Delta) -> None:
     """Owners, writers of its organisation and site admins may delete. The delta's metadata stays (soft delete);
     its objects go with the storage sweep once nothing else references them."""
     if not (can_write(user, delta.namespace) or user.is_superuser):
@@ -65,7 +74,7 @@ def delete_delta(user, delta):
 
 
 @transaction.atomic
-def like(user, delta):
+def like(user: User, delta: Delta) -> Delta:
     try:
         with transaction.atomic():
             Like.objects.create(user=user, delta=delta)
@@ -76,14 +85,14 @@ def like(user, delta):
 
 
 @transaction.atomic
-def unlike(user, delta):
+def unlike(user: User, delta: Delta) -> Delta:
     deleted, _ = Like.objects.filter(user=user, delta=delta).delete()
     if deleted:
         Delta.objects.filter(pk=delta.pk).update(likes_count=F("likes_count") - 1)
     return Delta.objects.get(pk=delta.pk)
 
 
-def get_backbone(user, content_hash: str) -> Backbone:
+def get_backbone(user: User | AnonymousUser, content_hash: str) -> Backbone:
     """The backbone, or a 404 that does not reveal one only private deltas use."""
     backbone = Backbone.objects.visible_to(user).filter(content_hash=(content_hash or "").lower()).first()
     if backbone is None:
@@ -93,7 +102,7 @@ def get_backbone(user, content_hash: str) -> Backbone:
     return backbone
 
 
-def register_backbone(user, values: dict) -> tuple[Backbone, bool]:
+def register_backbone(user: User, values: dict) -> tuple[Backbone, bool]:
     """Create a backbone by its hashes (inputs: hub.deltas.inputs.BackboneRequest); registering the same one
     again returns it unchanged."""
     content_hash, structure_hash = values["content_hash"], values["structure_hash"]
@@ -117,7 +126,7 @@ def register_backbone(user, values: dict) -> tuple[Backbone, bool]:
     return backbone, True
 
 
-def _check_registration_limit(user):
+def _check_registration_limit(user: User) -> None:
     limit = settings.DELTACENTER_MAX_BACKBONES_PER_ACCOUNT
     if not user.is_superuser and Backbone.objects.filter(registered_by=user).count() >= limit:
         raise Forbidden(
@@ -126,7 +135,7 @@ def _check_registration_limit(user):
         )
 
 
-def _mark_shared_name(backbone):
+def _mark_shared_name(backbone: Backbone) -> None:
     """Every backbone that shares its name with another is shown with its hash from now on."""
     same = Backbone.objects.filter(name__iexact=backbone.name)
     if same.exclude(pk=backbone.pk).exists():
@@ -149,7 +158,7 @@ class AttachOutcome:
 
 
 def attach_backbone_files(
-    user,
+    user: User,
     backbone: Backbone,
     files: list[DeclaredFile],
     *,
@@ -188,7 +197,15 @@ def attach_backbone_files(
     return AttachOutcome(backbone)
 
 
-def whoami(user, token):
+class WhoAmI(TypedDict):
+    username: str
+    namespaces: list[str]
+    is_admin: bool
+    scopes: list[str]
+    storage: list[dict]
+
+
+def whoami(user: User, token: ApiToken | None) -> WhoAmI:
     namespaces = [user.namespace] if hasattr(user, "namespace") else []
     namespaces += [m.organization.namespace for m in user.memberships.select_related("organization__namespace")]
     return {

@@ -11,7 +11,10 @@ Only objects the account can already read count as `stored` (hub.deltas.possessi
 again, so knowing a sha256 never gives access to bytes.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,6 +26,11 @@ from hub.deltas import multipart, objects, possession, quotas
 from hub.deltas.declared import DeclaredFile, check_sizes, sha256_base64, staging_key
 from hub.deltas.models import StoredObject, Upload, object_key
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from hub.accounts.models import Namespace
+
 # Git LFS clients take every part URL at once: give them time to send them all at a slow 10 MB/s.
 LFS_SLOWEST_BYTES_PER_SECOND = 10 * 1000**2
 LONGEST_PRESIGN_SECONDS = 7 * 24 * 3600
@@ -30,7 +38,9 @@ LONGEST_PRESIGN_SECONDS = 7 * 24 * 3600
 __all__ = ["DeclaredFile", "check_sizes", "plan_staged_upload", "plan_uploads", "sha256_base64", "staging_key"]
 
 
-def plan_uploads(user, files: list[DeclaredFile], namespace=None, max_file_bytes: int | None = None) -> list[dict]:
+def plan_uploads(
+    user: User, files: list[DeclaredFile], namespace: Namespace | None = None, max_file_bytes: int | None = None
+) -> list[dict]:
     """For each declared file: already stored, already uploaded (staged), or how to upload it."""
     check_sizes(files, max_file_bytes)
     quotas.check_quota(namespace, files)
@@ -43,13 +53,13 @@ def plan_uploads(user, files: list[DeclaredFile], namespace=None, max_file_bytes
     return plan
 
 
-def _readable_objects(user, files):
+def _readable_objects(user: User, files: list[DeclaredFile]) -> dict[str, StoredObject]:
     shas = possession.readable_shas(user, {f.sha256 for f in files})
     objects.touch(shas)  # the sweep must not take them before the commit that counts on them
     return {o.sha256: o for o in StoredObject.objects.filter(sha256__in=shas)}
 
 
-def _plan_one(user, declared, readable):
+def _plan_one(user: User, declared: DeclaredFile, readable: StoredObject | None) -> dict:
     if readable is not None:
         _check_size(declared, readable)
         return {"action": "stored"}
@@ -62,7 +72,7 @@ def _plan_one(user, declared, readable):
     return _put_plan(user, declared)
 
 
-def _check_size(declared, stored):
+def _check_size(declared: DeclaredFile, stored: StoredObject) -> None:
     if stored.size != declared.size:
         raise Conflict(
             "size_mismatch",
@@ -71,7 +81,7 @@ def _check_size(declared, stored):
         )
 
 
-def _put_plan(user, declared):
+def _put_plan(user: User, declared: DeclaredFile) -> dict:
     checksum = sha256_base64(declared.sha256)
     metadata = possession.uploader_metadata(user)
     url = objectstore.public_client().generate_presigned_url(
@@ -90,11 +100,11 @@ def _put_plan(user, declared):
     return {"action": "upload", "url": url, "method": "PUT", "headers": headers}
 
 
-def staged_size(user, declared: DeclaredFile) -> int | None:
+def staged_size(user: User, declared: DeclaredFile) -> int | None:
     return objectstore.object_size(staging_key(user, declared.sha256))
 
 
-def plan_staged_upload(user, declared: DeclaredFile, namespace=None) -> dict:
+def plan_staged_upload(user: User, declared: DeclaredFile, namespace: Namespace | None = None) -> dict:
     """The plan for a client that cannot send S3's checksum header (Git LFS): its bytes go to the uploader's
     staging key, to be read back and hashed by the commit's finalization. Multipart uploads get every part URL at
     once, valid long enough for the whole file."""
@@ -125,12 +135,12 @@ def plan_staged_upload(user, declared: DeclaredFile, namespace=None) -> dict:
     return {"action": "upload", "url": url, "method": "PUT", "headers": {"Content-Length": str(declared.size)}}
 
 
-def _lfs_expiry(size):
+def _lfs_expiry(size: int) -> int:
     seconds = max(settings.S3_PRESIGN_SECONDS, math.ceil(size / LFS_SLOWEST_BYTES_PER_SECOND))
     return min(seconds, LONGEST_PRESIGN_SECONDS)
 
 
-def note_staged(user, declared: DeclaredFile) -> Upload:
+def note_staged(user: User, declared: DeclaredFile) -> Upload:
     """Record (or touch) `user`'s upload to its staging key, so the sweep keeps it while it is in use."""
     values = {"size": declared.size, "key": staging_key(user, declared.sha256), "touched_at": timezone.now()}
     try:

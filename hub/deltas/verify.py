@@ -6,7 +6,10 @@ the account's private key is checked as far as range reads go here; its sha256 i
 finalization (hub.deltas.staged), which also moves it into place. Anything else was never uploaded.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -14,6 +17,7 @@ from deltacenter.safetensors_header import (
     DTYPE_SIZES,
     MAX_HEADER_BYTES,
     SafetensorsError,
+    SafetensorsHeader,
     header_length,
     parse_header,
 )
@@ -25,6 +29,11 @@ from hub.deltas.declared import DeclaredFile, staging_key
 from hub.deltas.models import StoredObject, object_key
 from hub.deltas.uploads import note_staged, staged_size
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from django.contrib.auth.models import User
+
 CARD_PATH = "README.md"
 MAX_CARD_BYTES = 512 * 1024
 
@@ -33,7 +42,7 @@ MAX_CARD_BYTES = 512 * 1024
 class CheckedFile:
     path: str
     object: StoredObject
-    safetensors: object = None  # SafetensorsHeader for .safetensors files
+    safetensors: SafetensorsHeader | None = None  # for .safetensors files
     json: object = None  # parsed content for .json files
     text: str | None = None  # the model card, for README.md
 
@@ -44,7 +53,7 @@ def tensor_names(checked: list[CheckedFile]) -> list[str]:
 
 
 def check_files(
-    user, declared: list[DeclaredFile], proven: frozenset[str] = frozenset()
+    user: User, declared: list[DeclaredFile], proven: frozenset[str] = frozenset()
 ) -> tuple[list[CheckedFile], list[DeclaredFile]]:
     """The files ready to commit, and those staged that a finalization must hash first.
 
@@ -66,7 +75,7 @@ def check_files(
     return ready, staged
 
 
-def verify_upload(user, sha256: str, size: int) -> dict:
+def verify_upload(user: User, sha256: str, size: int) -> dict:
     """Git LFS's verify step: are `user`'s bytes for `sha256` in place? Staged bytes are hashed later, by the
     finalization of the commit that names them, so this answers at once whatever their size."""
     declared = DeclaredFile(path=sha256, size=size, sha256=sha256)
@@ -82,7 +91,7 @@ def verify_upload(user, sha256: str, size: int) -> dict:
     return {"oid": sha256, "size": size}
 
 
-def _nothing_uploaded(declared):
+def _nothing_uploaded(declared: DeclaredFile) -> Conflict:
     return Conflict(
         "object_missing",
         f"{declared.path}: nothing was uploaded for sha256 {declared.sha256[:12]}… by your account. Ask for an"
@@ -90,7 +99,7 @@ def _nothing_uploaded(declared):
     )
 
 
-def _check_stored(declared, stored):
+def _check_stored(declared: DeclaredFile, stored: StoredObject) -> CheckedFile:
     if stored.size != declared.size:
         raise Conflict(
             "size_mismatch",
@@ -99,7 +108,7 @@ def _check_stored(declared, stored):
     return CheckedFile(declared.path, stored, *_inspect(declared, stored.key))
 
 
-def _adopt(declared, existing):
+def _adopt(declared: DeclaredFile, existing: StoredObject | None) -> CheckedFile:
     """Bytes at their content address (S3 checked their size and sha256 on upload), recorded if new."""
     try:
         parsed = _inspect(declared, object_key(declared.sha256))
@@ -110,7 +119,7 @@ def _adopt(declared, existing):
     return CheckedFile(declared.path, existing or objects.record(declared), *parsed)
 
 
-def _check_staged(user, declared):
+def _check_staged(user: User, declared: DeclaredFile) -> None:
     """What range reads can check of a staged upload, before its finalization hashes it; bad uploads go."""
     key = staging_key(user, declared.sha256)
     try:
@@ -126,7 +135,7 @@ def _check_staged(user, declared):
     note_staged(user, declared)
 
 
-def _inspect(declared, key):
+def _inspect(declared: DeclaredFile, key: str) -> tuple[SafetensorsHeader | None, object, str | None]:
     """(safetensors header, parsed JSON, card text) of the object at `key`, read with range requests and checked."""
     if declared.path.endswith(".safetensors"):
         return _safetensors_header(declared, key), None, None
@@ -137,7 +146,7 @@ def _inspect(declared, key):
     return None, None, None
 
 
-def _card_text(declared, key):
+def _card_text(declared: DeclaredFile, key: str) -> str | None:
     """The card's text, read when it is small enough to be one; a larger or binary README is just a file."""
     if declared.size > MAX_CARD_BYTES:
         return None
@@ -148,21 +157,23 @@ def _card_text(declared, key):
         return None
 
 
-def _safetensors_header(declared, key):
+def _safetensors_header(declared: DeclaredFile, key: str) -> SafetensorsHeader:
     try:
         return read_safetensors_header(key, declared.size)
     except SafetensorsError as exc:
         raise Invalid(exc.code, f"{declared.path}: {exc}") from None
 
 
-def read_safetensors_header(key, size, allowed_dtypes=DTYPE_SIZES, max_header_bytes=MAX_HEADER_BYTES):
+def read_safetensors_header(
+    key: str, size: int, allowed_dtypes: Mapping[str, int] = DTYPE_SIZES, max_header_bytes: int = MAX_HEADER_BYTES
+) -> SafetensorsHeader:
     """The checked header of the safetensors object at `key` (`size` bytes), read with two range requests."""
     prefix = objectstore.read_range(key, 0, 8) if size else b""
     length = header_length(prefix, size, max_header_bytes)
     return parse_header(objectstore.read_range(key, 8, length), size, allowed_dtypes)
 
 
-def _json_content(declared, key):
+def _json_content(declared: DeclaredFile, key: str) -> object:
     limit = settings.DELTACENTER_MAX_JSON_BYTES
     if declared.size > limit:
         raise Invalid("file_too_large", f"{declared.path}: JSON files may be at most {limit} bytes.")

@@ -1,7 +1,10 @@
 """The long-running processes of the development stack, watched until one exits or we stop them."""
 
 import signal
+import subprocess
 import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from hub.devstack.ports import accepts_connections
 from hub.devstack.processes import spawn, stop_processes
@@ -22,10 +25,10 @@ def describe_exit(returncode: int) -> str:
 
 
 class Services:
-    def __init__(self):
-        self.processes = {}
+    def __init__(self) -> None:
+        self.processes: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, argv, env, cwd) -> None:
+    def start(self, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> None:
         self.processes[name] = spawn(argv, env=env, cwd=cwd)
 
     def raise_if_any_exited(self) -> None:

@@ -1,7 +1,10 @@
 """Validation jobs: created when a version is committed, moved through their states by the worker task."""
 
+from __future__ import annotations
+
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -13,28 +16,34 @@ from hub.deltas.models import Backbone, Delta
 from hub.evaluation import metrics
 from hub.evaluation.models import EvalResult, ValidationJob
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
+
+    from hub.deltas.models import DeltaVersion
+
 log = logging.getLogger(__name__)
 Status = ValidationJob.Status
 VALIDATE_TASK = "workers.validate_version"
 
 
-def heartbeat_stale_after():
+def heartbeat_stale_after() -> timedelta:
     return timedelta(seconds=settings.DELTACENTER_VALIDATION_STALE_SECONDS)
 
 
-def on_version_committed(sender, version, **kwargs):
+def on_version_committed(sender: type, version: DeltaVersion, **kwargs: object) -> None:
     request_validation(version)
 
 
-def on_backbone_weights_attached(sender, backbone, **kwargs):
+def on_backbone_weights_attached(sender: type, backbone: Backbone, **kwargs: object) -> None:
     requeue_waiting_for_backbone(backbone.pk)
 
 
-def on_delta_backbone_bound(sender, delta, **kwargs):
+def on_delta_backbone_bound(sender: type, delta: Delta, **kwargs: object) -> None:
     _requeue(ValidationJob.objects.filter(status=Status.BACKBONE_UNAVAILABLE, version__delta=delta))
 
 
-def get_visible_job(user, job_id):
+def get_visible_job(user: User | AnonymousUser, job_id: int) -> ValidationJob:
     """A validation job, visible exactly when its delta is."""
     visible = Delta.objects.visible_to(user).values("pk")
     job = ValidationJob.objects.select_related("version").filter(pk=job_id, version__delta__in=visible).first()
@@ -49,7 +58,7 @@ UNRESOLVED_REASON = (
 )
 
 
-def request_validation(version):
+def request_validation(version: DeltaVersion) -> ValidationJob:
     """Queue a validation of `version`; the task is sent only once the surrounding transaction commits.
 
     A delta without a backbone cannot be validated yet: its job waits, like one whose backbone has no weights."""
@@ -63,7 +72,7 @@ def request_validation(version):
     return job
 
 
-def enqueue(job_pk):
+def enqueue(job_pk: int) -> None:
     """Send the job to a worker that recently validated on the same backbone (it likely holds it warm),
     else to the shared queue of the backbone's memory class."""
     worker = warm_worker_for(job_pk)
@@ -75,17 +84,17 @@ def enqueue(job_pk):
         enqueue_shared(job_pk)
 
 
-def enqueue_shared(job_pk):
+def enqueue_shared(job_pk: int) -> None:
     backbone = Backbone.objects.filter(deltas__versions__validation_jobs=job_pk).first()
     enqueue_to(queue_for(backbone), job_pk)
 
 
-def backbone_bytes(backbone):
+def backbone_bytes(backbone: Backbone) -> int:
     """The size of the backbone's weights, from its parameter count and main dtype (4 bytes when unknown)."""
     return backbone.num_parameters * ITEM_SIZES.get(backbone.dtype, 4)
 
 
-def queue_for(backbone):
+def queue_for(backbone: Backbone | None) -> str:
     """The shared queue of the smallest memory class whose workers hold the backbone, or the largest one.
 
     Without memory classes configured, every job goes to the default queue. A worker that cannot hold a
@@ -98,7 +107,7 @@ def queue_for(backbone):
     return next((queue for queue, capacity in classes if size <= capacity), classes[-1][0])
 
 
-def warm_worker_for(job_pk):
+def warm_worker_for(job_pk: int) -> str | None:
     """The worker that most recently finished a job on this job's backbone, within the warm window."""
     backbone_id = ValidationJob.objects.filter(pk=job_pk).values_list("version__delta__backbone_id", flat=True).first()
     since = timezone.now() - timedelta(seconds=settings.DELTACENTER_WARM_ROUTING_SECONDS)
@@ -108,11 +117,11 @@ def warm_worker_for(job_pk):
     return recent.order_by("-finished_at").values_list("worker", flat=True).first()
 
 
-def enqueue_to(queue, job_pk):
+def enqueue_to(queue: str, job_pk: int) -> None:
     _send(job_pk, queue=queue)
 
 
-def _send(job_pk, **route):
+def _send(job_pk: int, **route: str) -> None:
     from hub.celery import app
 
     try:
@@ -121,14 +130,14 @@ def _send(job_pk, **route):
         log.exception("Could not enqueue validation job %s; the reaper sends it again later", job_pk)
 
 
-def requeue_waiting_for_backbone(backbone_pk):
+def requeue_waiting_for_backbone(backbone_pk: int) -> list[int]:
     """The backbone's weights arrived: run again every job that stopped for want of them."""
     return _requeue(
         ValidationJob.objects.filter(status=Status.BACKBONE_UNAVAILABLE, version__delta__backbone_id=backbone_pk)
     )
 
 
-def _requeue(waiting):
+def _requeue(waiting: QuerySet[ValidationJob]) -> list[int]:
     pks = list(waiting.values_list("pk", flat=True))
     ValidationJob.objects.filter(pk__in=pks).update(
         status=Status.QUEUED, reason_code="", reason="", queued_at=timezone.now()
@@ -138,7 +147,7 @@ def _requeue(waiting):
     return pks
 
 
-def reap_stale_jobs():
+def reap_stale_jobs() -> list[int]:
     """Re-queue running jobs whose worker stopped sending heartbeats (killed, out of memory, host lost)."""
     cutoff = timezone.now() - heartbeat_stale_after()
     stale = ValidationJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
@@ -150,7 +159,7 @@ def reap_stale_jobs():
     return requeued
 
 
-def resend_long_queued_jobs():
+def resend_long_queued_jobs() -> list[int]:
     """Send again the jobs queued for very long: their message may have been lost (broker down at commit).
 
     A duplicate message is harmless: the task skips a job that is finished or running with a live heartbeat.
@@ -163,7 +172,7 @@ def resend_long_queued_jobs():
     return pks
 
 
-def _requeue_if_stale(pk, cutoff):
+def _requeue_if_stale(pk: int, cutoff: datetime) -> int:
     return ValidationJob.objects.filter(pk=pk, status=Status.RUNNING, heartbeat_at__lt=cutoff).update(
         status=Status.QUEUED,
         stage="",
@@ -176,7 +185,7 @@ def _requeue_if_stale(pk, cutoff):
 
 
 @transaction.atomic
-def start(job_pk, worker, device=""):
+def start(job_pk: int, worker: str, device: str = "") -> ValidationJob | None:
     """Claim the job; None when it is gone, finished, or running with a live heartbeat elsewhere."""
     claimable = ValidationJob.objects.select_related("version__delta__backbone").select_for_update(of=("self",))
     job = claimable.filter(pk=job_pk).first()
@@ -197,22 +206,29 @@ def start(job_pk, worker, device=""):
     return job
 
 
-def heartbeat(job_pk):
+def heartbeat(job_pk: int) -> int:
     return ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(heartbeat_at=timezone.now())
 
 
-def record_device(job_pk, device):
+def record_device(job_pk: int, device: str) -> None:
     ValidationJob.objects.filter(pk=job_pk).update(device=device)
 
 
-def set_stage(job_pk, stage):
+def set_stage(job_pk: int, stage: str) -> None:
     ValidationJob.objects.filter(pk=job_pk, status=Status.RUNNING).update(stage=stage, heartbeat_at=timezone.now())
 
 
 INFRASTRUCTURE_REASON = "An error on the hub's side stopped this validation; it is tried again automatically."
 
 
-def _finish(job_pk, status, timings, reason_code="", reason="", **fields):
+def _finish(
+    job_pk: int,
+    status: str,
+    timings: dict[str, float] | None,
+    reason_code: str = "",
+    reason: str = "",
+    **fields: str,
+) -> None:
     ValidationJob.objects.filter(pk=job_pk).update(
         status=status,
         reason_code=reason_code,
@@ -225,41 +241,45 @@ def _finish(job_pk, status, timings, reason_code="", reason="", **fields):
 
 
 @transaction.atomic
-def mark_scored(job_pk, timings=None):
+def mark_scored(job_pk: int, timings: dict[str, float] | None = None) -> None:
     # A failed job keeps the stage it stopped at; a finished one went through them all.
     _finish(job_pk, Status.SCORED, timings, stage="done")
     _refresh_for_job(job_pk)
 
 
 @transaction.atomic
-def mark_fits(job_pk, reason_code, reason, timings=None):
+def mark_fits(job_pk: int, reason_code: str, reason: str, timings: dict[str, float] | None = None) -> None:
     """Attached fine, but nothing measured it: no suite for its family and task, or no head of its own."""
     _finish(job_pk, Status.FITS, timings, reason_code, reason, stage="done")
     _refresh_for_job(job_pk)
 
 
 @transaction.atomic
-def mark_failed(job_pk, reason_code, reason, timings=None, log=""):
+def mark_failed(
+    job_pk: int, reason_code: str, reason: str, timings: dict[str, float] | None = None, log: str = ""
+) -> None:
     _finish(job_pk, Status.FAILED, timings, reason_code, reason, log=log)
     _refresh_for_job(job_pk)
 
 
-def mark_error(job_pk, log, timings=None):
+def mark_error(job_pk: int, log: str, timings: dict[str, float] | None = None) -> None:
     """An infrastructure error: the public reason is fixed, what happened goes to the staff-only log."""
     _finish(job_pk, Status.ERROR, timings, "infrastructure_error", INFRASTRUCTURE_REASON, log=log)
 
 
-def mark_backbone_unavailable(job_pk, reason, timings=None, reason_code="backbone_unavailable"):
+def mark_backbone_unavailable(
+    job_pk: int, reason: str, timings: dict[str, float] | None = None, reason_code: str = "backbone_unavailable"
+) -> None:
     _finish(job_pk, Status.BACKBONE_UNAVAILABLE, timings, reason_code, reason)
 
 
-def _refresh_for_job(job_pk):
+def _refresh_for_job(job_pk: int) -> None:
     delta = Delta.objects.filter(versions__validation_jobs=job_pk).first()
     if delta is not None:
         refresh_delta_validation(delta)
 
 
-def refresh_delta_validation(delta):
+def refresh_delta_validation(delta: Delta) -> int:
     """Denormalise onto the delta the outcome of its newest validated version, and the score of its main suite."""
     finished = ValidationJob.objects.filter(version__delta=delta, status__in=ValidationJob.FINAL_STATES)
     job = finished.order_by("-version__number", "-finished_at", "-pk").first()
@@ -273,7 +293,7 @@ def refresh_delta_validation(delta):
     )
 
 
-def main_result(version_id, task):
+def main_result(version_id: int, task: str) -> EvalResult | None:
     """The result that stands for the version: on a suite of its own declared task first, then by suite name."""
     results = EvalResult.objects.filter(version_id=version_id).select_related("suite")
     return min(results, key=lambda r: (r.suite.task != task, r.suite.name, r.suite.version), default=None)
