@@ -97,7 +97,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, BinaryIO, Union
+from typing import TYPE_CHECKING, BinaryIO, Union
 
 from deltacenter.safetensors_header import ITEM_SIZES, SafetensorsError, read_header
 
@@ -155,17 +155,17 @@ class _Record:
     chunks: Callable[[], Iterable[memoryview]]  # called only when the content is hashed
 
 
-def backbone_hash(model: Any) -> str:
+def backbone_hash(model: torch.nn.Module) -> str:
     """Content hash of the model's backbone (see the module docstring)."""
     return hash_backbone(model).content_hash
 
 
-def structure_hash(model: Any) -> str:
+def structure_hash(model: torch.nn.Module) -> str:
     """Structure hash of the model's backbone; reads no weight bytes."""
     return _structure_digest(_state_dict_records(_backbone_state(model)))
 
 
-def hash_backbone(model: Any) -> BackboneHashes:
+def hash_backbone(model: torch.nn.Module) -> BackboneHashes:
     """Both hashes and the counts of the model's backbone, in one pass over its tensors."""
     return _hash_records(_state_dict_records(_backbone_state(model)))
 
@@ -239,7 +239,7 @@ def _record_header(record: _Record) -> bytes:
     )
 
 
-def _update_with_data(content: Any, record: _Record) -> None:
+def _update_with_data(content: hashlib._Hash, record: _Record) -> None:
     fed = 0
     for chunk in record.chunks():
         content.update(chunk)
@@ -251,7 +251,7 @@ def _update_with_data(content: Any, record: _Record) -> None:
 # Tensors in memory.
 
 
-def _backbone_state(model: Any) -> dict[str, torch.Tensor]:
+def _backbone_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     module = backbone_module(model)
     inner_paths = _peft_inner_paths(module)
     state: dict[str, torch.Tensor] = {}
@@ -265,7 +265,7 @@ def _backbone_state(model: Any) -> dict[str, torch.Tensor]:
     return state
 
 
-def backbone_module(model: Any) -> torch.nn.Module:
+def backbone_module(model: torch.nn.Module) -> torch.nn.Module:
     import torch
 
     if callable(getattr(model, "get_base_model", None)):
@@ -347,7 +347,7 @@ def _state_dict_records(state: Mapping[str, torch.Tensor]) -> Iterator[_Record]:
         )
 
 
-def _check_hashable(name: str, tensor: Any) -> None:
+def _check_hashable(name: str, tensor: object) -> None:
     import torch
 
     if not isinstance(tensor, torch.Tensor):

@@ -4,13 +4,14 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Sequence
 
 from deltacenter.config import resolve_endpoint, save_login
 from deltacenter.errors import DeltaCenterError
 from deltacenter.hub import DeltaCenter
 
 
-def _login(args):
+def _login(args: argparse.Namespace) -> None:
     endpoint = resolve_endpoint(args.endpoint)
     token = args.token or getpass.getpass(f"Token for {endpoint} (create one on your tokens page): ").strip()
     who = DeltaCenter(endpoint, token).whoami()
@@ -18,14 +19,14 @@ def _login(args):
     print(f"Logged in to {endpoint} as {who['username']}; token saved in {path}.")
 
 
-def _whoami(args):
+def _whoami(args: argparse.Namespace) -> None:
     who = DeltaCenter(args.endpoint).whoami()
     print(
         f"{who['username']} (namespaces: {', '.join(who['namespaces']) or 'none'}; scopes: {', '.join(who['scopes'])})"
     )
 
 
-def _metrics(pairs):
+def _metrics(pairs: list[str] | None) -> dict[str, float] | None:
     metrics = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
@@ -38,7 +39,7 @@ def _metrics(pairs):
     return metrics or None
 
 
-def _push(args):
+def _push(args: argparse.Namespace) -> None:
     from deltacenter.push import push_to_hub
 
     result = push_to_hub(
@@ -59,7 +60,7 @@ def _push(args):
     print(f"Sent {_size(result.bytes_uploaded)}; skipped {_size(result.bytes_skipped)} the hub had already.")
 
 
-def _size(count):
+def _size(count: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if count < 1000 or unit == "GB":
             return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
@@ -67,14 +68,14 @@ def _size(count):
     return str(count)
 
 
-def _pull(args):
+def _pull(args: argparse.Namespace) -> None:
     from deltacenter.pull import download_snapshot
 
     directory, _ = download_snapshot(DeltaCenter(args.endpoint), args.repo_id, args.revision, args.cache_dir)
     print(directory)
 
 
-def _ls(args):
+def _ls(args: argparse.Namespace) -> None:
     filters = {
         "backbone": args.backbone,
         "delta_type": args.type,
@@ -94,16 +95,16 @@ def _ls(args):
         )
 
 
-def _bind(args):
+def _bind(args: argparse.Namespace) -> None:
     delta = DeltaCenter(args.endpoint).bind_backbone(args.repo_id, args.backbone)
     print(f"{delta['id']} is bound to {delta['backbone']['name']} ({delta['backbone']['content_hash'][:12]}…).")
 
 
-def _info(args):
+def _info(args: argparse.Namespace) -> None:
     print(json.dumps(DeltaCenter(args.endpoint).info(args.repo_id), indent=2))
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deltacenter", description="Publish and fetch fine-tuning deltas.")
     parser.add_argument("--endpoint", help="Hub URL (default: $DELTACENTER_ENDPOINT or the saved login).")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -153,7 +154,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)

@@ -5,7 +5,7 @@ class DeltaCenterError(Exception):
 class HubError(DeltaCenterError):
     """The hub answered with an error."""
 
-    def __init__(self, code, message, status=None):
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
         super().__init__(f"{message} [{code}]")
         self.code = code
         self.message = message

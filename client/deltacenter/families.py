@@ -5,10 +5,18 @@ A PEFT adapter declares ``task_type`` in adapter_config.json; a hub format such 
 nothing runs on the bare backbone: feature extraction.
 """
 
+from __future__ import annotations
+
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deltacenter.errors import DeltaCenterError
+
+if TYPE_CHECKING:
+    import torch
+
+    from deltacenter.backbone_hash import PathLike
 
 SEQUENCE_CLASSIFICATION = "sequence-classification"
 TOKEN_CLASSIFICATION = "token-classification"
@@ -33,7 +41,7 @@ HEAD_FAMILIES = (SEQUENCE_CLASSIFICATION, TOKEN_CLASSIFICATION, QUESTION_ANSWERI
 CONFIG_FILES = ("adapter_config.json", "delta_config.json")
 
 
-def family_of_task_type(task_type):
+def family_of_task_type(task_type: object) -> str:
     """The family of a PEFT task type (None or empty: feature extraction); ValueError when unknown."""
     if not task_type:
         return FEATURE_EXTRACTION
@@ -43,7 +51,7 @@ def family_of_task_type(task_type):
     return family
 
 
-def family_of_config(config):
+def family_of_config(config: dict) -> str:
     """The family a delta's config declares: `family` by name, else `task_type` by PEFT's name."""
     family = config.get("family")
     if family:
@@ -53,7 +61,7 @@ def family_of_config(config):
     return family_of_task_type(config.get("task_type"))
 
 
-def declared_family(directory):
+def declared_family(directory: PathLike) -> str:
     """The family the delta in `directory` declares."""
     for name in CONFIG_FILES:
         path = Path(directory) / name
@@ -65,7 +73,7 @@ def declared_family(directory):
     raise DeltaCenterError(f"{directory} has none of {', '.join(CONFIG_FILES)}.")
 
 
-def task_type_of_model(model):
+def task_type_of_model(model: torch.nn.Module) -> str:
     """PEFT's task type for a transformers model, from its class: BertForSequenceClassification is SEQ_CLS."""
     from transformers.models.auto import modeling_auto as auto
 

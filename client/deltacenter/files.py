@@ -1,20 +1,33 @@
 """Local files: hashing, the content-addressed cache, and verified downloads."""
 
+from __future__ import annotations
+
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from tqdm.auto import tqdm
 
 from deltacenter.errors import DeltaCenterError, IntegrityError
 
+if TYPE_CHECKING:
+    import requests
+
+    from deltacenter.backbone_hash import PathLike
+
 CHUNK = 8 * 1024 * 1024
 HASH_THREADS = 4
 
 
-def sha256_file(path):
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def sha256_file(path: PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -22,7 +35,7 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def describe_files(directory, paths=None):
+def describe_files(directory: PathLike, paths: Iterable[str] | None = None) -> list[dict]:
     """[{path, size, sha256}] for every file under `directory` (or those of `paths`), paths relative and POSIX;
     the shards of a large checkpoint are hashed side by side (sha256 releases the GIL)."""
     root = Path(directory)
@@ -43,16 +56,24 @@ def describe_files(directory, paths=None):
 class BlobStore:
     """Downloaded files, stored once by sha256 whatever delta they came from."""
 
-    def __init__(self, root):
+    def __init__(self, root: PathLike) -> None:
         self.root = Path(root)
 
-    def path(self, sha256):
+    def path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
 
-    def has(self, sha256):
+    def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def download(self, session, url, sha256, size, label, progress=None):
+    def download(
+        self,
+        session: requests.Session,
+        url: str,
+        sha256: str,
+        size: int,
+        label: str,
+        progress: Callable[[int], object] | None = None,
+    ) -> Path:
         """Stream `url` into the store, checking the sha256 before the file becomes visible. `progress` hears of
         every chunk; without it, the download shows a bar of its own."""
         target = self.path(sha256)
@@ -79,7 +100,7 @@ class BlobStore:
         return target
 
 
-def _stream(source, sinks, progress):
+def _stream(source: _Readable, sinks: list[Callable[[bytes], object]], progress: Callable[[int], object]) -> None:
     """Read `source` in chunks and give each chunk to every sink, in order.
 
     Each sink runs on a thread of its own while the next chunk is read: file writes and sha256 release the
@@ -96,7 +117,7 @@ def _stream(source, sinks, progress):
             future.result()
 
 
-def _get(session, url):
+def _get(session: requests.Session, url: str) -> requests.Response:
     response = session.get(url, stream=True, timeout=(10, 300))
     if response.status_code != 200:
         response.close()
@@ -104,7 +125,7 @@ def _get(session, url):
     return response
 
 
-def link_or_copy(source, target):
+def link_or_copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         target.unlink()

@@ -1,9 +1,18 @@
 """Delta formats the hub understands: PEFT adapters, and bias-only (BitFit) deltas."""
 
+from __future__ import annotations
+
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deltacenter.errors import DeltaCenterError
+
+if TYPE_CHECKING:
+    import torch
+
+    from deltacenter.backbone_hash import PathLike
 
 PEFT_CONFIG = "adapter_config.json"
 DELTA_CONFIG = "delta_config.json"
@@ -23,14 +32,14 @@ PEFT_TYPES = {
 }
 
 
-def _read_json(path):
+def _read_json(path: PathLike) -> dict:
     try:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise DeltaCenterError(f"Cannot read {path}: {exc}") from None
 
 
-def detect_delta_type(directory):
+def detect_delta_type(directory: PathLike) -> str:
     directory = Path(directory)
     if (directory / PEFT_CONFIG).is_file():
         peft_type = _read_json(directory / PEFT_CONFIG).get("peft_type", "")
@@ -42,14 +51,14 @@ def detect_delta_type(directory):
     )
 
 
-def bias_names(model):
+def bias_names(model: torch.nn.Module) -> list[str]:
     """Names of the backbone's bias tensors, as the backbone hash names them."""
     from deltacenter.backbone_hash import backbone_module
 
     return [name for name, _ in backbone_module(model).named_parameters() if name.endswith(".bias")]
 
 
-def head_names(model):
+def head_names(model: torch.nn.Module) -> list[str]:
     """Names (in the full model) of the parameters outside the backbone: the task head a fine-tune trains."""
     from deltacenter.backbone_hash import backbone_module
 
@@ -58,7 +67,9 @@ def head_names(model):
     return [name for name, param in model.named_parameters() if id(param) not in inside]
 
 
-def save_bitfit(model, directory, names=None, task_type=None):
+def save_bitfit(
+    model: torch.nn.Module, directory: PathLike, names: Iterable[str] | None = None, task_type: str | None = None
+) -> Path:
     """Save a BitFit delta: the backbone's biases, the task head beside them, and a small config.
 
     `task_type` (PEFT's names: SEQ_CLS, TOKEN_CLS, CAUSAL_LM...) defaults to what the model's class is for.
@@ -89,7 +100,7 @@ def save_bitfit(model, directory, names=None, task_type=None):
     return directory
 
 
-def apply_bitfit(model, directory):
+def apply_bitfit(model: torch.nn.Module, directory: PathLike) -> torch.nn.Module:
     """Load a BitFit delta into `model` in place; every tensor must match a parameter exactly."""
     from safetensors.torch import load_file
 
@@ -102,7 +113,7 @@ def apply_bitfit(model, directory):
     return model
 
 
-def _copy_into(params, tensors):
+def _copy_into(params: dict[str, torch.nn.Parameter], tensors: dict[str, torch.Tensor]) -> None:
     import torch
 
     unexpected = sorted(n for n in tensors if n not in params)
@@ -117,7 +128,7 @@ def _copy_into(params, tensors):
             params[name].copy_(tensor.to(params[name].device, params[name].dtype))
 
 
-def attach(model, directory, is_trainable=False):
+def attach(model: torch.nn.Module, directory: PathLike, is_trainable: bool = False) -> torch.nn.Module:
     """Attach the delta saved in `directory` to `model`; returns the model to run."""
     directory = Path(directory)
     if (directory / PEFT_CONFIG).is_file():

@@ -3,6 +3,7 @@ HubError."""
 
 import random
 import time
+from typing import Any
 
 import requests
 
@@ -22,19 +23,19 @@ def backoff_seconds(attempt: int, base: float = 0.25, cap: float = 30.0) -> floa
 
 
 class HubSession:
-    def __init__(self, endpoint=None, token=None):
+    def __init__(self, endpoint: str | None = None, token: str | None = None) -> None:
         self.endpoint = resolve_endpoint(endpoint)
         self.token = resolve_token(token)
         self.session = requests.Session()
         if self.token:
             self.session.headers["Authorization"] = f"Bearer {self.token}"
 
-    def url(self, path):
+    def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):  # the hub's own links, such as the next page
             return path
         return f"{self.endpoint}/{path.lstrip('/')}"
 
-    def request(self, method, path, attempts=ATTEMPTS, **kwargs):
+    def request(self, method: str, path: str, attempts: int = ATTEMPTS, **kwargs: Any) -> requests.Response:
         """Send a request, again after a broken connection or a "try again" answer. Every call the client makes
         is safe to repeat: plans, signing and completing are idempotent, and a commit sent twice finds its
         version made already."""
@@ -56,21 +57,21 @@ class HubSession:
             return response
         raise AssertionError("unreachable")
 
-    def get_json(self, path, **kwargs):
+    def get_json(self, path: str, **kwargs: Any) -> dict:
         return self.request("GET", path, **kwargs).json()
 
-    def post_json(self, path, body):
+    def post_json(self, path: str, body: dict) -> dict:
         return self.request("POST", path, json=body).json()
 
 
-def _retry_after(response):
+def _retry_after(response: requests.Response) -> float | None:
     try:
         return min(60.0, float(response.headers.get("Retry-After", "")))
     except ValueError:
         return None
 
 
-def _error_from(response):
+def _error_from(response: requests.Response) -> HubError:
     """The hub's error: {"error": {"code", "message"}} from its API, {"error": message, "code"} from the routes it
     shares with Hugging Face clients."""
     try:

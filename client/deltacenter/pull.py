@@ -1,11 +1,14 @@
 """Download a version into the local cache and attach it to a backbone."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
@@ -15,32 +18,37 @@ from deltacenter.files import BlobStore, link_or_copy
 from deltacenter.formats import attach
 from deltacenter.hub import DeltaCenter, split_repo_id
 
+if TYPE_CHECKING:
+    import torch
+
+    from deltacenter.backbone_hash import PathLike
+
 
 class RefStore:
     """Which files a revision holds, remembered per hub and full repository id, for offline use."""
 
-    def __init__(self, root, endpoint):
+    def __init__(self, root: PathLike, endpoint: str) -> None:
         self.root = Path(root) / "refs" / hashlib.sha256(endpoint.encode()).hexdigest()[:16]
 
-    def _path(self, repo_id, revision):
+    def _path(self, repo_id: str, revision: str) -> Path:
         namespace, name = split_repo_id(repo_id)
         return self.root / namespace / name / f"{revision}.json"
 
-    def save(self, repo_id, revision, manifest):
+    def save(self, repo_id: str, revision: str, manifest: dict) -> None:
         path = self._path(repo_id, revision)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(manifest))
         os.replace(tmp, path)
 
-    def load(self, repo_id, revision):
+    def load(self, repo_id: str, revision: str) -> dict | None:
         try:
             return json.loads(self._path(repo_id, revision).read_text())
         except (OSError, ValueError):
             return None
 
 
-def _manifest(hub, refs, repo_id, revision):
+def _manifest(hub: DeltaCenter, refs: RefStore, repo_id: str, revision: str) -> dict:
     offline = os.environ.get("DELTACENTER_OFFLINE") == "1"
     if not offline:
         try:
@@ -59,7 +67,9 @@ def _manifest(hub, refs, repo_id, revision):
 PARALLEL_DOWNLOADS = 4
 
 
-def download_snapshot(hub, repo_id, revision="main", cache_dir=None):
+def download_snapshot(
+    hub: DeltaCenter, repo_id: str, revision: str = "main", cache_dir: PathLike | None = None
+) -> tuple[Path, dict]:
     """Return (directory, manifest) for `repo_id` at `revision`, downloading only missing blobs, several at once."""
     root = Path(cache_dir or config.cache_dir())
     blobs, refs = BlobStore(root), RefStore(root, hub.endpoint)
@@ -72,11 +82,11 @@ def download_snapshot(hub, repo_id, revision="main", cache_dir=None):
         lock = threading.Lock()
         with tqdm(total=total, unit="B", unit_scale=True, desc=f"{repo_id}", leave=False) as bar:
 
-            def progress(n):
+            def progress(n: int) -> None:
                 with lock:
                     bar.update(n)
 
-            def fetch(entry):
+            def fetch(entry: dict) -> None:
                 url = hub.http.url(f"{namespace}/{name}/resolve/{manifest['commit_id']}/{entry['path']}")
                 blobs.download(hub.http.session, url, entry["sha256"], entry["size"], entry["path"], progress)
 
@@ -87,7 +97,7 @@ def download_snapshot(hub, repo_id, revision="main", cache_dir=None):
     return snapshot, manifest
 
 
-def verify_backbone(model, manifest):
+def verify_backbone(model: torch.nn.Module, manifest: dict) -> None:
     from deltacenter.backbone_hash import backbone_hash
 
     if manifest.get("backbone") is None:
@@ -106,16 +116,16 @@ def verify_backbone(model, manifest):
 
 
 def from_finetuned(
-    repo_id,
-    backbone_model,
+    repo_id: str,
+    backbone_model: torch.nn.Module,
     *,
-    revision="main",
-    check_backbone=True,
-    is_trainable=False,
-    endpoint=None,
-    token=None,
-    cache_dir=None,
-):
+    revision: str = "main",
+    check_backbone: bool = True,
+    is_trainable: bool = False,
+    endpoint: str | None = None,
+    token: str | None = None,
+    cache_dir: PathLike | None = None,
+) -> torch.nn.Module:
     """Download `repo_id` (cached by content), verify the backbone's hash, attach the delta and return the model."""
     hub = DeltaCenter(endpoint, token)
     directory, manifest = download_snapshot(hub, repo_id, revision, cache_dir)

@@ -1,11 +1,15 @@
 """Publish a delta (or a backbone's weights) in one call."""
 
+from __future__ import annotations
+
 import json
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deltacenter.cards import card_for_push
 from deltacenter.errors import DeltaCenterError, HubError
@@ -13,6 +17,12 @@ from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
 from deltacenter.files import describe_files, sha256_file
 from deltacenter.formats import detect_delta_type
 from deltacenter.hub import DeltaCenter, split_repo_id
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedTokenizerBase
+
+    from deltacenter.backbone_hash import BackboneHashes, PathLike
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 CARD_FILE = "README.md"
@@ -29,12 +39,12 @@ class PushResult:
     bytes_skipped: int = 0  # held by the hub already, or sent by an earlier push that was interrupted
 
 
-def _is_model(obj):
+def _is_model(obj: object) -> bool:
     return hasattr(obj, "state_dict") and hasattr(obj, "named_parameters")
 
 
 @contextmanager
-def _delta_directory(delta):
+def _delta_directory(delta: PathLike | torch.nn.Module) -> Iterator[Path]:
     if isinstance(delta, (str, Path)):
         yield Path(delta)
         return
@@ -48,7 +58,7 @@ def _delta_directory(delta):
     )
 
 
-def describe_backbone(model, hashes):
+def describe_backbone(model: torch.nn.Module, hashes: BackboneHashes) -> dict:
     from deltacenter.backbone_hash import backbone_module
 
     base = backbone_module(model)
@@ -67,7 +77,12 @@ def describe_backbone(model, hashes):
     }
 
 
-def ensure_backbone(hub, model=None, content_hash=None, name=None):
+def ensure_backbone(
+    hub: DeltaCenter,
+    model: torch.nn.Module | None = None,
+    content_hash: str | None = None,
+    name: str | None = None,
+) -> str:
     """Make sure the hub knows the backbone; returns its content hash."""
     if model is None:
         if not content_hash:
@@ -93,7 +108,9 @@ def ensure_backbone(hub, model=None, content_hash=None, name=None):
     return description["content_hash"]
 
 
-def _backbone_args(delta, backbone):
+def _backbone_args(
+    delta: PathLike | torch.nn.Module, backbone: torch.nn.Module | str | None
+) -> dict[str, torch.nn.Module | str]:
     if isinstance(backbone, str):
         if not _HASH_RE.fullmatch(backbone):
             raise DeltaCenterError("backbone= must be a model or a 64-character content hash.")
@@ -105,7 +122,7 @@ def _backbone_args(delta, backbone):
     return {}
 
 
-def _datasets(datasets):
+def _datasets(datasets: str | Iterable[str] | dict[str, Iterable[str]] | None) -> dict[str, list[str]]:
     if datasets is None:
         return {}
     if isinstance(datasets, dict):
@@ -114,23 +131,23 @@ def _datasets(datasets):
 
 
 def push_to_hub(
-    delta,
-    repo_id,
+    delta: PathLike | torch.nn.Module,
+    repo_id: str,
     *,
-    backbone=None,
-    task=None,
-    datasets=None,
-    metrics=None,
-    tags=None,
-    dict_tags=None,
-    license=None,
-    private=None,
-    card=None,
-    commit_message=None,
-    training_args=None,
-    endpoint=None,
-    token=None,
-):
+    backbone: torch.nn.Module | str | None = None,
+    task: str | None = None,
+    datasets: str | Iterable[str] | dict[str, Iterable[str]] | None = None,
+    metrics: dict | None = None,
+    tags: list[str] | None = None,
+    dict_tags: dict | None = None,
+    license: str | None = None,
+    private: bool | None = None,
+    card: str | None = None,
+    commit_message: str | None = None,
+    training_args: dict | None = None,
+    endpoint: str | None = None,
+    token: str | None = None,
+) -> PushResult:
     """Publish `delta` as a new version of `repo_id` (namespace/name) and return a PushResult."""
     split_repo_id(repo_id)
     hub = DeltaCenter(endpoint, token)
@@ -169,7 +186,7 @@ def push_to_hub(
     )
 
 
-def _backbone_name(hub, content_hash):
+def _backbone_name(hub: DeltaCenter, content_hash: str) -> str | None:
     """The name the hub shows for the backbone; None when this account cannot see it (only private deltas use it)."""
     try:
         return hub.backbone(content_hash)["name"]
@@ -179,7 +196,7 @@ def _backbone_name(hub, content_hash):
         raise
 
 
-def _with_card(files, card, repo_id, facts, scratch):
+def _with_card(files: list[dict], card: str | None, repo_id: str, facts: dict, scratch: Path) -> tuple[list[dict], str]:
     """The files with README.md replaced by the card this push publishes, and that card's text."""
     readme = next((f for f in files if f["path"] == CARD_FILE), None)
     existing = card if card is not None else (readme["local"].read_text() if readme else None)
@@ -190,7 +207,15 @@ def _with_card(files, card, repo_id, facts, scratch):
     return [f for f in files if f["path"] != CARD_FILE] + [entry], text
 
 
-def push_backbone(model_or_dir, name, *, tokenizer=None, max_shard_size=None, endpoint=None, token=None):
+def push_backbone(
+    model_or_dir: PathLike | torch.nn.Module,
+    name: str,
+    *,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    max_shard_size: str | int | None = None,
+    endpoint: str | None = None,
+    token: str | None = None,
+) -> str:
     """Upload a backbone's checkpoint so workers can load it by its hash; returns the hash.
 
     A directory (a save_pretrained checkpoint, sharded or not) is uploaded as it is: its config, safetensors
@@ -213,7 +238,13 @@ def push_backbone(model_or_dir, name, *, tokenizer=None, max_shard_size=None, en
     return content_hash
 
 
-def save_backbone(model, directory, *, tokenizer=None, max_shard_size=None):
+def save_backbone(
+    model: torch.nn.Module,
+    directory: PathLike,
+    *,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    max_shard_size: str | int | None = None,
+) -> Path:
     """Write what a worker loads: a language model whole, any other model without its task head."""
     from deltacenter.backbone_hash import backbone_module
 
@@ -243,14 +274,14 @@ CHECKPOINT_FILES = (
 )
 
 
-def checkpoint_paths(directory):
+def checkpoint_paths(directory: PathLike) -> list[str]:
     """The files of a checkpoint directory a worker needs: config, safetensors weights (and shard index), tokenizer."""
     directory = Path(directory)
     weights = [p.name for p in directory.iterdir() if p.name.endswith((".safetensors", ".safetensors.index.json"))]
     return sorted(weights + [name for name in CHECKPOINT_FILES if (directory / name).is_file()])
 
 
-def load_checkpoint(directory):
+def load_checkpoint(directory: PathLike) -> torch.nn.Module:
     """The checkpoint as its own class (config.json's architectures) in its stored dtype, to hash it."""
     import transformers
 
@@ -260,7 +291,7 @@ def load_checkpoint(directory):
     return model_class.from_pretrained(str(directory)).eval()
 
 
-def _tokenizer_of(directory):
+def _tokenizer_of(directory: PathLike) -> PreTrainedTokenizerBase | None:
     if not any((Path(directory) / name).is_file() for name in CHECKPOINT_FILES[2:]):
         return None
     from transformers import AutoTokenizer

@@ -9,7 +9,9 @@ tensors overlapping, no gap, nothing after the last one, and only dtypes from th
 import json
 import math
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import BinaryIO, Never
 
 # Deltas are small: a header beyond this is an attack or an accident. Backbones pass a larger limit.
 MAX_HEADER_BYTES = 8 * 1024 * 1024
@@ -34,7 +36,7 @@ DTYPE_SIZES = {
 class SafetensorsError(ValueError):
     """The bytes are not a well-formed safetensors file; `code` says why in one word."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
 
@@ -48,7 +50,7 @@ class TensorInfo:
     end: int
 
     @property
-    def numel(self):
+    def numel(self) -> int:
         return math.prod(self.shape)
 
 
@@ -59,15 +61,15 @@ class SafetensorsHeader:
     metadata: dict
 
     @property
-    def data_start(self):
+    def data_start(self) -> int:
         return 8 + self.header_length
 
     @property
-    def num_parameters(self):
+    def num_parameters(self) -> int:
         return sum(tensor.numel for tensor in self.tensors)
 
 
-def header_length(prefix, file_size=None, max_header_bytes=MAX_HEADER_BYTES):
+def header_length(prefix: bytes, file_size: int | None = None, max_header_bytes: int = MAX_HEADER_BYTES) -> int:
     """The JSON header's length, from the file's first 8 bytes."""
     if len(prefix) < 8:
         raise SafetensorsError("invalid_safetensors", "The file is shorter than a safetensors header (8 bytes).")
@@ -84,7 +86,9 @@ def header_length(prefix, file_size=None, max_header_bytes=MAX_HEADER_BYTES):
     return length
 
 
-def parse_header(header_bytes, file_size, allowed_dtypes=DTYPE_SIZES):
+def parse_header(
+    header_bytes: bytes, file_size: int, allowed_dtypes: Mapping[str, int] = DTYPE_SIZES
+) -> SafetensorsHeader:
     """Check the JSON header (the bytes after the 8-byte length) against a file of `file_size` bytes."""
     if not header_bytes.lstrip().startswith(b"{"):
         raise SafetensorsError("invalid_safetensors", "The file does not start with a safetensors JSON header.")
@@ -104,21 +108,26 @@ def parse_header(header_bytes, file_size, allowed_dtypes=DTYPE_SIZES):
     return SafetensorsHeader(header_length=len(header_bytes), tensors=tensors, metadata=metadata)
 
 
-def read_header(fileobj, file_size, allowed_dtypes=DTYPE_SIZES, max_header_bytes=MAX_HEADER_BYTES):
+def read_header(
+    fileobj: BinaryIO,
+    file_size: int,
+    allowed_dtypes: Mapping[str, int] = DTYPE_SIZES,
+    max_header_bytes: int = MAX_HEADER_BYTES,
+) -> SafetensorsHeader:
     """Parse the header of an open binary file positioned at its start."""
     length = header_length(fileobj.read(8), file_size, max_header_bytes)
     return parse_header(fileobj.read(length), file_size, allowed_dtypes)
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> Never:
     raise ValueError(f"{name} is not JSON")
 
 
-def _is_count(value):
+def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _check_name(name):
+def _check_name(name: str) -> None:
     if len(name) > MAX_NAME_CHARS or name.count(".") >= MAX_NAME_DEPTH or not name.isprintable():
         raise SafetensorsError(
             "invalid_tensor_name",
@@ -127,13 +136,13 @@ def _check_name(name):
         )
 
 
-def _metadata(value):
+def _metadata(value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise SafetensorsError("invalid_safetensors", "__metadata__ must map strings to strings.")
     return value
 
 
-def _tensor(name, entry, allowed_dtypes):
+def _tensor(name: str, entry: object, allowed_dtypes: Mapping[str, int]) -> TensorInfo:
     _check_name(name)
     if not isinstance(entry, dict):
         raise SafetensorsError("invalid_safetensors", f"Tensor {name!r}: its entry must be an object.")
@@ -158,7 +167,7 @@ def _tensor(name, entry, allowed_dtypes):
     return TensorInfo(name=name, dtype=dtype, shape=tuple(shape), begin=begin, end=end)
 
 
-def _check_layout(tensors, data_size):
+def _check_layout(tensors: tuple[TensorInfo, ...], data_size: int) -> None:
     position = 0
     for tensor in tensors:
         if tensor.begin != position:

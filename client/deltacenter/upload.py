@@ -7,12 +7,16 @@ parts are about to go. A multipart upload resumes where it stopped: the plan lis
 and only the others are sent.
 """
 
+from __future__ import annotations
+
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -20,6 +24,9 @@ from tqdm.auto import tqdm
 
 from deltacenter.errors import DeltaCenterError
 from deltacenter.http import backoff_seconds
+
+if TYPE_CHECKING:
+    from deltacenter.http import HubSession
 
 READ_BYTES = 1024 * 1024
 PUT_ATTEMPTS = 6
@@ -44,14 +51,14 @@ class UploadReport:
 class PartReader:
     """`length` bytes of a file from `offset`, read on demand: a request body that never sits in memory whole."""
 
-    def __init__(self, path: Path, offset: int, length: int, progress):
+    def __init__(self, path: Path, offset: int, length: int, progress: Callable[[int], object]) -> None:
         self.path, self.offset, self.length, self.progress = path, offset, length, progress
         self.handle, self.remaining = None, length
 
     def __len__(self) -> int:
         return self.length
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if self.handle is None:
             self.handle = open(self.path, "rb")  # noqa: SIM115 - closed by close()
             self.handle.seek(self.offset)
@@ -76,7 +83,7 @@ def storage_session(pool_size: int) -> requests.Session:
 
 
 class _LargeBlockAdapter(HTTPAdapter):
-    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
         super().init_poolmanager(connections, maxsize, block=block, blocksize=READ_BYTES, **pool_kwargs)
 
 
@@ -94,7 +101,7 @@ class _NothingToSend(Exception):
 class PartSigner:
     """Presigned part URLs of one multipart upload, asked of the hub a batch at a time and again once expired."""
 
-    def __init__(self, http, sign_path: str, sha256: str, upload_id: str, wanted: list[int]):
+    def __init__(self, http: HubSession, sign_path: str, sha256: str, upload_id: str, wanted: list[int]) -> None:
         self.http, self.sign_path, self.sha256, self.upload_id = http, sign_path, sha256, upload_id
         self.wanted, self.urls, self.lock = wanted, {}, threading.Lock()
         self.requests = 0
@@ -106,7 +113,7 @@ class PartSigner:
                 self._sign(number)
             return self.urls[number][0]
 
-    def _sign(self, number):
+    def _sign(self, number: int) -> None:
         start = self.wanted.index(number) if number in self.wanted else 0
         batch = [number] + [n for n in self.wanted[start + 1 : start + SIGN_BATCH] if n not in self.urls]
         body = {"sha256": self.sha256, "upload_id": self.upload_id, "part_numbers": batch}
@@ -121,7 +128,7 @@ class Uploader:
     """Upload what a plan asks for. `base_path` is the plan's path: parts are signed at `{base_path}/parts` and
     assembled at `{base_path}/complete`."""
 
-    def __init__(self, http, base_path: str, workers: int | None = None):
+    def __init__(self, http: HubSession, base_path: str, workers: int | None = None) -> None:
         self.http, self.base_path = http, base_path
         self.workers = workers or concurrency()
         self.session = storage_session(self.workers)
@@ -141,7 +148,7 @@ class Uploader:
                 self._complete(f)
         return self.report
 
-    def _jobs(self, f):
+    def _jobs(self, f: _File) -> list[tuple[Callable[[], None], int]]:
         action, size = f.entry["action"], f.local["size"]
         if action in ("stored", "staged"):
             self.report.skipped_bytes += size
@@ -158,11 +165,11 @@ class Uploader:
         self.signers.append(signer)
         return [(lambda n=n: self._put_part(f, signer, n), self._part_size(f, n)) for n in missing]
 
-    def _part_size(self, f, number):
+    def _part_size(self, f: _File, number: int) -> int:
         part_bytes = f.entry["part_bytes"]
         return min(part_bytes, f.local["size"] - (number - 1) * part_bytes)
 
-    def _run_all(self, jobs):
+    def _run_all(self, jobs: list[Callable[[], None]]) -> None:
         with ThreadPoolExecutor(self.workers) as pool:
             futures = [pool.submit(job) for job in jobs]
             try:
@@ -173,17 +180,17 @@ class Uploader:
                     future.cancel()
                 raise
 
-    def _put_whole(self, f):
+    def _put_whole(self, f: _File) -> None:
         if time.monotonic() - self.planned_at > REPLAN_AFTER_SECONDS and not self._replan(f):
             return
         self._put(lambda fresh: self._whole_url(f, fresh), f.local["local"], 0, f.local["size"], f, f.local["path"])
 
-    def _whole_url(self, f, fresh):
+    def _whole_url(self, f: _File, fresh: bool) -> str:
         if fresh and not self._replan(f):
             raise _NothingToSend()
         return f.entry["url"]
 
-    def _replan(self, f) -> bool:
+    def _replan(self, f: _File) -> bool:
         """Ask the hub again how to send `f` (its URL expired); False when it needs nothing any more."""
         declared = {key: f.local[key] for key in ("path", "size", "sha256")}
         entry = self.http.post_json(self.base_path, {"files": [declared]})["files"][0]
@@ -194,7 +201,7 @@ class Uploader:
         f.entry = entry
         return True
 
-    def _put_part(self, f, signer, number):
+    def _put_part(self, f: _File, signer: PartSigner, number: int) -> None:
         offset = (number - 1) * f.entry["part_bytes"]
         size = self._part_size(f, number)
         label = f"{f.local['path']} part {number}"
@@ -202,7 +209,15 @@ class Uploader:
         with self.lock:
             f.etags[number] = response.headers["ETag"]
 
-    def _put(self, url_for, path, offset, size, whole, label):
+    def _put(
+        self,
+        url_for: Callable[[bool], str],
+        path: Path,
+        offset: int,
+        size: int,
+        whole: _File | None,
+        label: str,
+    ) -> requests.Response | None:
         """PUT one body, retried with backoff; an expired or refused URL is asked for again (once per attempt).
         `whole` is the file a whole-file PUT sends, whose signed headers go along."""
         fresh = False
@@ -231,27 +246,27 @@ class Uploader:
             time.sleep(backoff_seconds(attempt))
         raise AssertionError("unreachable")
 
-    def _progress(self, n, sent):
+    def _progress(self, n: int, sent: list[int]) -> None:
         sent.append(n)
         self.bar.update(n)
 
-    def _complete(self, f):
+    def _complete(self, f: _File) -> None:
         parts = [{"part_number": n, "etag": etag} for n, etag in sorted(f.etags.items())]
         body = {"sha256": f.entry["sha256"], "upload_id": f.entry["upload_id"], "parts": parts}
         self.http.post_json(f"{self.base_path}/complete", body)
 
 
-def _description(files, total):
+def _description(files: list[_File], total: int) -> str:
     sending = [f for f in files if f.entry["action"] in ("upload", "multipart")]
     return f"uploading {len(sending)} file{'s' if len(sending) != 1 else ''}" if total else "nothing to upload"
 
 
-def _final(response):
+def _final(response: requests.Response) -> bool:
     """A refusal that retrying cannot fix (403 is retried with a freshly signed URL)."""
     return response.status_code not in RETRY_STATUSES and response.status_code not in (403, 408, 429)
 
 
-def _failed(label, response):
+def _failed(label: str, response: requests.Response | None) -> DeltaCenterError:
     if response is None:
         return DeltaCenterError(f"Uploading {label} to storage failed: the connection kept breaking.")
     return DeltaCenterError(
@@ -259,6 +274,6 @@ def _failed(label, response):
     )
 
 
-def upload_planned(http, plan: list[dict], local_files: list[dict], base_path: str) -> UploadReport:
+def upload_planned(http: HubSession, plan: list[dict], local_files: list[dict], base_path: str) -> UploadReport:
     """Upload every file the plan marks upload/multipart, and assemble the multipart ones."""
     return Uploader(http, base_path).run(plan, local_files)
