@@ -1,12 +1,22 @@
 """Put a delta on a warm backbone for one evaluation, then take it off again, leaving the backbone as it was."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deltacenter import families
 from deltacenter.formats import BITFIT_HEAD, BITFIT_WEIGHTS, PEFT_CONFIG
 from workers.validation.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    import torch
+    from peft import PeftModel
+
+    from workers.validation.backbones import LoadedBackbone
 
 ADAPTER = "under_validation"
 PEFT_PREFIX = "base_model.model."
@@ -14,13 +24,13 @@ PEFT_PREFIX = "base_model.model."
 
 @dataclass(frozen=True)
 class Attached:
-    model: object  # what to run
+    model: torch.nn.Module  # what to run
     trainable: int  # parameters the delta brought
     unscored: tuple = ()  # (reason code, message) when the attached model must not be scored
 
 
 @contextmanager
-def attached(loaded, directory):
+def attached(loaded: LoadedBackbone, directory: str | Path) -> Iterator[Attached]:
     """Yield an Attached; the backbone is restored however the block ends."""
     directory = Path(directory)
     if (directory / PEFT_CONFIG).is_file():
@@ -34,7 +44,7 @@ def attached(loaded, directory):
 
 
 @contextmanager
-def _peft_attached(loaded, directory):
+def _peft_attached(loaded: LoadedBackbone, directory: Path) -> Iterator[Attached]:
     from peft import MODEL_TYPE_TO_PEFT_MODEL_MAPPING, PeftConfig, PeftModel, set_peft_model_state_dict
     from safetensors.torch import load_file
 
@@ -65,7 +75,12 @@ def _peft_attached(loaded, directory):
         strip_peft_layers(model)
 
 
-def _split_head(loaded, expected, weights, head_keys):
+def _split_head(
+    loaded: LoadedBackbone,
+    expected: dict[str, tuple[int, ...]],
+    weights: dict[str, torch.Tensor],
+    head_keys: dict[str, str],
+) -> tuple[dict[str, torch.Tensor], tuple[str, ...]]:
     """Check the delta fits; returns the weights to load, and (code, message) when not to score it: a task head
     missing or made for another number of labels (the rest of the delta still has to fit), or no output layer."""
     # A head tensor counts only where PEFT will load it (modules_to_save names its module).
@@ -82,7 +97,7 @@ def _split_head(loaded, expected, weights, head_keys):
     return (body if unscored else weights), unscored
 
 
-def _head_problem(loaded, provided, mismatched):
+def _head_problem(loaded: LoadedBackbone, provided: set[str], mismatched: list[str]) -> tuple[str, ...]:
     """Why a classifier delta must not be scored: a head nobody trained, or one for other labels."""
     missing = sorted(loaded.head_names - provided)
     if missing:
@@ -101,7 +116,7 @@ def _head_problem(loaded, provided, mismatched):
     return ()
 
 
-def _output_layer_problem(loaded, provided):
+def _output_layer_problem(loaded: LoadedBackbone, provided: set[str]) -> tuple[str, ...]:
     """Why a language model must not be scored: its output layer was neither uploaded nor brought by the delta."""
     untrained = sorted((loaded.untrained & loaded.head_names) - provided)
     if not untrained:
@@ -113,19 +128,19 @@ def _output_layer_problem(loaded, provided):
     )
 
 
-def _load_weights(load_file, path):
+def _load_weights(load_file: Callable[[str], dict[str, torch.Tensor]], path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise ValidationFailed("no_weights", f"The delta has no {path.name}.")
     return load_file(str(path))
 
 
-def _expected_shapes(peft_model):
+def _expected_shapes(peft_model: PeftModel) -> dict[str, tuple[int, ...]]:
     from peft import get_peft_model_state_dict
 
     return {k: tuple(v.shape) for k, v in get_peft_model_state_dict(peft_model, adapter_name=ADAPTER).items()}
 
 
-def _check_fit(expected, weights):
+def _check_fit(expected: Mapping[str, tuple[int, ...]], weights: Mapping[str, torch.Tensor]) -> None:
     missing = sorted(set(expected) - set(weights))
     unexpected = sorted(set(weights) - set(expected))
     if missing or unexpected:
@@ -142,7 +157,7 @@ def _check_fit(expected, weights):
         raise ValidationFailed("shape_mismatch", f"Tensor shapes differ from the backbone's: {mismatched[:3]}.")
 
 
-def strip_peft_layers(module):
+def strip_peft_layers(module: torch.nn.Module) -> torch.nn.Module:
     """Replace every PEFT wrapper under `module` by the module it wraps, undoing the injection."""
     for name, child in list(module.named_children()):
         inner = _unwrapped(child)
@@ -154,7 +169,7 @@ def strip_peft_layers(module):
     return module
 
 
-def _unwrapped(child):
+def _unwrapped(child: torch.nn.Module) -> torch.nn.Module:
     while True:
         if hasattr(child, "original_module"):  # modules_to_save and trainable-token wrappers
             child = child.original_module
@@ -165,7 +180,7 @@ def _unwrapped(child):
 
 
 @contextmanager
-def _bitfit_attached(loaded, directory):
+def _bitfit_attached(loaded: LoadedBackbone, directory: Path) -> Iterator[Attached]:
     from safetensors.torch import load_file
 
     from deltacenter.backbone_hash import backbone_module
@@ -198,7 +213,7 @@ def _bitfit_attached(loaded, directory):
             _copy(target, tensors)
 
 
-def _copy(params, tensors):
+def _copy(params: Mapping[str, torch.Tensor], tensors: Mapping[str, torch.Tensor]) -> None:
     import torch
 
     with torch.no_grad():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from hub.deltas.models import BackboneFile
+from hub.deltas.models import Backbone, BackboneFile
 from workers.validation.backbones import check_memory_budget
 from workers.validation.errors import BackboneUnavailable
 from workers.validation.fetch import download_verified
@@ -15,15 +15,15 @@ from workers.validation.fetch import download_verified
 PARALLEL_DOWNLOADS = 4
 
 
-def _cached_directory(backbone):
+def _cached_directory(backbone: Backbone) -> Path:
     return settings.DELTACENTER_WORKER_CACHE / "backbones" / backbone.content_hash
 
 
-def forget_backbone_directory(backbone):
+def forget_backbone_directory(backbone: Backbone) -> None:
     shutil.rmtree(_cached_directory(backbone), ignore_errors=True)
 
 
-def backbone_directory(backbone):
+def backbone_directory(backbone: Backbone) -> Path:
     """A local directory with the backbone's config and weights: the cache, else downloaded from the bucket."""
     files = list(BackboneFile.objects.filter(backbone=backbone).select_related("object"))
     weights = [f for f in files if f.path.endswith(".safetensors")]

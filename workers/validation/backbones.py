@@ -4,13 +4,24 @@ Runs in the evaluator child, which has no database: the worker finds and downloa
 forgets them if they fail the hash.
 """
 
+from __future__ import annotations
+
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deltacenter import families
 from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.tokenizers import tokenizer_for
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PretrainedConfig
+
+    from deltacenter.backbone_hash import BackboneHashes
+    from workers.validation.tokenizers import Tokenizer
 
 BACKBONE_HASH_MISMATCH = "backbone_hash_mismatch"
 FAMILY_DOES_NOT_FIT = "family_does_not_fit"
@@ -32,14 +43,22 @@ class LoadedBackbone:
     content_hash: str
     family: str
     num_labels: int | None
-    model: object
-    tokenizer: object
+    model: torch.nn.Module
+    tokenizer: Tokenizer
     nbytes: int
     head_names: frozenset  # parameters outside the backbone: a task head, or a language model's output layer
     untrained: frozenset  # parameters the checkpoint did not hold, so freshly initialised
 
     @classmethod
-    def of(cls, model, family, num_labels=None, tokenizer=None, untrained=(), content_hash=None):
+    def of(
+        cls,
+        model: torch.nn.Module,
+        family: str,
+        num_labels: int | None = None,
+        tokenizer: Tokenizer | None = None,
+        untrained: Iterable[str] = (),
+        content_hash: str | None = None,
+    ) -> LoadedBackbone:
         """A model in memory as the cache holds it; tools and tests that build their own model use it too."""
         from deltacenter.backbone_hash import backbone_hash
 
@@ -55,12 +74,12 @@ class LoadedBackbone:
         )
 
 
-def weights_bytes(directory):
+def weights_bytes(directory: str | Path) -> int:
     """Bytes of the checkpoint's safetensors files, sharded or not."""
     return sum(path.stat().st_size for path in Path(directory).glob("*.safetensors"))
 
 
-def check_memory_budget(nbytes, budget_bytes):
+def check_memory_budget(nbytes: int, budget_bytes: int) -> None:
     if nbytes > budget_bytes:
         raise BackboneUnavailable(
             f"The backbone's weights take {nbytes / 1024**2:,.0f} MiB, more than the {budget_bytes / 1024**2:,.0f} MiB"
@@ -69,7 +88,7 @@ def check_memory_budget(nbytes, budget_bytes):
         )
 
 
-def model_class(family, config):
+def model_class(family: str, config: PretrainedConfig) -> type:
     """The transformers Auto class for the family; ValidationFailed when it has no model for this architecture."""
     import transformers
     from transformers.models.auto import modeling_auto
@@ -84,7 +103,9 @@ def model_class(family, config):
     return getattr(transformers, auto_name)
 
 
-def load_backbone(directory, content_hash, family, num_labels=None, device="cpu"):
+def load_backbone(
+    directory: str | Path, content_hash: str, family: str, num_labels: int | None = None, device: str = "cpu"
+) -> LoadedBackbone:
     import torch
     from transformers import AutoConfig
     from transformers.utils import logging as transformers_logging
@@ -116,7 +137,7 @@ def load_backbone(directory, content_hash, family, num_labels=None, device="cpu"
     return LoadedBackbone.of(model, family, num_labels, tokenizer, info["missing_keys"], content_hash)
 
 
-def _check_hash(hashes, content_hash):
+def _check_hash(hashes: BackboneHashes, content_hash: str) -> None:
     if hashes.content_hash != content_hash:
         raise ValidationFailed(
             BACKBONE_HASH_MISMATCH,
@@ -125,7 +146,7 @@ def _check_hash(hashes, content_hash):
         )
 
 
-def _head_names(model):
+def _head_names(model: torch.nn.Module) -> list[str]:
     from deltacenter.formats import head_names
 
     return head_names(model)
@@ -137,12 +158,14 @@ class BackboneCache:
     One entry serves every delta of its family (and label count) in turn: deltas are put on and taken off it.
     """
 
-    def __init__(self, budget_bytes):
+    def __init__(self, budget_bytes: int) -> None:
         self.budget_bytes = budget_bytes
         self._loaded = OrderedDict()
         self.loads = 0
 
-    def get(self, content_hash, directory, family, num_labels=None, device="cpu"):
+    def get(
+        self, content_hash: str, directory: str | Path, family: str, num_labels: int | None = None, device: str = "cpu"
+    ) -> LoadedBackbone:
         key = (content_hash, family, num_labels)
         if key in self._loaded:
             self._loaded.move_to_end(key)
@@ -155,15 +178,15 @@ class BackboneCache:
         self._evict()
         return loaded
 
-    def discard(self, content_hash, family, num_labels=None):
+    def discard(self, content_hash: str, family: str, num_labels: int | None = None) -> None:
         self._loaded.pop((content_hash, family, num_labels), None)
 
-    def _make_room(self, incoming):
+    def _make_room(self, incoming: int) -> None:
         # Free warm backbones before loading, not after: the new one must not need the memory they hold.
         while self._loaded and sum(b.nbytes for b in self._loaded.values()) + incoming > self.budget_bytes:
             self._loaded.popitem(last=False)
 
-    def _evict(self):
+    def _evict(self) -> None:
         # The newest entry always stays, even alone over budget: the job at hand needs it.
         while len(self._loaded) > 1 and sum(b.nbytes for b in self._loaded.values()) > self.budget_bytes:
             self._loaded.popitem(last=False)

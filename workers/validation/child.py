@@ -4,16 +4,29 @@ It never touches the database (Django is not even set up here): requests name fi
 fetched and checked, and the child answers with events the worker records.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import os
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.messages import receive, send
 from workers.validation.sandbox import confine
+
+if TYPE_CHECKING:
+    import torch
+
+    from workers.validation.backbones import BackboneCache, LoadedBackbone
+    from workers.validation.evaluate import SuiteOutcome
+
+# Reports one event to the worker: emit(stage="attach"), emit(done=True)...
+Emit = Callable[..., None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +44,7 @@ class SuiteSpec:
     dataset_path: str
 
 
-def serve(connection, memory_bytes, backbone_budget_bytes, device, mode):
+def serve(connection: Connection, memory_bytes: int, backbone_budget_bytes: int, device: str, mode: str) -> None:
     """The child's main loop: one request at a time until the worker closes its end of the pipe."""
     mode = confine(memory_bytes, device, mode)
     from workers.validation.backbones import BackboneCache
@@ -45,7 +58,7 @@ def serve(connection, memory_bytes, backbone_budget_bytes, device, mode):
         answer({**request, "sandbox": mode}, cache, lambda **event: send(connection, event))
 
 
-def answer(request, cache, emit):
+def answer(request: dict, cache: BackboneCache, emit: Emit) -> None:
     """Emit the request's events, then exactly one last event: done, failed, unavailable or error."""
     try:
         HANDLERS[request["kind"]](request, cache, emit)
@@ -61,7 +74,7 @@ def answer(request, cache, emit):
         emit(done=True)
 
 
-def evaluate(request, cache, emit):
+def evaluate(request: dict, cache: BackboneCache, emit: Emit) -> None:
     """Load (or find warm) the backbone for the delta's family, attach the delta, run each suite.
 
     An attached delta that must not be scored (no task head of its own, say) is reported as unscored.
@@ -85,7 +98,7 @@ def evaluate(request, cache, emit):
             emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(attachment.model, loaded, suite)))
 
 
-def runtime(device, dtype, sandbox):
+def runtime(device: str, dtype: torch.dtype, sandbox: str) -> dict:
     """The device, precision, software and confinement this child evaluates with; torch is loaded here only."""
     import torch
 
@@ -96,7 +109,7 @@ def runtime(device, dtype, sandbox):
     return {"device": name, "software": software}
 
 
-def _run_suite(model, loaded, suite):
+def _run_suite(model: torch.nn.Module, loaded: LoadedBackbone, suite: SuiteSpec) -> SuiteOutcome:
     from workers.validation.datasets import rows_from
     from workers.validation.evaluate import harness_for, run_suite
 
@@ -104,7 +117,7 @@ def _run_suite(model, loaded, suite):
     return run_suite(harness, suite, rows_from(suite.dataset_path, suite))
 
 
-def probe_network(request, cache, emit):
+def probe_network(request: dict, cache: BackboneCache, emit: Emit) -> None:
     """Try to reach host:port from inside the sandbox; proves the confinement holds."""
     try:
         socket.create_connection((request["host"], request["port"]), timeout=2).close()
@@ -114,7 +127,7 @@ def probe_network(request, cache, emit):
         emit(reached=True, reason="")
 
 
-def probe_read(request, cache, emit):
+def probe_read(request: dict, cache: BackboneCache, emit: Emit) -> None:
     """Try to read each path from inside the sandbox; proves what the child can see of the host."""
     readable = {}
     for path in request["paths"]:
@@ -128,7 +141,7 @@ def probe_read(request, cache, emit):
     emit(readable=readable)
 
 
-def _out_of_memory(exc):
+def _out_of_memory(exc: BaseException) -> bool:
     # Under the address-space ceiling torch reports a failed allocation as a RuntimeError, not MemoryError.
     return isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
 

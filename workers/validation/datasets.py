@@ -1,16 +1,25 @@
 """A suite's examples, downloaded by the digest the suite recorded and verified before use."""
 
+from __future__ import annotations
+
 import csv
 import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from hub.evaluation import metrics
 
+if TYPE_CHECKING:
+    from hub.evaluation.models import EvalSuite
+    from workers.validation.child import SuiteSpec
+
 LABELLED_KINDS = ("classification", "choice")
 
 
-def suite_dataset_path(suite):
+def suite_dataset_path(suite: EvalSuite) -> Path:
     """The suite's examples on local disk, downloaded on first use."""
     # Imported here: the evaluator child reads rows with this module but has no database to fetch with.
     from workers.validation.fetch import download_verified
@@ -21,13 +30,13 @@ def suite_dataset_path(suite):
     return path
 
 
-def rows_from(path, suite):
+def rows_from(path: str | Path, suite: EvalSuite | SuiteSpec) -> list[dict]:
     """The suite's examples as dicts: {"text", "label"} for labelled kinds, else the dataset's own columns."""
     with open(path, encoding="utf-8", newline="") as handle:
         return read_rows(handle, suite)
 
 
-def read_rows(handle, suite):
+def read_rows(handle: Iterable[str], suite: EvalSuite | SuiteSpec) -> list[dict]:
     rows = list(csv.DictReader(handle))
     if suite.kind in LABELLED_KINDS:
         fields = list(suite.input_fields) or ["text"]
@@ -40,5 +49,5 @@ def read_rows(handle, suite):
     return rows
 
 
-def _label(value, metric):
+def _label(value: str, metric: str) -> float | int:
     return float(value) if metrics.is_regression(metric) else int(value)

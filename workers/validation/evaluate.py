@@ -1,11 +1,20 @@
 """Run one evaluation suite on an attached model and compute its metrics."""
 
+from __future__ import annotations
+
 import platform
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workers.validation.kinds import RUNS
 from workers.validation.kinds.base import Harness
+
+if TYPE_CHECKING:
+    import torch
+
+    from workers.validation.child import SuiteSpec
+    from workers.validation.tokenizers import Tokenizer
 
 CPU_BATCH_SIZE = 16
 MAX_LENGTH = 128
@@ -24,7 +33,7 @@ class SuiteOutcome:
     tokens: int = 0
 
 
-def run_suite(harness, suite, rows):
+def run_suite(harness: Harness, suite: SuiteSpec, rows: list[dict]) -> SuiteOutcome:
     import torch
 
     seed = int(suite.split.get("seed", 0))
@@ -35,7 +44,7 @@ def run_suite(harness, suite, rows):
     return SuiteOutcome(values, values[suite.metric], len(rows), seed, time.perf_counter() - started, run.tokens)
 
 
-def harness_for(model, tokenizer, max_length=MAX_LENGTH):
+def harness_for(model: torch.nn.Module, tokenizer: Tokenizer, max_length: int = MAX_LENGTH) -> Harness:
     config = model.config
     limit = min(
         max_length,
@@ -44,7 +53,7 @@ def harness_for(model, tokenizer, max_length=MAX_LENGTH):
     return Harness(model, tokenizer, limit, batch_size_for(model, limit))
 
 
-def batch_size_for(model, max_length):
+def batch_size_for(model: torch.nn.Module, max_length: int) -> int:
     """A fixed batch on the CPU; on a GPU, as many sequences as half the free memory holds, by a rough
     per-sequence cost: activations of every layer plus float32 logits over the vocabulary."""
     import torch
@@ -66,7 +75,7 @@ def batch_size_for(model, max_length):
 HARNESS_VERSION = "deltacenter-validation/2"
 
 
-def software_versions():
+def software_versions() -> dict[str, str]:
     import peft
     import torch
     import transformers

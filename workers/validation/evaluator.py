@@ -4,10 +4,13 @@ One long-lived child per worker process keeps backbones warm between jobs; a chi
 its warm backbones with it, and the next request starts a fresh one.
 """
 
+from __future__ import annotations
+
 import logging
 import multiprocessing
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -27,22 +30,22 @@ class EvaluationTimedOut(Exception):
 class EvaluatorDied(Exception):
     """The child exited in the middle of a request."""
 
-    def __init__(self, exitcode):
+    def __init__(self, exitcode: int | None) -> None:
         super().__init__(f"The evaluator process died (exit code {exitcode}).")
         self.exitcode = exitcode
 
 
 class Evaluator:
-    def __init__(self, device="cpu"):
+    def __init__(self, device: str = "cpu") -> None:
         self.device = device
         self._process = self._connection = None
         self.mode = None  # how the running child is confined (see sandbox.MODES)
 
     @property
-    def pid(self):
+    def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def request(self, message, on_event, deadline):
+    def request(self, message: dict, on_event: Callable[[dict], object], deadline: float) -> dict:
         """Send one request; hand every event to on_event and return the last one (see LAST_EVENTS)."""
         self._ensure_running()
         try:
@@ -58,7 +61,7 @@ class Evaluator:
             self.stop()
             raise
 
-    def stop(self):
+    def stop(self) -> int | None:
         """Kill the child, if any; returns its exit code."""
         if self._process is None:
             return None
@@ -68,7 +71,7 @@ class Evaluator:
         self._process = self._connection = None
         return exitcode
 
-    def _ensure_running(self):
+    def _ensure_running(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
         self.stop()
@@ -101,7 +104,7 @@ class Evaluator:
                 self.mode,
             )
 
-    def _next_event(self, deadline):
+    def _next_event(self, deadline: float) -> dict:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not self._connection.poll(remaining):
             self.stop()
@@ -112,10 +115,10 @@ class Evaluator:
             raise EvaluatorDied(self.stop()) from None
 
 
-_evaluator = None
+_evaluator: Evaluator | None = None
 
 
-def evaluator(device="cpu"):
+def evaluator(device: str = "cpu") -> Evaluator:
     """This worker process's evaluator."""
     global _evaluator
     if _evaluator is None or _evaluator.device != device:

@@ -1,17 +1,23 @@
 """Download stored objects by content address, checking every byte against the digest."""
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.core import objectstore
 from hub.deltas.models import object_key
 from workers.validation.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from hub.deltas.models import DeltaVersion
 
-def download_verified(sha256, destination, failure_code="checksum_mismatch"):
+
+def download_verified(sha256: str, destination: str | Path, failure_code: str = "checksum_mismatch") -> Path:
     """Stream the object into `destination`; it appears there only once its sha256 matched."""
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +42,7 @@ def download_verified(sha256, destination, failure_code="checksum_mismatch"):
     return destination
 
 
-def fetch_version_files(version, directory):
+def fetch_version_files(version: DeltaVersion, directory: str | Path) -> Path:
     """Every file of the version into `directory`, under its path in the version."""
     directory = Path(directory)
     for version_file in version.files.select_related("object"):

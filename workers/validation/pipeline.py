@@ -3,10 +3,15 @@
 Fetching and static checks run here; everything that loads tensors into torch runs in the evaluator child.
 """
 
+from __future__ import annotations
+
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 
@@ -24,6 +29,11 @@ from workers.validation.fetch import fetch_version_files
 from workers.validation.results import record_result, record_trainable
 from workers.validation.static_checks import check_delta_directory
 
+if TYPE_CHECKING:
+    from hub.evaluation.models import EvalSuite, ValidationJob
+
+T = TypeVar("T")
+
 DEFAULT_NUM_LABELS = 2
 # Stages in which the child runs the delta's own weights: a death there is the delta's doing.
 DELTA_STAGES = ("attach", "evaluate:")
@@ -36,25 +46,25 @@ class EvaluationError(Exception):
 class Stages:
     """Records the job's current stage and times each one; a stage lasts until the next begins."""
 
-    def __init__(self, job_pk):
+    def __init__(self, job_pk: int) -> None:
         self.job_pk = job_pk
         self.timings = {}
         self.current = None
         self._started = None
 
-    def run(self, name, function, *args):
+    def run(self, name: str, function: Callable[..., T], *args: object) -> T:
         self.enter(name)
         try:
             return function(*args)
         finally:
             self.leave()
 
-    def enter(self, name):
+    def enter(self, name: str) -> None:
         self.leave()
         jobs.set_stage(self.job_pk, name)
         self.current, self._started = name, time.perf_counter()
 
-    def leave(self):
+    def leave(self) -> None:
         if self._started is not None:
             elapsed = time.perf_counter() - self._started
             self.timings[self.current] = round(self.timings.get(self.current, 0) + elapsed, 4)
@@ -73,11 +83,11 @@ class Verdict:
 class Tally:
     """What the child reported across requests: results recorded, and why a delta was left unscored."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.results = 0
         self.unscored = None
 
-    def verdict(self, family, task, suites):
+    def verdict(self, family: str, task: str, suites: list[EvalSuite]) -> Verdict:
         if self.results:
             return Verdict(scored=True)
         if self.unscored and suites:
@@ -90,7 +100,7 @@ class Tally:
         )
 
 
-def validate(job, device, stages):
+def validate(job: ValidationJob, device: str, stages: Stages) -> Verdict:
     """Run every stage; returns the Verdict, or raises ValidationFailed / BackboneUnavailable."""
     delta = job.version.delta
     tally = Tally()
@@ -120,14 +130,14 @@ def validate(job, device, stages):
     return tally.verdict(family, delta.task, suites)
 
 
-def _family(directory):
+def _family(directory: str | Path) -> str:
     try:
         return declared_family(directory)
     except DeltaCenterError as exc:
         raise ValidationFailed("unknown_task_type", f"The delta's task family cannot be told: {exc}") from None
 
 
-def _by_label_count(family, suites):
+def _by_label_count(family: str, suites: list[EvalSuite]) -> dict[int | None, list[EvalSuite]]:
     """Classifier suites grouped by their number of labels (one backbone load with a head that size each);
     other families need no head and take all their suites in one go."""
     if family not in HEAD_FAMILIES:
@@ -139,11 +149,11 @@ def _by_label_count(family, suites):
     return groups or {DEFAULT_NUM_LABELS: []}
 
 
-def _dataset_paths(suites):
+def _dataset_paths(suites: list[EvalSuite]) -> dict[str, str]:
     return {suite.name: str(suite_dataset_path(suite)) for suite in suites}
 
 
-def _suite_spec(suite, dataset_path):
+def _suite_spec(suite: EvalSuite, dataset_path: str) -> dict:
     return {
         "name": suite.name,
         "kind": suite.kind,
@@ -157,7 +167,15 @@ def _suite_spec(suite, dataset_path):
     }
 
 
-def _evaluate_in_child(job, device, stages, request, suites, deadline, tally):
+def _evaluate_in_child(
+    job: ValidationJob,
+    device: str,
+    stages: Stages,
+    request: dict,
+    suites: dict[str, EvalSuite],
+    deadline: float,
+    tally: Tally,
+) -> None:
     try:
         last = evaluator(device).request(request, _recorder(job, device, stages, suites, tally), deadline)
     except EvaluationTimedOut:
@@ -187,12 +205,14 @@ def _evaluate_in_child(job, device, stages, request, suites, deadline, tally):
         raise EvaluationError(last["error"])
 
 
-def _recorder(job, device, stages, suites, tally):
+def _recorder(
+    job: ValidationJob, device: str, stages: Stages, suites: dict[str, EvalSuite], tally: Tally
+) -> Callable[[dict], None]:
     """Turn the child's events into stage changes and stored results."""
     version = job.version
     runtime = {"device": device, "software": {}}
 
-    def record(event):
+    def record(event: dict) -> None:
         if "runtime" in event:
             runtime.update(event["runtime"])
             jobs.record_device(job.pk, runtime["device"])

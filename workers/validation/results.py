@@ -1,13 +1,21 @@
 """Store what a validation measured: results per suite, pending leaderboard entries, trainable parameters."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import transaction
 
 from hub.deltas.models import DeltaVersion
 from hub.evaluation.models import EvalResult, LeaderboardEntry
 
+if TYPE_CHECKING:
+    from hub.evaluation.models import EvalSuite, ValidationJob
+    from workers.validation.evaluate import SuiteOutcome
 
-def claimed_score(claimed_metrics, suite):
+
+def claimed_score(claimed_metrics: object, suite: EvalSuite) -> float | None:
     """The author's claim for this suite: {"<suite name>": {"<metric>": x}}, or a bare {"<metric>": x}."""
     claims = claimed_metrics if isinstance(claimed_metrics, dict) else {}
     for_suite = claims.get(suite.name)
@@ -16,7 +24,7 @@ def claimed_score(claimed_metrics, suite):
 
 
 @transaction.atomic
-def record_result(job, suite, outcome, runtime):
+def record_result(job: ValidationJob, suite: EvalSuite, outcome: SuiteOutcome, runtime: dict) -> EvalResult:
     claimed = claimed_score(job.version.claimed_metrics, suite)
     result, _ = EvalResult.objects.update_or_create(
         version=job.version,
@@ -39,5 +47,5 @@ def record_result(job, suite, outcome, runtime):
     return result
 
 
-def record_trainable(version, count, backbone_parameters):
+def record_trainable(version: DeltaVersion, count: int, backbone_parameters: int) -> None:
     DeltaVersion.objects.filter(pk=version.pk).update(**DeltaVersion.trainable_fields(count, backbone_parameters))

@@ -1,8 +1,11 @@
 """One attempt at a job: claim it, beat while working, and land it in the state its outcome calls for."""
 
+from __future__ import annotations
+
 import logging
 import threading
 import traceback
+from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -12,12 +15,15 @@ from hub.evaluation import jobs
 from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.pipeline import Stages, validate
 
+if TYPE_CHECKING:
+    from hub.evaluation.models import ValidationJob
+
 log = logging.getLogger(__name__)
 SKIPPED, SCORED, FITS, FAILED, WAITING, ERROR = "skipped", "scored", "fits", "failed", "backbone_unavailable", "error"
 TIME_LIMIT = "time_limit"
 
 
-def device_name():
+def device_name() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -26,20 +32,20 @@ def device_name():
 class Heartbeat:
     """Beats in a thread of its own, so a long forward pass does not look like a dead worker."""
 
-    def __init__(self, job_pk, interval):
+    def __init__(self, job_pk: int, interval: float) -> None:
         self.job_pk, self.interval = job_pk, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_pk}")
 
-    def __enter__(self):
+    def __enter__(self) -> Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         self._thread.join()
 
-    def _run(self):
+    def _run(self) -> None:
         try:
             while not self._stop.wait(self.interval):
                 jobs.heartbeat(self.job_pk)
@@ -49,7 +55,7 @@ class Heartbeat:
             connection.close()  # this thread's own connection
 
 
-def run_job(job_pk, worker):
+def run_job(job_pk: int, worker: str) -> str:
     device = device_name()
     job = jobs.start(job_pk, worker, device)  # the evaluator names the exact device once it runs
     if job is None:
@@ -59,7 +65,7 @@ def run_job(job_pk, worker):
         return _attempt(job, device, stages)
 
 
-def _attempt(job, device, stages):
+def _attempt(job: ValidationJob, device: str, stages: Stages) -> str:
     try:
         verdict = validate(job, device, stages)
     except ValidationFailed as exc:

@@ -21,6 +21,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -44,7 +46,7 @@ CREDENTIAL_NAMES = {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"
 CREDENTIAL_MARKERS = ("SECRET", "PASSWORD", "TOKEN", "ACCESS_KEY")
 
 
-def child_environment(project_root, home="/tmp") -> dict:
+def child_environment(project_root: str | Path, home: str = "/tmp") -> dict:
     """The child's whole environment: the allowlist, the project on its path, offline model libraries."""
     env = {name: os.environ[name] for name in ENVIRONMENT_ALLOWLIST if name in os.environ}
     # glibc reserves 64 MiB of address space per malloc arena, up to eight per core: on a many-core host the
@@ -70,7 +72,7 @@ def bubblewrap_works() -> bool:
     return done.returncode == 0
 
 
-def bubblewrap_prefix(env, device, readable) -> list:
+def bubblewrap_prefix(env: Mapping[str, str], device: str, readable: Iterable[str]) -> list:
     """The bwrap arguments that run a command with `env`, seeing the system and the `readable` paths only."""
     devices = ["--dev-bind", "/dev", "/dev", "--ro-bind", "/sys", "/sys"] if device == "cuda" else ["--dev", "/dev"]
     settings = [arg for name, value in env.items() for arg in ("--setenv", name, value)]
@@ -81,7 +83,7 @@ def bubblewrap_prefix(env, device, readable) -> list:
     ]  # fmt: skip
 
 
-def _system_binds():
+def _system_binds() -> list[str]:
     arguments = ["--ro-bind", "/usr", "/usr"]
     for path in TOP_LEVEL_LIBRARY_DIRS:
         if os.path.islink(path):  # a merged /usr: /bin -> usr/bin
@@ -93,7 +95,7 @@ def _system_binds():
     return arguments
 
 
-def _binds(paths):
+def _binds(paths: Iterable[str]) -> list[str]:
     # After the private /tmp (a cache may live there); parents before children (a cache inside the project).
     unique = sorted({os.path.realpath(p) for p in paths}, key=len)
     return [arg for path in unique for arg in ("--ro-bind", path, path)]
@@ -104,7 +106,9 @@ def interpreter_paths() -> list:
     return [sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))]
 
 
-def launch(command, *, pass_fds, device, project_root, readable):
+def launch(
+    command: Sequence[str], *, pass_fds: Sequence[int], device: str, project_root: str | Path, readable: Sequence[str]
+) -> tuple[subprocess.Popen, str]:
     """Start `command` (the child's interpreter and arguments) in the strongest confinement the host has.
 
     `readable` lists what the child must read besides the system and the interpreter (the worker's cache).
@@ -119,7 +123,7 @@ def launch(command, *, pass_fds, device, project_root, readable):
     return subprocess.Popen([*command, NAMESPACE], pass_fds=pass_fds, env=env), NAMESPACE
 
 
-def confine(memory_bytes, device="cpu", mode=NAMESPACE) -> str:
+def confine(memory_bytes: int, device: str = "cpu", mode: str = NAMESPACE) -> str:
     """Call first thing in the child; returns the confinement it ended up in (see MODES)."""
     _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if mode != BWRAP:
@@ -129,7 +133,7 @@ def confine(memory_bytes, device="cpu", mode=NAMESPACE) -> str:
     return mode
 
 
-def leave_network():
+def leave_network() -> str:
     """A network namespace of its own (with a user namespace when not root) has only a loopback that is down;
     where the kernel allows neither, fall back to a guard."""
     flags = CLONE_NEWNET if os.geteuid() == 0 else CLONE_NEWUSER | CLONE_NEWNET
@@ -139,32 +143,32 @@ def leave_network():
     return GUARD
 
 
-def forbid_sockets():
+def forbid_sockets() -> None:
     """Best effort only: code that reaches for the `_socket` module directly gets past it."""
     socket.socket = _UnixOnlySocket
 
 
 class _UnixOnlySocket(socket.socket):
-    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+    def __init__(self, family: int = -1, type: int = -1, proto: int = -1, fileno: int | None = None) -> None:
         # Wrapping a descriptor that already exists (socketpair, fromfd) opens nothing new.
         if fileno is None and family != socket.AF_UNIX:
             raise PermissionError("The evaluator has no network access.")
         super().__init__(family, type, proto, fileno)
 
 
-def forget_credentials():
+def forget_credentials() -> None:
     """Database, broker and bucket credentials leave the environment (already so, when started by `launch`)."""
     for name in list(os.environ):
         if name in CREDENTIAL_NAMES or any(marker in name for marker in CREDENTIAL_MARKERS):
             del os.environ[name]
 
 
-def limit_memory(memory_bytes, device):
+def limit_memory(memory_bytes: int, device: str) -> None:
     # The CUDA runtime reserves tens of GiB of address space it never touches, so on a GPU only the data
     # segment (heap and private mappings) can be capped; on the CPU the whole address space is.
     limit = resource.RLIMIT_DATA if device == "cuda" else resource.RLIMIT_AS
     resource.setrlimit(limit, (memory_bytes, memory_bytes))
 
 
-def _libc():
+def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)

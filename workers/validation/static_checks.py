@@ -8,14 +8,14 @@ import numpy as np
 
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
 from deltacenter.formats import BITFIT_HEAD, DELTA_CONFIG, PEFT_CONFIG
-from deltacenter.safetensors_header import SafetensorsError, read_header
+from deltacenter.safetensors_header import SafetensorsError, SafetensorsHeader, read_header
 from workers.validation.errors import ValidationFailed
 
 FLOAT_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16}
 PEFT_FORMATS = {"LORA": "lora", "ADALORA": "lora", "IA3": "ia3"}
 
 
-def check_delta_directory(directory, delta_type):
+def check_delta_directory(directory: str | Path, delta_type: str) -> dict[str, SafetensorsHeader]:
     """Raise ValidationFailed on the first problem; returns {file name: header} of the weight files."""
     directory = Path(directory)
     _refuse_pickles(directory)
@@ -32,7 +32,7 @@ def check_delta_directory(directory, delta_type):
     return headers
 
 
-def _refuse_pickles(directory):
+def _refuse_pickles(directory: Path) -> None:
     pickles = [p.name for p in directory.rglob("*") if is_pickle(p.name)]
     if pickles:
         raise ValidationFailed(
@@ -41,7 +41,7 @@ def _refuse_pickles(directory):
         )
 
 
-def _read_config(directory):
+def _read_config(directory: Path) -> dict:
     for name in (PEFT_CONFIG, DELTA_CONFIG):
         path = directory / name
         if path.is_file():
@@ -55,14 +55,14 @@ def _read_config(directory):
     raise ValidationFailed("missing_config", f"The delta has neither {PEFT_CONFIG} nor {DELTA_CONFIG}.")
 
 
-def _format_of(config, delta_type):
+def _format_of(config: dict, delta_type: str) -> str:
     """The tensor layout to expect: PEFT's own type when there is one. PEFT types without a rule in
     PEFT_FORMATS (LoHa, LoKr, prompt learning...) get no name check; attaching them still has to fit."""
     peft_type = str(config.get("peft_type", "")).upper()
     return PEFT_FORMATS.get(peft_type, "") if peft_type else delta_type
 
 
-def _checked_header(path):
+def _checked_header(path: Path) -> SafetensorsHeader:
     try:
         with open(path, "rb") as handle:
             return read_header(handle, os.fstat(handle.fileno()).st_size)
@@ -70,7 +70,7 @@ def _checked_header(path):
         raise ValidationFailed(exc.code, f"{path.name}: {exc}") from None
 
 
-def _check_finite(path, header):
+def _check_finite(path: Path, header: SafetensorsHeader) -> None:
     data = np.memmap(path, dtype=np.uint8, mode="r")
     for tensor in header.tensors:
         raw = data[header.data_start + tensor.begin : header.data_start + tensor.end]
@@ -79,7 +79,7 @@ def _check_finite(path, header):
             raise ValidationFailed("non_finite_weights", f"{path.name}: tensor {tensor.name!r} holds NaN or Inf.")
 
 
-def _as_float(raw, dtype):
+def _as_float(raw: np.ndarray, dtype: str) -> np.ndarray | None:
     if dtype in FLOAT_DTYPES:
         return raw.view(np.dtype(FLOAT_DTYPES[dtype]).newbyteorder("<"))
     if dtype == "BF16":  # bfloat16 is the top half of a float32
@@ -87,7 +87,7 @@ def _as_float(raw, dtype):
     return None
 
 
-def _check_names(layout, names):
+def _check_names(layout: str, names: list[str]) -> None:
     rule = NAME_RULES.get(layout)
     problem = rule(names) if rule else None
     if problem:
@@ -96,7 +96,7 @@ def _check_names(layout, names):
         )
 
 
-def _lora_problem(names):
+def _lora_problem(names: list[str]) -> str | None:
     if not any("lora_A" in n or "lora_embedding_A" in n for n in names):
         return "no lora_A tensor."
     if not any("lora_B" in n or "lora_embedding_B" in n for n in names):
@@ -104,12 +104,12 @@ def _lora_problem(names):
     return None
 
 
-def _bitfit_problem(names):
+def _bitfit_problem(names: list[str]) -> str | None:
     odd = [n for n in names if not n.endswith(".bias")]
     return f"{odd[:3]} are not biases." if odd else None
 
 
-def _ia3_problem(names):
+def _ia3_problem(names: list[str]) -> str | None:
     return None if any("ia3_l" in n for n in names) else "no ia3_l tensor."
 
 

@@ -1,8 +1,19 @@
+from __future__ import annotations
+
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from hub.evaluation import metrics
 from workers.validation.kinds.base import SuiteRun, chunks, longest_first, token_log_probs
 from workers.validation.tokenizers import pad
+
+if TYPE_CHECKING:
+    import torch
+    from transformers.utils import ModelOutput
+
+    from workers.validation.child import SuiteSpec
+    from workers.validation.kinds.base import Harness
 
 
 class ChoiceRun(SuiteRun):
@@ -14,7 +25,7 @@ class ChoiceRun(SuiteRun):
     it by the choice's length in bytes.
     """
 
-    def __init__(self, harness, suite, rows):
+    def __init__(self, harness: Harness, suite: SuiteSpec, rows: list[dict]) -> None:
         super().__init__(harness, suite, rows)
         self.seq2seq = bool(getattr(harness.config, "is_encoder_decoder", False))
         template, choices = suite.options["template"], suite.options["choices"]
@@ -32,7 +43,7 @@ class ChoiceRun(SuiteRun):
                 self.requests.append((index, choice_index, context, target))
         self.log_likelihoods = defaultdict(dict)
 
-    def batches(self):
+    def batches(self) -> Iterator[tuple[dict[str, torch.Tensor], list]]:
         ordered = longest_first(self.requests, lambda r: len(r[2]) + len(r[3]))
         pad_id = self.harness.tokenizer.pad_id
         for batch in chunks(ordered, self.harness.batch_size):
@@ -43,7 +54,7 @@ class ChoiceRun(SuiteRun):
                 inputs = pad([context + target for _, _, context, target in batch], pad_id)
             yield inputs, batch
 
-    def take(self, outputs, inputs, items):
+    def take(self, outputs: ModelOutput, inputs: dict[str, torch.Tensor], items: list) -> None:
         import torch
 
         for row, (index, choice_index, context, target) in enumerate(items):
@@ -53,7 +64,7 @@ class ChoiceRun(SuiteRun):
             targets = torch.tensor(target, device=logits.device)
             self.log_likelihoods[index][choice_index] = float(token_log_probs(logits, targets).sum())
 
-    def metrics(self):
+    def metrics(self) -> dict[str, float]:
         labels = [row["label"] for row in self.rows]
         scores = [[self.log_likelihoods[i][c] for c in range(len(self.choice_bytes))] for i in range(len(self.rows))]
         normalised = [[s / n for s, n in zip(row, self.choice_bytes, strict=True)] for row in scores]
@@ -62,5 +73,5 @@ class ChoiceRun(SuiteRun):
         return values
 
 
-def _argmax(values):
+def _argmax(values: Sequence[float]) -> int:
     return max(range(len(values)), key=values.__getitem__)

@@ -1,6 +1,18 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from hub.evaluation import metrics
 from workers.validation.kinds.base import SuiteRun, chunks, longest_first, token_log_probs
 from workers.validation.tokenizers import pad
+
+if TYPE_CHECKING:
+    import torch
+    from transformers.utils import ModelOutput
+
+    from workers.validation.child import SuiteSpec
+    from workers.validation.kinds.base import Harness
 
 
 class PerplexityRun(SuiteRun):
@@ -11,7 +23,7 @@ class PerplexityRun(SuiteRun):
     Bits per byte divides by the text's UTF-8 bytes, which makes models with different tokenizers comparable.
     """
 
-    def __init__(self, harness, suite, rows):
+    def __init__(self, harness: Harness, suite: SuiteSpec, rows: list[dict]) -> None:
         super().__init__(harness, suite, rows)
         tokenizer, limit = harness.tokenizer, harness.max_length
         self.windows, self.text_bytes, self.text_tokens = [], 0, 0
@@ -24,12 +36,12 @@ class PerplexityRun(SuiteRun):
                 self.windows.append((window, ids[start : start + len(window)]))
         self.nll = 0.0
 
-    def batches(self):
+    def batches(self) -> Iterator[tuple[dict[str, torch.Tensor], list]]:
         ordered = longest_first(self.windows, lambda w: len(w[0]))
         for batch in chunks(ordered, self.harness.batch_size):
             yield pad([window for window, _ in batch], self.harness.tokenizer.pad_id), batch
 
-    def take(self, outputs, inputs, items):
+    def take(self, outputs: ModelOutput, inputs: dict[str, torch.Tensor], items: list) -> None:
         import torch
 
         # One pass over the batch: targets padded with 0 and masked out of the sum.
@@ -38,5 +50,5 @@ class PerplexityRun(SuiteRun):
         mask = torch.tensor([[1] * len(t) + [0] * (width - len(t)) for _, t in items], device=targets.device)
         self.nll -= float((token_log_probs(outputs.logits, targets) * mask).sum())
 
-    def metrics(self):
+    def metrics(self) -> dict[str, float]:
         return metrics.language_modelling(self.nll, self.text_tokens, self.text_bytes)
