@@ -33,7 +33,7 @@ from hub.api.serializers import (
 )
 from hub.core.errors import NotFound
 from hub.core.validation import parse
-from hub.deltas import binding, finalize, multipart, quotas, services
+from hub.deltas import binding, finalize, multipart, owner_edits, quotas, services
 from hub.deltas.commit import CommitOutcome, commit_version, resolve_writable_namespace
 from hub.deltas.facets import FACETS
 from hub.deltas.filters import DeltaFilter, sort_key
@@ -42,6 +42,7 @@ from hub.deltas.inputs import (
     BackboneRequest,
     BindBackboneRequest,
     CommitRequest,
+    DeltaSettingsRequest,
     ListingRequest,
     ListingSortRequest,
     MultipartCompleteRequest,
@@ -119,6 +120,20 @@ class DeltaDetailView(APIView):
     @extend_schema(responses=DeltaDetailSerializer, summary="A delta with its newest version and validation")
     def get(self, request, namespace, name):
         delta = services.get_visible_delta(request.user, namespace, name)
+        context = {"latest_version": services.latest_version(delta)}
+        return Response(DeltaDetailSerializer(delta, context=context).data)
+
+    @extend_schema(
+        request=DeltaSettingsRequest, responses=DeltaDetailSerializer,
+        summary="Change a delta's tags or visibility (owners and site admins); no new version",
+    )  # fmt: skip
+    def patch(self, request, namespace, name):
+        body = parse(DeltaSettingsRequest, request.data)
+        delta = services.get_visible_delta(request.user, namespace, name)
+        if body.get("tags") is not None:
+            delta = owner_edits.set_tags(request.user, delta, body["tags"])
+        if body.get("private") is not None:
+            delta = owner_edits.set_visibility(request.user, delta, body["private"])
         context = {"latest_version": services.latest_version(delta)}
         return Response(DeltaDetailSerializer(delta, context=context).data)
 
