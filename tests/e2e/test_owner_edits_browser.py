@@ -1,6 +1,7 @@
 """End to end in headless Chromium: an owner edits a delta's card and tags, then finds the new version."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from hub.deltas.models import Delta
@@ -37,3 +38,28 @@ def test_an_owner_edits_the_card_and_tags_then_sees_the_new_version(page, alice,
     expect(page.get_by_role("article", name="Model card")).to_contain_text("Trained on SST-2 for a week.")
     expect(page.get_by_role("link", name="sentiment")).to_be_visible()
     assert Delta.objects.get(name="sst2-lora").tags == ["english", "sentiment"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_file_history_and_settings_pages_are_accessible_and_fit_the_width(page, alice, backbone, width):
+    response = push(api_client_for(alice), "alice/sst2-lora", lora_files(), backbone, commit_message="First")
+    commit = response.json()["commit_id"]
+    sign_in(page, "alice")
+    page.set_viewport_size({"width": width, "height": 900})
+    axe = Axe()
+    # Of the delta page, only the parts made here: the rest of it is checked with the rest of the site.
+    page.goto("/alice/sst2-lora")
+    own_parts = {"include": [[".delta-nav"], ["section[aria-labelledby=downloads-by-month]"]]}
+    assert axe.run(page, context=own_parts).violations_count == 0
+    for path in [
+        f"/alice/sst2-lora/blob/{commit}/adapter_model.safetensors",
+        f"/alice/sst2-lora/blob/{commit}/adapter_config.json",
+        "/alice/sst2-lora/versions",
+        f"/alice/sst2-lora/commit/{commit}",
+        "/alice/sst2-lora/settings",
+    ]:
+        page.goto(path)
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{path}: {results.generate_report()}"
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} is {overflow} px wider than the window"
