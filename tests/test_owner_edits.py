@@ -176,3 +176,20 @@ def test_a_card_edit_keeps_the_type_of_a_delta_whose_files_declare_none(alice, b
     assert _signed_in(alice).post("/alice/bare/settings/card", {"card": "# Bare"}).status_code == 302
     delta.refresh_from_db()
     assert delta.versions.count() == 2 and delta.delta_type == "ia3"
+
+
+def test_changes_made_through_the_hugging_face_protocol_are_recorded_too(alice, delta):
+    client = api_client_for(alice)
+    assert client.put("/api/models/alice/sst2-lora/settings", {"private": True}, format="json").status_code == 200
+    deleted = client.delete("/api/repos/delete", {"name": "sst2-lora", "organization": "alice"}, format="json")
+    assert deleted.status_code == 200, deleted.content
+    actions = list(DeltaChange.objects.filter(delta=delta).order_by("created_at").values_list("action", "user"))
+    assert actions == [("visibility", alice.pk), ("delete", alice.pk)]
+
+
+def test_the_first_card_of_an_empty_repository_is_its_first_version(alice):
+    assert api_client_for(alice).post("/api/repos/create", {"name": "empty"}, format="json").status_code == 200
+    assert _signed_in(alice).get("/alice/empty/settings").status_code == 200
+    assert _signed_in(alice).post("/alice/empty/settings/card", {"card": "# Empty so far"}).status_code == 302
+    version = Delta.objects.get(name="empty").versions.get()
+    assert [f.path for f in version.files.all()] == ["README.md"] and version.number == 1
