@@ -154,6 +154,12 @@ def test_the_api_changes_tags_and_visibility_and_records_them(alice, bob, delta)
     assert response.status_code == 200, response.content
     assert response.json()["tags"] == ["a", "b"] and response.json()["private"] is True
     assert sorted(DeltaChange.objects.values_list("action", flat=True)) == ["tags", "visibility"]
+    changes = api_client_for(alice, scopes=("read",)).get("/api/deltas/alice/sst2-lora/changes").json()["changes"]
+    assert [(c["action"], c["user"], c["after"]) for c in changes] == [
+        ("visibility", "alice", {"private": True}),
+        ("tags", "alice", {"tags": ["a", "b"]}),
+    ]
+    assert api_client_for(bob).get("/api/deltas/alice/sst2-lora/changes").status_code == 404
     assert api_client_for(bob).patch("/api/deltas/alice/sst2-lora", {"tags": []}, format="json").status_code == 404
     empty = api_client_for(alice).patch("/api/deltas/alice/sst2-lora", {}, format="json")
     assert empty.status_code == 400
@@ -167,6 +173,7 @@ def test_the_api_refuses_writers_outside_the_namespace(alice, bob, delta):
     response = api_client_for(bob).patch("/api/deltas/alice/sst2-lora", {"private": True}, format="json")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
     assert not Delta.objects.get(pk=delta.pk).private
+    assert api_client_for(bob).get("/api/deltas/alice/sst2-lora/changes").status_code == 403
 
 
 def test_a_card_edit_keeps_the_type_of_a_delta_whose_files_declare_none(alice, backbone):

@@ -18,6 +18,7 @@ from hub.api.serializers import (
     BackboneSerializer,
     CommitResultSerializer,
     CommitStatusSerializer,
+    DeltaChangeListSerializer,
     DeltaDetailSerializer,
     DeltaPageSerializer,
     FacetCountsSerializer,
@@ -149,6 +150,17 @@ class VersionListView(APIView):
         delta = services.get_visible_delta(request.user, namespace, name)
         versions = delta.versions.prefetch_related("files__object").select_related("author")
         return Response(VersionListSerializer({"versions": versions}).data)
+
+
+class DeltaChangesView(APIView):
+    @extend_schema(
+        responses=DeltaChangeListSerializer,
+        summary="What its owners changed by hand, newest first (the 50 newest; owners and site admins)",
+    )
+    def get(self, request, namespace, name):
+        delta = services.get_visible_delta(request.user, namespace, name)
+        owner_edits.check_writable(request.user, delta)
+        return Response(DeltaChangeListSerializer({"changes": owner_edits.history(delta)}).data)
 
 
 class RevisionView(APIView):

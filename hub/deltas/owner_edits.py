@@ -13,6 +13,7 @@ from hub.core.errors import Forbidden, TooLarge
 from hub.deltas.commit import CommitOutcome
 from hub.deltas.declared import DeclaredFile, sha256_base64
 from hub.deltas.file_commits import FileChanges, commit_file_changes
+from hub.deltas.history import previous_version
 from hub.deltas.models import Delta, DeltaChange, StoredObject, object_key
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.verify import CARD_PATH, MAX_CARD_BYTES
@@ -79,15 +80,16 @@ def edit_card(user, delta: Delta, text: str, message: str = "", parent_commit: s
         raise TooLarge("card_too_large", f"The card is {len(data)} bytes; at most {MAX_CARD_BYTES}.", field="card")
     declared = DeclaredFile(CARD_PATH, len(data), hashlib.sha256(data).hexdigest())
     _store(declared, data)
-    before = delta.versions.order_by("-number").values_list("commit_id", flat=True).first()
     changes = FileChanges(
         summary=message.strip() or DEFAULT_CARD_MESSAGE, parent_commit=parent_commit, added={CARD_PATH: declared}
     )
     # The hub hashed these bytes itself: they are this user's to commit.
     outcome = commit_file_changes(user, delta, changes, proven=frozenset({declared.sha256}))
     if outcome.created:
+        parent = previous_version(outcome.version)
+        before = {"commit": parent.commit_id if parent is not None else None}
         after = {"commit": outcome.version.commit_id}
-        record_change(user, delta, DeltaChange.Action.CARD, {"commit": before}, after, outcome.version)
+        record_change(user, delta, DeltaChange.Action.CARD, before, after, outcome.version)
     return outcome
 
 
