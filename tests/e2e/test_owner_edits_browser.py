@@ -1,5 +1,7 @@
 """End to end in headless Chromium: an owner edits a delta's card and tags, then finds the new version."""
 
+import os
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -10,6 +12,7 @@ from tests.e2e.conftest import sign_in
 from tests.uploads import lora_files, push
 
 pytestmark = pytest.mark.django_db(transaction=True)
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
 
 
 def test_an_owner_edits_the_card_and_tags_then_sees_the_new_version(page, alice, backbone):
@@ -61,5 +64,8 @@ def test_the_file_history_and_settings_pages_are_accessible_and_fit_the_width(pa
         page.goto(path)
         results = axe.run(page)
         assert results.violations_count == 0, f"{path}: {results.generate_report()}"
+        if SCREENSHOTS:
+            name = path.strip("/").replace("/", "_")[:80]
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"{width}-{name}.png"), full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow} px wider than the window"
