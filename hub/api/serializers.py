@@ -3,7 +3,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from hub.deltas.models import Backbone, Delta, DeltaVersion, VersionFile
+from hub.deltas.models import Backbone, Delta, DeltaChange, DeltaVersion, VersionFile
 from hub.evaluation.models import EvalResult, ValidationJob
 
 
@@ -269,6 +269,23 @@ class DeltaDetailSerializer(DeltaSummarySerializer):
 
 class VersionListSerializer(serializers.Serializer):
     versions = VersionSerializer(many=True)
+
+
+class DeltaChangeSerializer(serializers.ModelSerializer):
+    """One change an owner made by hand: card (with the version it committed), tags, visibility or deletion."""
+
+    user = serializers.CharField(source="user.username", default=None, allow_null=True)
+    before = serializers.DictField(allow_null=True, help_text='{"tags": [...]}, {"private": false}, {"commit": ...}')
+    after = serializers.DictField(allow_null=True)
+    commit_id = serializers.CharField(source="version.commit_id", default=None, allow_null=True)
+
+    class Meta:
+        model = DeltaChange
+        fields = ["action", "user", "before", "after", "commit_id", "created_at"]
+
+
+class DeltaChangeListSerializer(serializers.Serializer):
+    changes = DeltaChangeSerializer(many=True)
 
 
 class RevisionSerializer(VersionSerializer):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("deltas/facets", views.DeltaFacetsView.as_view(), name="api-delta-facets"),
     path("deltas/<str:namespace>/<str:name>", views.DeltaDetailView.as_view(), name="api-delta"),
     path("deltas/<str:namespace>/<str:name>/versions", views.VersionListView.as_view(), name="api-versions"),
+    path("deltas/<str:namespace>/<str:name>/changes", views.DeltaChangesView.as_view(), name="api-delta-changes"),
     path(
         "deltas/<str:namespace>/<str:name>/revision/<str:revision>", views.RevisionView.as_view(), name="api-revision"
     ),

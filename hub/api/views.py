@@ -18,6 +18,7 @@ from hub.api.serializers import (
     BackboneSerializer,
     CommitResultSerializer,
     CommitStatusSerializer,
+    DeltaChangeListSerializer,
     DeltaDetailSerializer,
     DeltaPageSerializer,
     FacetCountsSerializer,
@@ -33,7 +34,7 @@ from hub.api.serializers import (
 )
 from hub.core.errors import NotFound
 from hub.core.validation import parse
-from hub.deltas import binding, finalize, multipart, quotas, services
+from hub.deltas import binding, finalize, multipart, owner_edits, quotas, services
 from hub.deltas.commit import CommitOutcome, commit_version, resolve_writable_namespace
 from hub.deltas.facets import FACETS
 from hub.deltas.filters import DeltaFilter, sort_key
@@ -42,6 +43,7 @@ from hub.deltas.inputs import (
     BackboneRequest,
     BindBackboneRequest,
     CommitRequest,
+    DeltaSettingsRequest,
     ListingRequest,
     ListingSortRequest,
     MultipartCompleteRequest,
@@ -122,6 +124,20 @@ class DeltaDetailView(APIView):
         context = {"latest_version": services.latest_version(delta)}
         return Response(DeltaDetailSerializer(delta, context=context).data)
 
+    @extend_schema(
+        request=DeltaSettingsRequest, responses=DeltaDetailSerializer,
+        summary="Change a delta's tags or visibility (owners and site admins); no new version",
+    )  # fmt: skip
+    def patch(self, request, namespace, name):
+        body = parse(DeltaSettingsRequest, request.data)
+        delta = services.get_visible_delta(request.user, namespace, name)
+        if body.get("tags") is not None:
+            delta = owner_edits.set_tags(request.user, delta, body["tags"])
+        if body.get("private") is not None:
+            delta = owner_edits.set_visibility(request.user, delta, body["private"])
+        context = {"latest_version": services.latest_version(delta)}
+        return Response(DeltaDetailSerializer(delta, context=context).data)
+
     @extend_schema(request=None, responses={204: None}, summary="Delete a delta (owners and site admins)")
     def delete(self, request, namespace, name):
         services.delete_delta(request.user, services.get_visible_delta(request.user, namespace, name))
@@ -134,6 +150,17 @@ class VersionListView(APIView):
         delta = services.get_visible_delta(request.user, namespace, name)
         versions = delta.versions.prefetch_related("files__object").select_related("author")
         return Response(VersionListSerializer({"versions": versions}).data)
+
+
+class DeltaChangesView(APIView):
+    @extend_schema(
+        responses=DeltaChangeListSerializer,
+        summary="What its owners changed by hand, newest first (the 50 newest; owners and site admins)",
+    )
+    def get(self, request, namespace, name):
+        delta = services.get_visible_delta(request.user, namespace, name)
+        owner_edits.check_writable(request.user, delta)
+        return Response(DeltaChangeListSerializer({"changes": owner_edits.history(delta)}).data)
 
 
 class RevisionView(APIView):

@@ -4,6 +4,7 @@ from hub.deltas.models import (
     Backbone,
     BackboneFile,
     Delta,
+    DeltaChange,
     DeltaVersion,
     Finalization,
     Like,
@@ -101,3 +102,14 @@ class DeltaAdmin(admin.ModelAdmin):
 class LikeAdmin(admin.ModelAdmin):
     list_display = ["user", "delta", "created_at"]
     raw_id_fields = ["user", "delta"]
+
+
+@admin.register(DeltaChange)
+class DeltaChangeAdmin(ReadOnlyAdmin):
+    """What owners changed of their deltas: the audit trail, never edited."""
+
+    list_display = ["delta", "action", "user", "created_at"]
+    list_filter = ["action"]
+    search_fields = ["delta__name", "delta__namespace__name", "user__username"]
+    list_select_related = ["delta__namespace", "user"]
+    raw_id_fields = ["delta", "user", "version"]

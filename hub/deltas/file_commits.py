@@ -153,11 +153,14 @@ def _json_at(by_path: dict[str, CheckedFile], path: str) -> dict | None:
     return checked.json if checked is not None and isinstance(checked.json, dict) else None
 
 
-def _delta_type(by_path: dict[str, CheckedFile]) -> str:
+def _delta_type(by_path: dict[str, CheckedFile]) -> str | None:
+    """The type the config files declare; None (keep the delta's) when there is no config to say."""
     peft = _json_at(by_path, PEFT_CONFIG)
     if peft is not None:
         return PEFT_TYPES.get(str(peft.get("peft_type", "")).upper(), Delta.DeltaType.OTHER)
-    own = _json_at(by_path, DELTA_CONFIG) or {}
+    own = _json_at(by_path, DELTA_CONFIG)
+    if own is None:
+        return None
     declared = own.get("delta_type")
     return declared if declared in Delta.DeltaType.values else Delta.DeltaType.OTHER
 

@@ -189,6 +189,20 @@ class BindBackboneRequest(serializers.Serializer):
     content_hash = Sha256Field(help_text="Content hash of a registered backbone.")
 
 
+class DeltaSettingsRequest(serializers.Serializer):
+    """What an owner changes of a delta without a new version; a field left out stays as it is."""
+
+    tags = TextListField(64, help_text="The delta's tags, replacing the ones it has.")
+    private = serializers.BooleanField(
+        allow_null=True, default=None, help_text="true: only its namespace's members can see it."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("tags") is None and attrs.get("private") is None:
+            raise serializers.ValidationError("Give tags, private or both.", code="missing_field")
+        return attrs
+
+
 class BackboneFilesRequest(UploadPlanRequest):
     """The backbone's checkpoint files (config, safetensors weights, tokenizer), already uploaded."""
 

@@ -425,3 +425,30 @@ class Finalization(models.Model):
 
     def __str__(self):
         return f"{self.commit_id[:12]} ({self.status})"
+
+
+class DeltaChange(models.Model):
+    """What an owner changed of a delta, by whom and when: the delta's settings page shows them its history."""
+
+    class Action(models.TextChoices):
+        CARD = "card", "Edited the card"
+        TAGS = "tags", "Changed the tags"
+        VISIBILITY = "visibility", "Changed the visibility"
+        DELETE = "delete", "Deleted the delta"
+
+    delta = models.ForeignKey(Delta, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    version = models.ForeignKey(
+        DeltaVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The version the change committed, for a card edit.",
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["delta", "-created_at"], name="delta_change_history_idx")]
+
+    def __str__(self):
+        return f"{self.delta_id}: {self.action} at {self.created_at:%Y-%m-%d %H:%M}"

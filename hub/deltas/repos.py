@@ -2,11 +2,10 @@
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from hub.accounts.models import Namespace
-from hub.accounts.namespaces import can_write
 from hub.core.errors import Conflict, Forbidden, NotFound
+from hub.deltas import owner_edits
 from hub.deltas.binding import BackboneChoice
 from hub.deltas.commit import create_delta, resolve_writable_namespace, validate_delta_name
 from hub.deltas.models import Delta
@@ -36,18 +35,8 @@ def _exists(delta):
     return Conflict("repo_exists", f"You already created {delta.full_name}.", details={"id": delta.full_name})
 
 
-def writable_delta(user, delta: Delta) -> Delta:
-    """`delta` (visible to `user`) if they may change it; Forbidden otherwise."""
-    if not (can_write(user, delta.namespace) or user.is_superuser):
-        raise Forbidden("forbidden", f"You cannot change {delta.full_name}: it is not yours to write.")
-    return delta
-
-
-def set_visibility(user, delta: Delta, private: bool) -> Delta:
-    writable_delta(user, delta)
-    Delta.objects.filter(pk=delta.pk).update(private=private, updated_at=timezone.now())
-    delta.private = private
-    return delta
+writable_delta = owner_edits.check_writable
+set_visibility = owner_edits.set_visibility
 
 
 def delete_repository(user, delta: Delta) -> None:

@@ -15,7 +15,7 @@ from hub.accounts.namespaces import can_write
 from hub.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.deltas import finalize, objects, quotas
 from hub.deltas.declared import DeclaredFile, check_sizes
-from hub.deltas.models import Backbone, BackboneFile, Delta, Finalization, Like
+from hub.deltas.models import Backbone, BackboneFile, Delta, DeltaChange, Finalization, Like
 from hub.deltas.signals import backbone_weights_attached
 from hub.deltas.verify import check_files, tensor_names
 
@@ -69,8 +69,12 @@ def delete_delta(user: User, delta: Delta) -> None:
     its objects go with the storage sweep once nothing else references them."""
     if not (can_write(user, delta.namespace) or user.is_superuser):
         raise Forbidden("forbidden", f"Only the owners of {delta.full_name} can delete it.")
-    delta.deleted_at = timezone.now()
-    delta.save(update_fields=["deleted_at"])
+    with transaction.atomic():
+        delta.deleted_at = timezone.now()
+        delta.save(update_fields=["deleted_at"])
+        DeltaChange.objects.create(
+            delta=delta, user=user, action=DeltaChange.Action.DELETE, before={"deleted": False}, after={"deleted": True}
+        )
 
 
 @transaction.atomic

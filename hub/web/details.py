@@ -1,25 +1,29 @@
 """What the delta page shows, gathered with a fixed number of queries."""
 
-from django.db.models import Count
-
 from hub.accounts.namespaces import can_write
+from hub.deltas.history import downloads_by_month, version_page
 from hub.deltas.models import Like
 from hub.deltas.services import latest_version
 from hub.evaluation.models import EvalResult, ValidationJob
 from hub.web.cards import render_card
 from hub.web.module_tree import module_tree, rows
 
+RECENT_VERSIONS = 10
+
 
 def delta_page(user, delta):
     version = latest_version(delta)
     tree = module_tree(delta, version) if version else None
+    recent = version_page(delta, per_page=RECENT_VERSIONS)
     return {
         "delta": delta,
         "version": version,
         "files": list(version.files.all()) if version else [],
-        "versions": delta.versions.select_related("author").annotate(file_count=Count("files")).order_by("-number"),
-        "job": _latest_job(version),
-        "results": _results(version),
+        "versions": recent.versions,
+        "more_versions": recent.older_than is not None,
+        "job": latest_job(version),
+        "results": results_of(version),
+        "monthly_downloads": downloads_by_month(delta),
         "card_html": render_card(delta.card),
         "liked": user.is_authenticated and Like.objects.filter(user=user, delta=delta).exists(),
         "usage": usage_snippet(delta),
@@ -29,13 +33,13 @@ def delta_page(user, delta):
     }
 
 
-def _latest_job(version):
+def latest_job(version):
     if version is None:
         return None
     return ValidationJob.objects.filter(version=version).order_by("-queued_at").first()
 
 
-def _results(version):
+def results_of(version):
     if version is None:
         return []
     rows = EvalResult.objects.filter(version=version).select_related("suite", "leaderboard_entry")

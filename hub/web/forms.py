@@ -109,3 +109,45 @@ class UploadForm(forms.Form):
         if data.get("visibility"):
             payload["private"] = data["visibility"] == "private"
         return payload
+
+
+class CardForm(forms.Form):
+    card = forms.CharField(
+        label="Model card (README.md)",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
+        help_text="Markdown, with optional YAML front matter. Saving commits a new version.",
+    )
+    message = forms.CharField(label="Commit message", max_length=200, required=False)
+    parent_commit = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(
+        label="Tags", max_length=4000, required=False, help_text="Separated by commas, e.g. english, sentiment."
+    )
+
+    def clean_tags(self):
+        return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+
+class VisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(
+        label="Who can see it",
+        choices=[("public", "Public: anyone"), ("private", "Private: members of its namespace only")],
+        widget=forms.RadioSelect,
+    )
+
+
+class DeleteDeltaForm(forms.Form):
+    confirm = forms.CharField(label="Type the delta's full name to confirm", max_length=200)
+
+    def __init__(self, *args, full_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.full_name = full_name
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"].strip().lower() != self.full_name.lower():
+            raise forms.ValidationError(f"Type {self.full_name} to confirm.")
+        return self.cleaned_data["confirm"]
