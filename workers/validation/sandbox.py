@@ -52,7 +52,8 @@ def child_environment(project_root: str | Path, home: str = "/tmp") -> dict:
     # glibc reserves 64 MiB of address space per malloc arena, up to eight per core: on a many-core host the
     # arenas alone would eat the address-space ceiling.
     env.update(
-        PYTHONPATH=str(project_root), PYTHONDONTWRITEBYTECODE="1", HOME=home, HF_HOME=f"{home}/hf",
+        PYTHONPATH=os.pathsep.join([str(project_root), client_root()]), PYTHONDONTWRITEBYTECODE="1",
+        HOME=home, HF_HOME=f"{home}/hf",
         HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1", MALLOC_ARENA_MAX="4",
     )  # fmt: skip
     return env
@@ -101,6 +102,14 @@ def _binds(paths: Iterable[str]) -> list[str]:
     return [arg for path in unique for arg in ("--ro-bind", path, path)]
 
 
+def client_root() -> str:
+    """The folder holding the `deltacenter` package this worker runs, so the child imports the same client even
+    where it is installed in editable mode from outside the project and the environment."""
+    import deltacenter
+
+    return str(Path(deltacenter.__file__).resolve().parent.parent)
+
+
 def interpreter_paths() -> list:
     """What running this interpreter reads: its installation and the virtual environment's packages."""
     return [sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))]
@@ -116,7 +125,7 @@ def launch(
     """
     if bubblewrap_works():
         env = child_environment(project_root)
-        visible = [*interpreter_paths(), str(project_root), *readable]
+        visible = [*interpreter_paths(), str(project_root), client_root(), *readable]
         argv = [*bubblewrap_prefix(env, device, visible), *command, BWRAP]
         return subprocess.Popen(argv, pass_fds=pass_fds, env=env), BWRAP
     env = child_environment(project_root, home=tempfile.gettempdir())
