@@ -129,3 +129,56 @@ def _walk(browser, live_server, viewer, width):
 def test_every_page_passes_axe(browser, live_server, site, viewer, width):
     found = _walk(browser, live_server, viewer, width)
     assert not found, f"axe found violations at {width}px as {viewer or 'anonymous'}:\n" + "\n".join(found)
+
+
+def _refused_login(page):
+    page.goto("/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("alert").first.wait_for()
+
+
+def _mismatched_signup(page):
+    page.goto("/signup/")
+    page.get_by_label("Username").fill("dora")
+    page.get_by_label("Password", exact=True).fill("a long pass phrase 42")
+    page.get_by_label("Password confirmation").fill("another pass phrase 42")
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("alert").first.wait_for()
+
+
+def _rejection_without_reason(page):
+    sign_in(page, "carol")
+    page.goto("/review/")
+    page.get_by_role("button", name="Reject").click()
+    page.locator(".message.error").wait_for()
+
+
+def _approval(page):
+    sign_in(page, "carol")
+    page.goto("/review/")
+    page.get_by_label("Reason").fill("matches the claim within noise")
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("status").wait_for()
+
+
+# Pages in the state an action leaves them in: form errors, messages.
+AFTER_ACTIONS = [_refused_login, _mismatched_signup, _rejection_without_reason, _approval]
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_form_errors_and_messages_pass_axe(browser, live_server, site, width):
+    found = []
+    for action in AFTER_ACTIONS:
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            action(page)
+            violations = axe_violations(page)
+            if violations:
+                found.append(f"{action.__name__} ({page.url}):\n{describe_violations(violations)}")
+        finally:
+            context.close()
+    assert not found, f"axe found violations at {width}px:\n" + "\n".join(found)
