@@ -265,6 +265,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Publish, find and download parameter-efficient fine-tuning deltas.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs pages' scripts and styles are served by the hub itself (drf-spectacular-sidecar), never a CDN.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from hub.web.formatting import percent
 
 WIDTH, HEIGHT, PAD = 640, 320, 48
+# Room for the score labels left of the plot, at the larger type a phone screen gets (site.css).
+LEFT = 72
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Chart:
     width = WIDTH
     height = HEIGHT
     pad = PAD
+    left = LEFT
     plot_right = WIDTH - PAD
     plot_bottom = HEIGHT - PAD
 
@@ -47,7 +50,7 @@ def score_vs_share(rows, higher_is_better=True):
     ys = [r[1] for r in rows]
     x_lo, x_hi = _span(math.floor(min(xs)), math.ceil(max(xs)))
     y_lo, y_hi = _span(min(ys), max(ys))
-    x_pos = _scale(x_lo, x_hi, PAD, WIDTH - PAD)
+    x_pos = _scale(x_lo, x_hi, LEFT, WIDTH - PAD)
     bottom, top = (HEIGHT - PAD, PAD) if higher_is_better else (PAD, HEIGHT - PAD)
     y_pos = _scale(y_lo, y_hi, bottom, top)
     dots = [Dot(round(x_pos(x), 1), round(y_pos(y), 1), r[2], r[3]) for x, y, r in zip(xs, ys, rows, strict=True)]

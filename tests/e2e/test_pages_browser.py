@@ -131,25 +131,68 @@ def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice,
     shot(page, "leaderboard")
 
 
-def test_pages_fit_a_phone_screen(browser, live_server, alice, backbone):
-    Delta.objects.create(
-        namespace=alice.namespace,
-        name="a-rather-long-delta-name-for-small-screens",
-        delta_type="lora",
-        backbone=backbone,
-        task="sentiment",
-        tags=["english"],
+PHONE = {"width": 390, "height": 844}
+
+
+def sideways_overflow(page):
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def box(locator):
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not rendered"
+    return found
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_pages_fit_a_phone_screen(phone, alice, backbone):
+    from tests.factories import make_delta, make_entry, make_suite, make_version
+
+    long_name = "a-rather-long-delta-name-for-small-screens"
+    delta = make_delta(
+        alice.namespace, long_name, backbone, task="sentiment", tags=["english"], train_datasets=["sst2"]
     )
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
-    try:
-        phone = context.new_page()
-        for path in ("/", "/alice/a-rather-long-delta-name-for-small-screens", "/leaderboards/"):
-            phone.goto(path)
-            overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
-            shot(phone, "phone" + path.replace("/", "-"))
-    finally:
-        context.close()
+    make_entry(make_version(delta, share=0.001), make_suite(), 0.91, "approved")
+    for n in range(6):
+        make_delta(alice.namespace, f"lora-{n}", backbone, task=f"task-{n}", tags=[f"tag-{n}"], license="mit")
+    paths = ("/", "/?task=sentiment", f"/alice/{long_name}", "/leaderboards/", "/leaderboards/sst2/1", "/api/docs")
+    for path in paths:
+        phone.goto(path, wait_until="networkidle")
+        assert sideways_overflow(phone) <= 0, f"{path} scrolls sideways by {sideways_overflow(phone)}px"
+        shot(phone, "phone" + path.replace("/", "-").replace("?", "-"))
+
+    phone.goto("/")
+    filters, first_card = phone.locator("details.filters-disclosure"), phone.locator(".cards > li").first
+    assert box(filters)["y"] < box(first_card)["y"], "the filters come before the results"
+    assert not filters.evaluate("d => d.open") and box(first_card)["y"] < PHONE["height"], "results on the first screen"
+    filters.locator("summary").click()
+    expect(phone.locator(".facet-value", has_text="task-3")).to_be_visible()
+
+    phone.goto("/leaderboards/sst2/1")
+    for cell in (
+        phone.get_by_role("columnheader", name="Verified score"),
+        phone.locator("tbody tr td", has_text="0.91"),
+    ):
+        assert box(cell)["x"] + box(cell)["width"] <= PHONE["width"], "the score column is on screen"
+    assert box(phone.locator(".chart .tick").first)["height"] >= 10, "chart labels are readable"
+
+    phone.goto(f"/alice/{long_name}")
+    sha = phone.locator("td code.hash")
+    assert box(sha)["width"] > 300 and box(sha)["height"] < 30, "the sha256 stays on one line"
+    files = phone.get_by_role("region", name="Files (table, scrolls)")
+    assert files.get_attribute("tabindex") == "0"
+    files.focus()
+    for _ in range(3):
+        phone.keyboard.press("ArrowRight")
+    expect(files).not_to_have_js_property("scrollLeft", 0)
 
 
 def shown_counts(page):

@@ -1,0 +1,30 @@
+"""axe-core in the browser tests: every rule axe runs by default (WCAG 2.x A and AA, best practices)."""
+
+from axe_playwright_python.sync_playwright import Axe
+
+_axe = Axe()
+
+
+def axe_violations(page, skip_rules: tuple[str, ...] = ()) -> list[dict]:
+    """The violations axe finds on the page as it is now, each as axe reports it (id, help, nodes...)."""
+    options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in skip_rules}}
+    return _axe.run(page, options=options).response["violations"]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """One block per rule: its id, impact and help, then each offending element's selector and summary."""
+    lines = []
+    for rule in violations:
+        lines.append(f"{rule['id']} ({rule['impact']}): {rule['help']} <{rule['helpUrl']}>")
+        for node in rule["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"    {target}: {summary}")
+            if len(lines) > 400:
+                return "\n".join([*lines, "    ..."])
+    return "\n".join(lines)
+
+
+def assert_no_axe_violations(page, skip_rules: tuple[str, ...] = ()) -> None:
+    violations = axe_violations(page, skip_rules)
+    assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n{describe_violations(violations)}"
