@@ -65,8 +65,13 @@ def test_the_search_is_bounded_and_names_a_bad_field(client, catalogue):
 def test_a_backbone_only_private_deltas_use_stays_hidden_from_outsiders(client, alice, bob, catalogue):
     make_delta(alice.namespace, "secret", catalogue["llama"], private=True)
     assert found(client, "meta/") == []
+    assert "llama-tiny" not in client.get("/backbones/").content.decode()
+    assert client.get(f"/backbones/{'d' * 64}").status_code == 404
+    client.force_login(bob)
+    assert found(client, "meta/") == ["d"]  # its registrant still sees it
     client.force_login(alice)
     assert found(client, "meta/") == ["d"]
+    assert "llama-tiny" in client.get("/backbones/").content.decode()
 
 
 def test_each_search_condition_is_answered_by_an_index(catalogue):
