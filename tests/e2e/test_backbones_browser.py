@@ -108,15 +108,16 @@ def test_the_code_generator_writes_the_code_for_the_ticked_modules(page, backbon
     expect(page.locator("#trainable-count")).to_have_text(f"{prefix.trainable_parameters:,}")
 
 
-def test_backbone_pages_fit_a_phone_screen(browser, live_server, backbone):
+def test_backbone_pages_fit_a_phone_screen(browser, live_server, alice, backbone):
     _store_tiny_bert(backbone)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
     try:
         phone = context.new_page()
-        for path in ("/backbones/", f"/backbones/{backbone.content_hash}"):
+        sign_in(phone, "alice")
+        for path in ("/backbones/", f"/backbones/{backbone.content_hash}", "/new?backbone_q=tiny"):
             phone.goto(path)
             overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
-        assert accessibility_violations(phone) == ""
+            assert accessibility_violations(phone) == "", path
     finally:
         context.close()

@@ -1,6 +1,7 @@
 """The delta code generator: its code, run on a tiny real model, trains exactly the parameters it reports."""
 
 import pytest
+import torch
 
 from deltacenter.safetensors_header import read_header
 from hub.core.errors import Invalid
@@ -81,6 +82,21 @@ def test_the_code_trains_exactly_the_count_it_reports_on_gpt2_conv1d_layers(gpt2
     backbone, directory = gpt2
     generated = generate(backbone, choice)
     assert run(generated.code, directory) == generated.trainable_parameters
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [DeltaChoice("prefix", num_virtual_tokens=4), DeltaChoice("lora", targets=("model.layers.0–1.self_attn",))],
+    ids=["prefix", "lora"],
+)
+def test_a_causal_lm_with_grouped_query_attention_trains_the_count_reported(tmp_path, choice):
+    model = tiny_llama(dtype=torch.float32)
+    model.config.num_key_value_heads = 1
+    model = type(model)(model.config).eval()  # rebuilt: one key/value head for two query heads
+    backbone = facts(model, tmp_path, "LlamaForCausalLM")
+    generated = generate(backbone, choice)
+    assert "task_type='CAUSAL_LM'" in generated.code or choice.delta_type != "prefix"
+    assert run(generated.code, tmp_path) == generated.trainable_parameters
 
 
 def test_lora_counts_r_times_in_plus_out_per_layer(bert):
