@@ -28,7 +28,9 @@ CONV1D_MODEL_TYPES = frozenset({"gpt2", "openai-gpt", "imagegpt", "decision_tran
 EMBEDDING_NAMES = frozenset({"wte", "wpe", "shared"})
 _RANGE = re.compile(r"([0-9]+)[–-]([0-9]+)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-MAX_PATTERNS = 2000
+MAX_PATTERNS = 1000
+# How many module-tree nodes the patterns of one request may visit: bounds the work of a request, however broad.
+MAX_PATTERN_WORK = 200_000
 
 
 @dataclass(frozen=True)
@@ -135,30 +137,70 @@ def _segment_matches(pattern: str, segment: str) -> bool:
     return bool(bounds and segment.isdigit() and int(bounds[1]) <= int(segment) <= int(bounds[2]))
 
 
-def _pattern_covers(pattern: list[str], path: list[str]) -> bool:
-    return len(pattern) <= len(path) and all(map(_segment_matches, pattern, path))
-
-
 def _segments(pattern: str) -> list[str]:
-    return pattern.split(".") if pattern else []
+    return pattern.split(".") if pattern else []  # an empty pattern stands for the whole model
 
 
 def _chosen(layers: dict[str, Layer], choice: DeltaChoice) -> list[str]:
-    # An empty pattern stands for the whole model.
-    marks = [(_segments(p), True) for p in choice.targets] + [(_segments(p), False) for p in choice.frozen]
-    if len(marks) > MAX_PATTERNS:
+    if len(choice.targets) + len(choice.frozen) > MAX_PATTERNS:
         raise Invalid("too_many", f"Mark at most {MAX_PATTERNS} modules.", field="targets")
+    marks = _marks(layers, choice)
     chosen = []
     for path, layer in layers.items():
-        if not _eligible(choice.delta_type, layer):
-            continue
-        parts = path.split(".")
-        covering = [(len(pattern), not target) for pattern, target in marks if _pattern_covers(pattern, parts)]
-        if covering and not max(covering)[1]:  # the longest pattern decides; frozen wins a tie
+        if _eligible(choice.delta_type, layer) and _decided_by_deepest(path, marks):
             chosen.append(path)
     if not chosen:
         raise Invalid("no_targets", _no_targets_message(choice.delta_type), field="targets")
     return sorted(chosen)
+
+
+def _marks(layers: dict[str, Layer], choice: DeltaChoice) -> dict[str, bool]:
+    """The paths the patterns mark, True for a target, False for frozen (frozen wins where both mark one).
+
+    Patterns are followed down a tree of the paths, so the work is what they match, within a fixed budget."""
+    trie: dict = {}
+    for path in layers:
+        node = trie
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    marks, budget = {}, [MAX_PATTERN_WORK]
+    for patterns, is_target in ((choice.targets, True), (choice.frozen, False)):
+        for pattern in patterns:
+            for path in _expand(trie, _segments(pattern), budget):
+                marks[path] = marks.get(path, True) and is_target
+    return marks
+
+
+def _expand(trie: dict, segments: list[str], budget: list[int]) -> list[str]:
+    frontier = [("", trie)]
+    for segment in segments:
+        literal = segment != "*" and not _RANGE.fullmatch(segment)
+        following = []
+        for prefix, node in frontier:
+            for label, child in _children(node, segment, literal):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise Invalid("too_broad", "These patterns match too many modules; mark fewer.", field="targets")
+                if literal or _segment_matches(segment, label):
+                    following.append((f"{prefix}.{label}" if prefix else label, child))
+        frontier = following
+    return [path for path, _ in frontier]
+
+
+def _children(node: dict, segment: str, literal: bool) -> list[tuple[str, dict]]:
+    if not literal:
+        return list(node.items())
+    return [(segment, node[segment])] if segment in node else []
+
+
+def _decided_by_deepest(path: str, marks: dict[str, bool]) -> bool:
+    """Whether the deepest marked module on `path` (itself, or one above it) is a target."""
+    parts = path.split(".")
+    for end in range(len(parts), -1, -1):
+        mark = marks.get(".".join(parts[:end]))
+        if mark is not None:
+            return mark
+    return False
 
 
 def _no_targets_message(delta_type: str) -> str:
@@ -174,20 +216,38 @@ def suffixes(chosen: list[str], every: list[str], *, plain: bool = False) -> lis
     """The shortest name endings that pick out exactly `chosen` among `every` module path, as PEFT matches
     target_modules: a module is picked when its path is the ending or ends with "." + ending (with `plain`, when
     it ends with the ending at all: PEFT's test for IA3's feedforward_modules)."""
-    wanted, out = set(chosen), []
+    wanted, endings, verdicts, out = set(chosen), _Endings(every), {}, set()
     for path in chosen:
         parts = path.split(".")
         for size in range(1, len(parts) + 1):
             ending = ".".join(parts[-size:])
-            if all(m in wanted for m in every if _ends_with(m, ending, plain)):
-                if ending not in out:
-                    out.append(ending)
+            if ending not in verdicts:
+                verdicts[ending] = all(m in wanted for m in endings.picked(ending, plain))
+            if verdicts[ending]:
+                out.add(ending)
                 break
     return sorted(out)
 
 
-def _ends_with(path: str, ending: str, plain: bool) -> bool:
-    return path.endswith(ending) if plain else path == ending or path.endswith("." + ending)
+class _Endings:
+    """Which module paths each dotted ending picks out, indexed once so a choice over thousands of layers is
+    answered by lookups rather than by comparing every ending with every path."""
+
+    def __init__(self, every: list[str]) -> None:
+        self.every = every
+        self.by_ending: dict[str, list[str]] = {}
+        for path in every:
+            parts = path.split(".")
+            for size in range(1, len(parts) + 1):
+                self.by_ending.setdefault(".".join(parts[-size:]), []).append(path)
+
+    def picked(self, ending: str, plain: bool) -> list[str]:
+        if not plain:
+            return self.by_ending.get(ending, [])
+        # A plain match ends with the ending's later segments whole; only its first may be longer.
+        _, dot, rest = ending.partition(".")
+        candidates = self.by_ending.get(rest, []) if dot else self.every
+        return [path for path in candidates if path.endswith(ending)]
 
 
 def _all_modules(layers: dict[str, Layer]) -> list[str]:

@@ -153,6 +153,20 @@ def test_a_choice_without_eligible_modules_names_the_field(bert):
     assert caught.value.field == "r"
 
 
+def test_a_choice_over_a_large_model_is_answered_by_lookups():
+    shapes = {}
+    for i in range(400):
+        for name in ("q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"):
+            shapes[f"model.layers.{i}.{name}.weight"] = [64, 64]
+    backbone = BackboneFacts("org/big", "LlamaForCausalLM", "llama", {}, shapes)
+    generated = generate(backbone, DeltaChoice("lora", targets=("model.layers.0–399.q_proj", "model.layers.*.v_proj")))
+    assert "target_modules=['q_proj', 'v_proj']" in generated.code
+    assert generated.trainable_parameters == 800 * 8 * 128
+    with pytest.raises(Invalid) as caught:
+        generate(backbone, DeltaChoice("lora", targets=("*.*.*.*",) * 1000))
+    assert caught.value.code == "too_broad"
+
+
 def test_unknown_shapes_are_said_plainly():
     backbone = BackboneFacts("org/tiny", "BertModel", "bert", {}, {})
     with pytest.raises(Invalid) as caught:
