@@ -214,6 +214,11 @@ def test_the_page_writes_the_code_without_javascript(client, backbone):
     result = response.context["generator"].result
     assert result["trainable_parameters"] == 2 * 2 * (4 + 4)
     assert "target_modules=['q']" in response.content.decode().replace("&#x27;", "'")
+    unfolded = client.get(f"/backbones/{backbone.content_hash}", {"unfold": "1"}).content.decode()
+    assert 'value="encoder.layer.1.attention.self.q"' in unfolded  # each layer on its own, to pick some
+    one_layer = {**query, "target": "encoder.layer.1.attention.self.q", "unfold": "1"}
+    result = client.get(f"/backbones/{backbone.content_hash}", one_layer).context["generator"].result
+    assert result["trainable_parameters"] == 2 * (4 + 4)
 
 
 def test_a_backbone_pushed_by_the_client_gets_code_that_trains_the_count_it_reports(client, hub_env, tmp_path):

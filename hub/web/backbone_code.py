@@ -30,10 +30,10 @@ def module_paths(shapes: dict[str, list[int]]) -> set[str]:
     return {name.rpartition(".")[0] for name in shapes if "." in name}
 
 
-def tree_rows(paths: set[str], targets: set[str], frozen: set[str]) -> list[TreeRow]:
+def tree_rows(paths: set[str], targets: set[str], frozen: set[str], fold: bool = True) -> list[TreeRow]:
     if not paths or len(paths) > MAX_MODULES:
         return []
-    return _with_patterns(rows(build_tree(paths, set())), targets, frozen)
+    return _with_patterns(rows(build_tree(paths, set(), fold)), targets, frozen)
 
 
 def _with_patterns(flat, targets, frozen) -> list[TreeRow]:
@@ -54,6 +54,7 @@ def _with_patterns(flat, targets, frozen) -> list[TreeRow]:
 class Generator:
     shapes_known: bool
     tree: list[TreeRow]
+    unfolded: bool
     choice: dict
     result: dict | None
     error: str | None
@@ -73,7 +74,9 @@ def generator(backbone: Backbone, query: QueryDict) -> Generator:
             error = f"{exc.field}: {exc.message}" if exc.field else exc.message
         else:
             result = code_summary(backbone, generated)
-    return Generator(bool(shapes), tree_rows(paths, targets, frozen), choice, result, error)
+    unfolded = query.get("unfold") == "1"
+    tree = tree_rows(paths, targets, frozen, fold=not unfolded)
+    return Generator(bool(shapes), tree, unfolded, choice, result, error)
 
 
 def delta_types() -> list[tuple[str, str]]:
