@@ -110,6 +110,7 @@ def test_the_index_pages_by_key(client, monkeypatch, catalogue):
     assert [b.content_hash[0] for b in second.context["backbones"]] == ["b", "a"]
     assert second.context["older"] is None
     assert client.get("/backbones/", {"before": "x"}).status_code == 400
+    assert client.get("/backbones/", {"before": "9" * 30}).status_code == 200
 
 
 def test_the_nav_links_to_the_backbones(client):

@@ -11,6 +11,7 @@ from hub.deltas.models import Backbone, BackboneFile, Delta, StoredObject
 from hub.deltas.peft_code import DeltaChoice, generate
 from hub.deltas.shapes import facts
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_pages_browser import shot
 from tests.uploads import lora_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +42,7 @@ def test_pick_a_backbone_on_the_upload_form_by_searching(page, alice, bob, backb
     expect(page.locator("#backbone-results")).to_contain_text("registered by bob")
     assert accessibility_violations(page) == ""
     page.get_by_role("radio", name=f"tiny-bert {twin.content_hash[:12]}").check()
+    shot(page, "upload-picker")
     page.get_by_label("Name", exact=True).fill("picked-lora")
     page.get_by_label("Files").set_input_files(paths)
     page.get_by_role("button", name="Upload and commit").click()
@@ -88,6 +90,7 @@ def test_the_code_generator_writes_the_code_for_the_ticked_modules(page, backbon
     lora = generate(facts(backbone), DeltaChoice("lora", targets=(query, value), r=4))
     expect(page.locator("#trainable-count")).to_have_text(f"{lora.trainable_parameters:,}")
     expect(page.locator("#delta-code-text")).to_contain_text("target_modules=['query', 'value']")
+    shot(page, "code-generator")
     assert accessibility_violations(page) == ""
 
     page.get_by_role("radio", name="IA3").check()
@@ -119,5 +122,6 @@ def test_backbone_pages_fit_a_phone_screen(browser, live_server, alice, backbone
             overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
             assert accessibility_violations(phone) == "", path
+            shot(phone, "phone" + path.replace("/", "-").replace("?", "-"))
     finally:
         context.close()
