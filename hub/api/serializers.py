@@ -50,6 +50,52 @@ class BackboneSerializer(serializers.ModelSerializer):
         return backbone.files.exists()
 
 
+class BackboneSearchResultSerializer(serializers.ModelSerializer):
+    """A backbone as a search lists it: enough to tell same-named backbones apart."""
+
+    label = serializers.CharField(read_only=True, help_text="The name, with the hash when others share it.")
+    registered_by = serializers.SerializerMethodField()
+    delta_count = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Backbone
+        fields = [
+            "content_hash",
+            "name",
+            "label",
+            "name_is_shared",
+            "architecture",
+            "model_type",
+            "num_parameters",
+            "dtype",
+            "registered_by",
+            "created_at",
+            "delta_count",
+            "url",
+        ]
+
+    def get_registered_by(self, backbone) -> str | None:
+        return backbone.registered_by.username if backbone.registered_by is not None else None
+
+    def get_url(self, backbone) -> str:
+        return f"/backbones/{backbone.content_hash}"
+
+
+class BackboneSearchSerializer(serializers.Serializer):
+    results = BackboneSearchResultSerializer(many=True)
+
+
+class DeltaCodeSerializer(serializers.Serializer):
+    """Code that creates the delta on the backbone, and what it trains."""
+
+    code = serializers.CharField()
+    trainable_parameters = serializers.IntegerField()
+    backbone_parameters = serializers.IntegerField()
+    share = serializers.CharField(help_text="The trainable parameters as a share of the backbone's, e.g. 0.29%.")
+    modules = serializers.ListField(child=serializers.CharField(), help_text="The modules the delta changes.")
+
+
 class DeltaSummarySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="full_name")
     namespace = serializers.CharField(source="namespace.name")

@@ -37,7 +37,9 @@ urlpatterns = [
     path("deltas/<str:namespace>/<str:name>/backbone", views.BindBackboneView.as_view(), name="api-bind-backbone"),
     path("jobs/<int:job_id>", views.ValidationJobView.as_view(), name="api-job"),
     path("backbones", views.BackboneListView.as_view(), name="api-backbones"),
+    path("backbones/search", views.BackboneSearchView.as_view(), name="api-backbone-search"),
     path("backbones/<str:content_hash>", views.BackboneDetailView.as_view(), name="api-backbone"),
+    path("backbones/<str:content_hash>/code", views.DeltaCodeView.as_view(), name="api-backbone-code"),
     path("backbones/<str:content_hash>/upload", views.BackboneUploadPlanView.as_view(), name="api-backbone-upload"),
     path(
         "backbones/<str:content_hash>/upload/complete",

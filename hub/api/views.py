@@ -15,10 +15,13 @@ from rest_framework.views import APIView
 from hub.accounts.permissions import TokenScopes
 from hub.api.serializers import (
     BackboneDetailSerializer,
+    BackboneSearchResultSerializer,
+    BackboneSearchSerializer,
     BackboneSerializer,
     CommitResultSerializer,
     CommitStatusSerializer,
     DeltaChangeListSerializer,
+    DeltaCodeSerializer,
     DeltaDetailSerializer,
     DeltaPageSerializer,
     FacetCountsSerializer,
@@ -35,23 +38,28 @@ from hub.api.serializers import (
 from hub.core.errors import NotFound
 from hub.core.validation import parse
 from hub.deltas import binding, finalize, multipart, owner_edits, quotas, services
+from hub.deltas.backbone_search import search_backbones
 from hub.deltas.commit import CommitOutcome, commit_version, resolve_writable_namespace
 from hub.deltas.facets import FACETS
 from hub.deltas.filters import DeltaFilter, sort_key
 from hub.deltas.inputs import (
     BackboneFilesRequest,
     BackboneRequest,
+    BackboneSearchRequest,
     BindBackboneRequest,
     CommitRequest,
+    DeltaCodeRequest,
     DeltaSettingsRequest,
     ListingRequest,
     ListingSortRequest,
     MultipartCompleteRequest,
     SignPartsRequest,
     UploadPlanRequest,
+    delta_choice,
 )
 from hub.deltas.listing import count_facets, list_deltas, parse_filters
 from hub.deltas.models import Backbone, Delta, Finalization
+from hub.deltas.shapes import code_summary, delta_code
 from hub.deltas.uploads import plan_uploads
 from hub.evaluation import jobs
 
@@ -331,6 +339,28 @@ class BackboneDetailView(APIView):
         backbone.delta_count = deltas.count()
         backbone.visible_deltas = deltas.order_by("task", "-downloads_count")[:500]
         return Response(BackboneDetailSerializer(backbone).data)
+
+
+class BackboneSearchView(APIView):
+    @extend_schema(
+        parameters=[BackboneSearchRequest], responses=BackboneSearchSerializer,
+        summary="Find backbones by the start of a name, an architecture or a content hash (at most `limit`)",
+    )  # fmt: skip
+    def get(self, request):
+        query = parse(BackboneSearchRequest, request.query_params)
+        found = search_backbones(request.user, query["q"], query["limit"])
+        return Response({"results": BackboneSearchResultSerializer(found, many=True).data})
+
+
+class DeltaCodeView(APIView):
+    @extend_schema(
+        parameters=[DeltaCodeRequest], responses=DeltaCodeSerializer,
+        summary="PEFT (or, for BitFit, torch) code that creates a delta on this backbone, and what it trains",
+    )  # fmt: skip
+    def get(self, request, content_hash):
+        backbone = services.get_backbone(request.user, content_hash)
+        generated = delta_code(backbone, delta_choice(parse(DeltaCodeRequest, request.query_params)))
+        return Response(code_summary(backbone, generated))
 
 
 class BackboneUploadPlanView(APIView):

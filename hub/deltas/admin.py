@@ -55,6 +55,7 @@ class BackboneAdmin(admin.ModelAdmin):
     list_display = ["name", "content_hash", "architecture", "num_parameters", "created_at"]
     search_fields = ["name", "content_hash", "aliases"]
     list_filter = ["model_type"]
+    readonly_fields = ["tensor_shapes"]  # read from the weights' headers
     inlines = [BackboneFileInline]
 
 

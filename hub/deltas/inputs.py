@@ -16,6 +16,7 @@ from hub.deltas.listing import DEFAULT_LIMIT, MAX_LIMIT
 from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import SHA256_PATTERN, Delta
 from hub.deltas.paths import validate_path
+from hub.deltas.peft_code import DELTA_TYPES, MAX_PATTERNS, DeltaChoice
 from hub.deltas.uploads import DeclaredFile
 
 MAX_CARD_CHARS = 200_000
@@ -224,3 +225,46 @@ class ListingRequest(ListingSortRequest):
         required=False, max_length=1024, help_text="The `next` or `previous` cursor of the page before."
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+
+
+class BackboneSearchRequest(serializers.Serializer):
+    """A backbone search: by the start of a name, an architecture or a content hash, or an exact alias."""
+
+    q = serializers.CharField(
+        max_length=200, allow_blank=True, default="", help_text="A name, architecture or content hash (or its start)."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
+
+
+class DeltaCodeRequest(serializers.Serializer):
+    """What delta to write code for: its kind, the modules it changes (patterns: dotted paths whose segments may
+    be a range of layer numbers such as `0–11`, or `*`), and its size."""
+
+    delta_type = serializers.ChoiceField(choices=list(DELTA_TYPES))
+    target = serializers.ListField(
+        child=serializers.CharField(max_length=512, allow_blank=True),
+        max_length=MAX_PATTERNS,
+        default=list,
+        help_text="Modules the delta changes, with everything below them; an empty pattern is the whole model.",
+    )
+    frozen = serializers.ListField(
+        child=serializers.CharField(max_length=512, allow_blank=True),
+        max_length=MAX_PATTERNS,
+        default=list,
+        help_text="Modules left alone even below a target; the longest pattern decides.",
+    )
+    r = serializers.IntegerField(min_value=1, max_value=4096, default=8, help_text="LoRA rank.")
+    alpha = serializers.IntegerField(min_value=1, max_value=65536, default=16, help_text="LoRA alpha.")
+    num_virtual_tokens = serializers.IntegerField(min_value=1, max_value=1024, default=20, help_text="Prefix length.")
+
+
+def delta_choice(data: dict) -> DeltaChoice:
+    """The DeltaChoice a validated DeltaCodeRequest stands for."""
+    return DeltaChoice(
+        delta_type=data["delta_type"],
+        targets=tuple(data["target"]),
+        frozen=tuple(data["frozen"]),
+        r=data["r"],
+        alpha=data["alpha"],
+        num_virtual_tokens=data["num_virtual_tokens"],
+    )

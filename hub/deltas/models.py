@@ -62,6 +62,12 @@ class StoredObject(models.Model):
         return object_key(self.sha256)
 
 
+def name_basename():
+    """A backbone's name after its last "/", lowercased: what `all-minilm` is the start of in
+    `sentence-transformers/all-MiniLM-L6-v2`. One expression for the index and the queries that use it."""
+    return Lower(models.Func(models.F("name"), models.Value("^.*/"), models.Value(""), function="REGEXP_REPLACE"))
+
+
 class BackboneQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Backbones `user` may know of: any that no delta uses yet, any a delta they can see uses, and their own.
@@ -90,6 +96,9 @@ class Backbone(models.Model):
     module_paths = ArrayField(
         models.CharField(max_length=512), null=True, blank=True, help_text="Its modules, from its weights' headers."
     )
+    tensor_shapes = models.JSONField(
+        null=True, blank=True, help_text="Each weight tensor's shape by its name, from its weights' headers."
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -103,6 +112,11 @@ class Backbone(models.Model):
         indexes = [
             GinIndex(fields=["aliases"], name="backbone_aliases_gin"),
             models.Index(Lower("name"), name="backbone_name_ci_idx"),
+            # LIKE 'prefix%' searches: by the start of a name, an architecture or a content hash.
+            models.Index(OpClass(Lower("name"), name="text_pattern_ops"), name="backbone_name_prefix_idx"),
+            models.Index(OpClass(name_basename(), name="text_pattern_ops"), name="backbone_basename_prefix_idx"),
+            models.Index(OpClass(Lower("architecture"), name="text_pattern_ops"), name="backbone_arch_prefix_idx"),
+            models.Index(fields=["content_hash"], opclasses=["text_pattern_ops"], name="backbone_hash_prefix_idx"),
         ]
         constraints = [
             sha256_constraint("content_hash", "backbone_content_hash_hex"),

@@ -1,4 +1,4 @@
-"""Search: full text over a delta's name, tags, datasets and card, and the start of its name."""
+"""Search: full text over a delta's name, tags, datasets and card, the start of its name, and its backbone."""
 
 import re
 
@@ -8,6 +8,7 @@ from django.db.models.functions import Cast, Lower
 from django.db.models.lookups import StartsWith
 
 from hub.accounts.names import MAX_NAME_LENGTH
+from hub.deltas.backbone_search import backbone_ids_for_search
 from hub.deltas.models import Delta
 
 CONFIG = "simple"
@@ -42,11 +43,15 @@ def _starts_name(prefix):
 
 
 def search(queryset, text):
-    """Deltas whose words match `text` (web search syntax), or whose name starts with it."""
+    """Deltas whose words match `text` (web search syntax), or whose name starts with it, or whose backbone it
+    names (its name, an alias, or its content hash whole or by its start)."""
     condition = Q(search_vector=_query(text))
     prefix = name_prefix(text)
     if prefix:
         condition |= Q(_starts_name(prefix))
+    backbones = backbone_ids_for_search(text)
+    if backbones:
+        condition |= Q(backbone_id__in=backbones)
     return queryset.filter(condition)
 
 
@@ -57,6 +62,9 @@ def relevance(text):
     """
     # F(): a bare string would make Django re-parse the stored vector as text, losing its weights.
     rank = Cast(SearchRank(F("search_vector"), _query(text)), FloatField())
+    backbones = backbone_ids_for_search(text)
+    if backbones:
+        rank = rank + Case(When(backbone_id__in=backbones, then=Value(0.5)), default=Value(0.0))
     prefix = name_prefix(text)
     if prefix is None:
         return rank

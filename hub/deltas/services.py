@@ -17,7 +17,7 @@ from hub.deltas import finalize, objects, quotas
 from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.models import Backbone, BackboneFile, Delta, DeltaChange, Finalization, Like
 from hub.deltas.signals import backbone_weights_attached
-from hub.deltas.verify import check_files, tensor_names
+from hub.deltas.verify import check_files, tensor_names, tensor_shapes
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -186,11 +186,12 @@ def attach_backbone_files(
         pending = finalize.defer(user, Finalization.Kind.BACKBONE, request, staged, backbone=backbone)
         return AttachOutcome(backbone, pending)
     backbone.module_paths = sorted({name.rpartition(".")[0] for name in tensor_names(checked)})
+    backbone.tensor_shapes = tensor_shapes(checked)
     with transaction.atomic():
         if finalization is not None:
             finalize.hold(finalization)
         objects.claim(c.object for c in checked)
-        backbone.save(update_fields=["module_paths"])
+        backbone.save(update_fields=["module_paths", "tensor_shapes"])
         # The upload is the whole checkpoint: files of an earlier one (a single file now sharded) go.
         BackboneFile.objects.filter(backbone=backbone).exclude(path__in=[c.path for c in checked]).delete()
         for c in checked:

@@ -52,6 +52,11 @@ def tensor_names(checked: list[CheckedFile]) -> list[str]:
     return sorted({t.name for c in checked if c.safetensors is not None for t in c.safetensors.tensors})
 
 
+def tensor_shapes(checked: list[CheckedFile]) -> dict[str, list[int]]:
+    """Each tensor's shape by its name, from the files' safetensors headers."""
+    return {t.name: list(t.shape) for c in checked if c.safetensors is not None for t in c.safetensors.tensors}
+
+
 def check_files(
     user: User, declared: list[DeclaredFile], proven: frozenset[str] = frozenset()
 ) -> tuple[list[CheckedFile], list[DeclaredFile]]:

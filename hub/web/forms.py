@@ -73,10 +73,11 @@ class UploadForm(forms.Form):
     namespace = forms.ChoiceField(help_text="You, or an organisation where you can write.")
     name = forms.CharField(max_length=96, help_text="An existing name adds a new version to that delta.")
     delta_type = forms.ChoiceField(choices=Delta.DeltaType.choices)
-    backbone = forms.ModelChoiceField(
-        queryset=Backbone.objects.none(),
-        to_field_name="content_hash",
-        help_text="Register backbones with the client: deltacenter push registers the one you trained on.",
+    backbone = forms.CharField(
+        max_length=64,
+        error_messages={"required": "Choose a backbone: search for it, then pick one of the results."},
+        help_text="Search by name, architecture or content hash, then pick one. Register backbones with the client:"
+        " deltacenter push registers the one you trained on.",
     )
     files = MultipleFileField(help_text="Safetensors weights and JSON configs; no pickles.")
     task = forms.CharField(max_length=100, required=False)
@@ -91,9 +92,14 @@ class UploadForm(forms.Form):
     def __init__(self, *args, namespaces=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["namespace"].choices = [(n, n) for n in namespaces]
-        if user is not None:
-            self.fields["backbone"].queryset = Backbone.objects.visible_to(user).order_by("name")
-            self.fields["backbone"].label_from_instance = lambda backbone: backbone.label
+        self.user = user
+
+    def clean_backbone(self):
+        content_hash = self.cleaned_data["backbone"].strip().lower()
+        backbone = Backbone.objects.visible_to(self.user).filter(content_hash=content_hash).first()
+        if backbone is None:
+            raise forms.ValidationError("No backbone you can see has this hash: search again and pick one.")
+        return backbone
 
     def metadata(self):
         """The commit payload's descriptive fields; blanks mean “leave unchanged”."""

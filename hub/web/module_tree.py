@@ -58,8 +58,9 @@ def module_tree(delta, version) -> list[Node] | None:
     return build_tree(paths, touched)
 
 
-def build_tree(paths, touched) -> list[Node]:
-    """Nested nodes for dotted module paths, runs of identical numbered layers folded into one."""
+def build_tree(paths, touched, fold=True) -> list[Node]:
+    """Nested nodes for dotted module paths, runs of identical numbered layers folded into one (unless not
+    `fold`)."""
     trie = {}
     for path in paths:
         node = trie
@@ -76,7 +77,7 @@ def build_tree(paths, touched) -> list[Node]:
             parent.children.append(child)
             pending.append((branch[label], path, child))
     for node in reversed(visited):  # children before their parents
-        node.children = _fold(node.children)
+        node.children = _fold(node.children) if fold else node.children
         node.shape = (node.touched, tuple((c.label, c.repeat, c.shape) for c in node.children))
     return root.children
 

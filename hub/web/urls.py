@@ -28,6 +28,7 @@ urlpatterns = [
     path("orgs/<str:name>", orgs.detail, name="org"),
     path("orgs/<str:name>/members", orgs.members, name="org-members"),
     path("new", upload.new_delta, name="upload"),
+    path("backbones/", backbones.index, name="backbones"),
     path("backbones/<str:content_hash>", backbones.backbone_detail, name="backbone"),
     path("leaderboards/", leaderboards.index, name="leaderboards"),
     path("leaderboards/<str:suite_name>/<str:version>", leaderboards.suite_board, name="leaderboard"),

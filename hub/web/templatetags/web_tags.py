@@ -27,6 +27,12 @@ def metric_label(name):
 
 
 @register.filter
+def thousands(value):
+    """73728 -> '73,728'."""
+    return f"{int(value):,}" if isinstance(value, int) else ""
+
+
+@register.filter
 def human_count(value):
     """22713216 -> '22.7M'; small numbers as they are."""
     if value is None:

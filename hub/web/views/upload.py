@@ -2,6 +2,7 @@ from django.shortcuts import redirect, render
 
 from hub.core.errors import DomainError
 from hub.core.objectstore import ClientError
+from hub.web.backbone_picker import backbone_picker
 from hub.web.forms import UploadForm
 from hub.web.orgs import writable_namespaces
 from hub.web.upload import MAX_BROWSER_FILE_BYTES, upload_from_browser
@@ -28,5 +29,11 @@ def new_delta(request):
         else:
             delta = outcome.version.delta
             return redirect("web:delta", namespace=delta.namespace.name, name=delta.name)
-    context = {"form": form, "max_mib": MAX_BROWSER_FILE_BYTES // (1024 * 1024)}
+    picker = backbone_picker(request.user, request.GET.get("backbone_q", ""), _chosen_hash(request, form))
+    context = {"form": form, "max_mib": MAX_BROWSER_FILE_BYTES // (1024 * 1024), "picker": picker}
     return render(request, "web/upload.html", context)
+
+
+def _chosen_hash(request, form):
+    """The backbone already picked: the one posted, or the one a backbone page's link names."""
+    return (form["backbone"].value() if form.is_bound else request.GET.get("backbone")) or ""
