@@ -36,6 +36,12 @@ PAGES = [
     Page("/?q=nothing-matches-this"),
     Page("/alice/sst2-lora"),  # scored, with its module tree and a leaderboard entry
     Page("/alice/broken-lora"),  # failed validation, with its reason
+    Page("/alice/sst2-lora/versions"),
+    Page("/alice/sst2-lora/commit/{commit}"),
+    Page("/alice/sst2-lora/blob/main/adapter_model.safetensors"),  # the header's tensor table
+    Page("/alice/sst2-lora/settings", viewers=(MEMBER,)),
+    Page("/backbones/"),
+    Page("/backbones/?q=tiny"),
     Page("/backbones/" + "1" * 64),
     Page("/leaderboards/"),
     Page("/leaderboards/sst2/1"),
@@ -46,6 +52,7 @@ PAGES = [
     Page("/orgs/new", viewers=(MEMBER,)),
     Page("/settings/tokens", viewers=(MEMBER,)),
     Page("/new", viewers=(MEMBER,)),
+    Page("/new?backbone_q=tiny", viewers=(MEMBER,)),  # the backbone picker's results without JavaScript
     Page("/login/", viewers=(ANONYMOUS,)),
     Page("/signup/", viewers=(ANONYMOUS,)),
     Page("/no/such-delta", status=404),
@@ -99,9 +106,10 @@ def site(alice, bob, carol, backbone):
     pending = make_delta(bob.namespace, "imdb-ia3", backbone, delta_type="ia3", task="sentiment")
     make_entry(make_version(pending, share=0.0001), suite, 0.88)
     make_delta(alice.namespace, "secret-lora", backbone, task="sentiment", private=True)
+    return {"commit": version.commit_id}
 
 
-def _walk(browser, live_server, viewer, width):
+def _walk(browser, live_server, site, viewer, width):
     context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
     found = []
     try:
@@ -112,7 +120,7 @@ def _walk(browser, live_server, viewer, width):
         for entry in PAGES:
             if viewer not in entry.viewers:
                 continue
-            answer = page.goto(entry.path)
+            answer = page.goto(entry.path.format(**site))
             assert answer.status == entry.status, f"{entry.path} answered {answer.status}"
             if entry.path == "/api/docs":
                 page.locator("#api-docs[data-rendered]").wait_for(state="attached")
@@ -127,7 +135,7 @@ def _walk(browser, live_server, viewer, width):
 @pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("viewer", [ANONYMOUS, MEMBER, MODERATOR], ids=["anonymous", "member", "moderator"])
 def test_every_page_passes_axe(browser, live_server, site, viewer, width):
-    found = _walk(browser, live_server, viewer, width)
+    found = _walk(browser, live_server, site, viewer, width)
     assert not found, f"axe found violations at {width}px as {viewer or 'anonymous'}:\n" + "\n".join(found)
 
 
