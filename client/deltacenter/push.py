@@ -9,10 +9,12 @@ from pathlib import Path
 
 from deltacenter.cards import card_for_push
 from deltacenter.errors import DeltaCenterError, HubError
+from deltacenter.families import FEATURE_EXTRACTION, declared_family
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
 from deltacenter.files import describe_files, sha256_file
 from deltacenter.formats import detect_delta_type
 from deltacenter.hub import DeltaCenter, split_repo_id
+from deltacenter.usage import DeltaFacts
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 CARD_FILE = "README.md"
@@ -156,7 +158,10 @@ def push_to_hub(
         }
         facts = {"base_model": backbone_name, "base_model_hash": backbone_hash, "task": task, "tags": tags,
                  "datasets": metadata.get("train_datasets"), "license": license}  # fmt: skip
-        files, metadata["card"] = _with_card(files, card, repo_id, facts, Path(scratch))
+        usage = DeltaFacts(repo_id, hub.endpoint, metadata["delta_type"], _family(directory), backbone_name or "",
+                           bool(private))  # fmt: skip
+        text = card_for_push(_existing_card(files, card), facts, usage, metrics, backbone_hash)
+        files, metadata["card"] = _with_card(files, text, Path(scratch)), text
         result = hub.push_files(repo_id, files, {k: v for k, v in metadata.items() if v is not None})
     return PushResult(
         repo_id=result["id"],
@@ -179,15 +184,27 @@ def _backbone_name(hub, content_hash):
         raise
 
 
-def _with_card(files, card, repo_id, facts, scratch):
-    """The files with README.md replaced by the card this push publishes, and that card's text."""
+def _family(directory: Path) -> str:
+    try:
+        return declared_family(directory)
+    except DeltaCenterError:
+        return FEATURE_EXTRACTION
+
+
+def _existing_card(files: list[dict], card: str | None) -> str | None:
+    """The card the author gave, else the README.md of the delta's directory (PEFT writes its template there)."""
+    if card is not None:
+        return card
     readme = next((f for f in files if f["path"] == CARD_FILE), None)
-    existing = card if card is not None else (readme["local"].read_text() if readme else None)
-    text = card_for_push(existing, repo_id, facts)
+    return readme["local"].read_text() if readme else None
+
+
+def _with_card(files: list[dict], text: str, scratch: Path) -> list[dict]:
+    """The files with README.md replaced by the card this push publishes."""
     path = scratch / CARD_FILE
     path.write_text(text)
     entry = {"path": CARD_FILE, "size": path.stat().st_size, "sha256": sha256_file(path), "local": path}
-    return [f for f in files if f["path"] != CARD_FILE] + [entry], text
+    return [f for f in files if f["path"] != CARD_FILE] + [entry]
 
 
 def push_backbone(model_or_dir, name, *, tokenizer=None, max_shard_size=None, endpoint=None, token=None):

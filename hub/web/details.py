@@ -2,12 +2,14 @@
 
 from django.db.models import Count
 
+from deltacenter.usage import INSTALL
 from hub.accounts.namespaces import can_write
 from hub.deltas.models import Like
 from hub.deltas.services import latest_version
 from hub.evaluation.models import EvalResult, ValidationJob
-from hub.web.cards import render_card
+from hub.web.cards import card_view
 from hub.web.module_tree import module_tree, rows
+from hub.web.snippets import usage_snippets
 
 
 def delta_page(user, delta):
@@ -20,9 +22,10 @@ def delta_page(user, delta):
         "versions": delta.versions.select_related("author").annotate(file_count=Count("files")).order_by("-number"),
         "job": _latest_job(version),
         "results": _results(version),
-        "card_html": render_card(delta.card),
+        "card": card_view(delta.card),
         "liked": user.is_authenticated and Like.objects.filter(user=user, delta=delta).exists(),
-        "usage": usage_snippet(delta),
+        "snippets": usage_snippets(delta, version),
+        "install_line": INSTALL,
         "tree": tree,
         "tree_rows": rows(tree) if tree else None,
         "can_edit": can_write(user, delta.namespace) or user.is_superuser,
@@ -41,13 +44,3 @@ def _results(version):
     rows = EvalResult.objects.filter(version=version).select_related("suite", "leaderboard_entry")
     # The worker stores each result's claimed score beside it, by the same rule for every page and the API.
     return list(rows.order_by("suite__name"))
-
-
-def usage_snippet(delta):
-    backbone = delta.backbone.name if delta.backbone else (delta.base_model_name or "the model it was trained on")
-    return (
-        "from transformers import AutoModel\n"
-        "from deltacenter import from_finetuned\n\n"
-        f'backbone = AutoModel.from_pretrained("{backbone}")\n'
-        f'model = from_finetuned("{delta.full_name}", backbone)\n'
-    )
