@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deltacenter.cards import card_for_push
+from deltacenter.cards import card_for_push, looks_like_local_path
 from deltacenter.errors import DeltaCenterError, HubError
 from deltacenter.families import FEATURE_EXTRACTION, declared_family
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
@@ -60,13 +60,23 @@ def describe_backbone(model, hashes):
     return {
         "content_hash": hashes.content_hash,
         "structure_hash": hashes.structure_hash,
-        "name": (config_dict.get("_name_or_path") or type(base).__name__)[:200],
+        "name": _backbone_name_of(base)[:200],
         "architecture": type(base).__name__,
         "model_type": config_dict.get("model_type", ""),
         "config": config_dict,
         "num_parameters": hashes.num_parameters,
         "dtype": dtypes[0][0] if dtypes else "",
     }
+
+
+def _backbone_name_of(model) -> str:
+    """The name the model was loaded by (transformers keeps it out of the config's JSON), else its class name:
+    never a path of this machine."""
+    config = getattr(model, "config", None)
+    name = getattr(config, "_name_or_path", "") or getattr(model, "name_or_path", "")
+    if not isinstance(name, str) or not name or looks_like_local_path(name):
+        return type(model).__name__
+    return name
 
 
 def ensure_backbone(hub, model=None, content_hash=None, name=None):

@@ -28,9 +28,12 @@ def declared_family(version) -> str:
 
 
 def backbone_name(delta) -> str:
-    """The name a reader loads the backbone by: the bound backbone's, else the one the files give, never a path."""
+    """The name a reader loads the backbone by: the bound backbone's, else the one the files give; never a path,
+    nor the class name a backbone registered without a name of its own falls back to."""
     name = delta.backbone.name if delta.backbone else delta.base_model_name
-    return "" if looks_like_local_path(name) else name
+    if looks_like_local_path(name) or (delta.backbone and name == delta.backbone.architecture):
+        return ""
+    return name
 
 
 def usage_snippets(delta, version) -> list[Snippet]:
