@@ -112,8 +112,8 @@ def test_a_sentiment_loras_snippets_give_its_class_probabilities(hub_env, as_thi
     assert {"adapter_config.json", "adapter_model.safetensors", "README.md"} <= set(ast.literal_eval(files))
     assert Path(path).is_relative_to(tmp_path / "hf")
 
-    _, code = snippets["cli"]
-    pulled = Path(run(["bash", "-euc", code], tmp_path, {}))
+    exports, code = snippets["cli"]
+    pulled = Path(run(["bash", "-euc", code], tmp_path, exported(exports)))
     assert json.loads((pulled / "adapter_config.json").read_text())["task_type"] == "SEQ_CLS"
 
 

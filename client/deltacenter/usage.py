@@ -198,10 +198,6 @@ def huggingface_hub_snippet(facts: DeltaFacts) -> Snippet:
 
 
 def cli_snippet(facts: DeltaFacts) -> Snippet:
-    login = [f"deltacenter --endpoint {shlex.quote(facts.endpoint)} login"] if facts.private else []
-    code = [
-        *login,
-        f"deltacenter --endpoint {shlex.quote(facts.endpoint)} pull {shlex.quote(facts.repo_id)}"
-        "   # prints the directory it downloaded",
-    ]
-    return Snippet("cli", "Command line", "shell", "\n".join(code) + "\n")
+    login = ["deltacenter login   # asks for an API token of this hub"] if facts.private else []
+    code = [*login, f"deltacenter pull {shlex.quote(facts.repo_id)}   # prints the directory it downloaded"]
+    return Snippet("cli", "Command line", "shell", "\n".join(code) + "\n", {"DELTACENTER_ENDPOINT": facts.endpoint})

@@ -74,7 +74,8 @@ def test_the_snippets_name_this_hub_and_the_delta():
     assert 'from_finetuned("alice/minilm-lora", backbone, endpoint="https://hub.example")' in found["deltacenter"].code
     assert found["huggingface_hub"].env == {"HF_ENDPOINT": "https://hub.example"}
     assert found["huggingface_hub"].exports() == "export HF_ENDPOINT=https://hub.example\n"
-    assert found["cli"].code.startswith("deltacenter --endpoint https://hub.example pull alice/minilm-lora")
+    assert found["cli"].code.startswith("deltacenter pull alice/minilm-lora")
+    assert found["cli"].exports() == "export DELTACENTER_ENDPOINT=https://hub.example\n"
 
 
 def test_a_private_delta_says_which_token_each_way_needs():
@@ -93,7 +94,7 @@ def test_names_cannot_break_out_of_the_code_around_them():
         tree = ast.parse(found[key].code)
         assert assigned(found[key].code, "BACKBONE") == hostile
         assert not any(isinstance(n, ast.Import) and n.names[0].name == "os" for n in tree.body)
-    assert "'http://h/$(reboot)'" in found["cli"].code
+    assert "export DELTACENTER_ENDPOINT='http://h/$(reboot)'" in found["cli"].exports()
 
 
 def test_an_unknown_backbone_reads_as_a_placeholder():
