@@ -36,7 +36,7 @@ def test_peft_template_is_not_shown_as_a_card(client, alice, backbone):
     response = push(api_client_for(alice), "alice/templated", {**lora_files(), "README.md": PEFT_TEMPLATE}, backbone)
     assert response.status_code == 201
     page = page_of(client, "alice/templated")
-    assert "PEFT&#x27;s model-card template with nothing filled in" in page
+    assert "PEFT's model-card template with nothing filled in" in page
     assert "More Information Needed" not in page and "/home/me" not in page
     assert "<dt>Library</dt><dd>peft</dd>" in page
 

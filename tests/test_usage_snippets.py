@@ -46,7 +46,7 @@ def backbone_directory(model, name, directory):
 def rendered_snippets(client, repo_id):
     """{key: (exports, code)} of the snippets on the delta's page, unescaped as a browser shows them."""
     page = client.get(f"/{repo_id}").content.decode()
-    blocks = re.findall(r'<pre class="snippet" id="usage-([a-z_-]+)"[^>]*><code>(.*?)</code></pre>', page, re.S)
+    blocks = re.findall(r'<pre class="snippet"[^>]*? id="usage-([a-z_-]+)"[^>]*><code>(.*?)</code></pre>', page, re.S)
     found = {key: html.unescape(code) for key, code in blocks}
     return {key: (found.get(f"{key}-env", ""), code) for key, code in found.items() if not key.endswith("-env")}
 
