@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import api_client_for
+from tests.e2e.test_pages_browser import shot
 from tests.uploads import lora_files, push
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +34,7 @@ def test_sign_up_make_a_write_token_and_read_a_deltas_card_and_snippets(page, al
     expect(page.get_by_role("cell", name="read, write")).to_be_visible()
 
     page.goto("/alice/tiny-sentiment")
+    shot(page, "delta-card-and-usage")
     card = page.get_by_role("article", name="Model card")
     expect(card.get_by_role("heading", name="Tiny sentiment LoRA")).to_be_visible()
     expect(card.locator("dt", has_text="License")).to_be_visible()
