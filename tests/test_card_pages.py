@@ -50,5 +50,7 @@ def test_the_client_publishes_a_card_with_the_backbone_and_how_to_load_it(hub_en
     card = Delta.objects.get(name="client-card").card
     assert str(tmp_path) not in card and "More Information Needed" not in card
     assert "base_model_hash:" in card and "from_finetuned(" in card and "| accuracy | 0.75 |" in card
+    assert "num_labels: 2" in card
     page = page_of(client, "alice/client-card")
     assert "<dt>Task</dt><dd>sentiment</dd>" in page and "How to load it" in page
+    assert "NUM_LABELS = 2  # the labels of the delta&#x27;s task head" in page

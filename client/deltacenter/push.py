@@ -9,7 +9,7 @@ from pathlib import Path
 
 from deltacenter.cards import card_for_push, looks_like_local_path
 from deltacenter.errors import DeltaCenterError, HubError
-from deltacenter.families import FEATURE_EXTRACTION, declared_family
+from deltacenter.families import FEATURE_EXTRACTION, HEAD_FAMILIES, declared_family
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
 from deltacenter.files import describe_files, sha256_file
 from deltacenter.formats import detect_delta_type
@@ -168,8 +168,10 @@ def push_to_hub(
         }
         facts = {"base_model": backbone_name, "base_model_hash": backbone_hash, "task": task, "tags": tags,
                  "datasets": metadata.get("train_datasets"), "license": license}  # fmt: skip
-        usage = DeltaFacts(repo_id, hub.endpoint, metadata["delta_type"], _family(directory), backbone_name or "",
-                           bool(private))  # fmt: skip
+        family = _family(directory)
+        facts["num_labels"] = head_labels(delta, family)
+        usage = DeltaFacts(repo_id, hub.endpoint, metadata["delta_type"], family, backbone_name or "", bool(private),
+                           facts["num_labels"])  # fmt: skip
         text = card_for_push(_existing_card(files, card), facts, usage, metrics, backbone_hash)
         files, metadata["card"] = _with_card(files, text, Path(scratch)), text
         result = hub.push_files(repo_id, files, {k: v for k, v in metadata.items() if v is not None})
@@ -192,6 +194,13 @@ def _backbone_name(hub, content_hash):
         if exc.status == 404:
             return None
         raise
+
+
+def head_labels(delta, family: str) -> int | None:
+    """How many labels the task head of a model in memory has; None for a directory or a family without a head."""
+    config = getattr(delta, "config", None) if _is_model(delta) and family in HEAD_FAMILIES else None
+    labels = getattr(config, "num_labels", None)
+    return labels if isinstance(labels, int) and labels > 0 else None
 
 
 def _family(directory: Path) -> str:

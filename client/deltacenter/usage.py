@@ -112,6 +112,7 @@ class DeltaFacts:
     family: str = FEATURE_EXTRACTION
     backbone: str = ""  # the backbone's name; empty when it is not known
     private: bool = False
+    num_labels: int | None = None  # labels of the delta's task head, when its card says (`num_labels:`)
 
 
 def _py(text: str) -> str:
@@ -139,7 +140,10 @@ def _load_backbone(facts: DeltaFacts) -> list[str]:
         f"BACKBONE = {_py(facts.backbone or BACKBONE_PLACEHOLDER)}  # or a local directory of these weights",
     ]
     if facts.family in HEAD_FAMILIES:
-        lines.append("NUM_LABELS = 2  # as many labels as the delta was trained with")
+        if facts.num_labels:
+            lines.append(f"NUM_LABELS = {int(facts.num_labels)}  # the labels of the delta's task head")
+        else:
+            lines.append("NUM_LABELS = 2  # as many labels as the delta was trained with")
     return [
         *lines,
         "tokenizer = AutoTokenizer.from_pretrained(BACKBONE)",

@@ -31,6 +31,7 @@ LABELS = {
 class CardView:
     """What the page shows of a card: its metadata as (label, value) facts and its body as safe HTML."""
 
+    metadata: dict = field(default_factory=dict)
     facts: list[tuple[str, str]] = field(default_factory=list)
     claimed: list[tuple[str, str, float]] = field(default_factory=list)  # (dataset, metric, value)
     html: str = ""
@@ -53,6 +54,7 @@ def card_view(text: str) -> CardView:
         ]
     except CardError as exc:
         metadata, view.metadata_error = {}, str(exc)
+    view.metadata = metadata
     view.facts = card_facts(metadata)
     if is_unfilled_template(body):
         view.unfilled_template = True

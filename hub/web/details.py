@@ -15,6 +15,7 @@ from hub.web.snippets import usage_snippets
 def delta_page(user, delta):
     version = latest_version(delta)
     tree = module_tree(delta, version) if version else None
+    card = card_view(delta.card)
     return {
         "delta": delta,
         "version": version,
@@ -22,9 +23,9 @@ def delta_page(user, delta):
         "versions": delta.versions.select_related("author").annotate(file_count=Count("files")).order_by("-number"),
         "job": _latest_job(version),
         "results": _results(version),
-        "card": card_view(delta.card),
+        "card": card,
         "liked": user.is_authenticated and Like.objects.filter(user=user, delta=delta).exists(),
-        "snippets": usage_snippets(delta, version),
+        "snippets": usage_snippets(delta, version, card.metadata),
         "install_line": INSTALL,
         "tree": tree,
         "tree_rows": rows(tree) if tree else None,

@@ -6,8 +6,10 @@ from deltacenter.cards import looks_like_local_path
 from deltacenter.families import FEATURE_EXTRACTION, family_of_config
 from deltacenter.usage import DeltaFacts, Snippet, snippets
 
+MAX_LABELS = 1_000_000
 
-def delta_facts(delta, version, endpoint: str | None = None) -> DeltaFacts:
+
+def delta_facts(delta, version, card_metadata: dict | None = None, endpoint: str | None = None) -> DeltaFacts:
     return DeltaFacts(
         repo_id=delta.full_name,
         endpoint=endpoint or settings.SITE_URL,
@@ -15,6 +17,7 @@ def delta_facts(delta, version, endpoint: str | None = None) -> DeltaFacts:
         family=declared_family(version),
         backbone=backbone_name(delta),
         private=delta.private,
+        num_labels=declared_labels(card_metadata or {}),
     )
 
 
@@ -36,5 +39,11 @@ def backbone_name(delta) -> str:
     return name
 
 
-def usage_snippets(delta, version) -> list[Snippet]:
-    return snippets(delta_facts(delta, version))
+def declared_labels(card_metadata: dict) -> int | None:
+    """The task head's label count the card declares (`num_labels:`, which the deltacenter client writes)."""
+    labels = card_metadata.get("num_labels")
+    return labels if isinstance(labels, int) and not isinstance(labels, bool) and 0 < labels <= MAX_LABELS else None
+
+
+def usage_snippets(delta, version, card_metadata: dict | None = None) -> list[Snippet]:
+    return snippets(delta_facts(delta, version, card_metadata))

@@ -22,6 +22,7 @@ def test_the_demo_lora_card_replaces_peft_template(tmp_path):
     assert "More Information Needed" not in body and "/opt/venv" not in body + str(metadata)
     assert "AutoModelForSequenceClassification" in body and "PeftModel.from_pretrained" in body
     assert "| train_accuracy | 0.8125 |" in body
+    assert metadata["num_labels"] == 2 and "NUM_LABELS = 2  # the labels of the delta's task head" in body
 
 
 def test_the_demo_bitfit_gets_a_card_of_its_own(tmp_path):

@@ -97,6 +97,21 @@ def test_names_cannot_break_out_of_the_code_around_them():
     assert "export DELTACENTER_ENDPOINT='http://h/$(reboot)'" in found["cli"].exports()
 
 
+def test_the_label_count_a_card_declares_sizes_the_head():
+    from hub.web.snippets import declared_labels
+
+    assert assigned(by_key(facts(num_labels=5))["peft"].code, "NUM_LABELS") == 5
+    assert assigned(by_key(facts())["peft"].code, "NUM_LABELS") == 2
+    assert [declared_labels({"num_labels": n}) for n in (3, 0, -1, True, "4", 10**9)] == [
+        3,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
 def test_an_unknown_backbone_reads_as_a_placeholder():
     code = by_key(facts(backbone=""))["deltacenter"].code
     assert assigned(code, "BACKBONE") == "the backbone it was trained on"

@@ -100,6 +100,7 @@ def _training_rows():
 DEMO_TASK = "sentiment"
 DEMO_DATASETS = ["rotten-tomatoes"]
 DEMO_LICENSE = "apache-2.0"
+DEMO_LABELS = 2  # negative, positive: the classifier workers.demo.training trains
 
 
 def write_card(name, backbone, directory, accuracy):
@@ -113,9 +114,16 @@ def write_card(name, backbone, directory, accuracy):
 
     readme = directory / "README.md"
     usage = DeltaFacts(f"{DEMO_USER}/{name}", settings.SITE_URL, detect_delta_type(directory),
-                       declared_family(directory), backbone.name)  # fmt: skip
-    facts = {"base_model": backbone.name, "base_model_hash": backbone.content_hash, "task": DEMO_TASK,
-             "datasets": DEMO_DATASETS, "license": DEMO_LICENSE, "tags": ["demo"]}  # fmt: skip
+                       declared_family(directory), backbone.name, num_labels=DEMO_LABELS)  # fmt: skip
+    facts = {
+        "base_model": backbone.name,
+        "base_model_hash": backbone.content_hash,
+        "task": DEMO_TASK,
+        "datasets": DEMO_DATASETS,
+        "license": DEMO_LICENSE,
+        "tags": ["demo"],
+        "num_labels": DEMO_LABELS,
+    }
     existing = readme.read_text() if readme.is_file() else None
     metrics = {"train_accuracy": round(accuracy, 4)}
     readme.write_text(card_for_push(existing, facts, usage, metrics, backbone.content_hash))
