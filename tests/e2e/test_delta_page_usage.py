@@ -1,6 +1,7 @@
 """In headless Chromium: a new user's first token is a write token, and a delta page shows its card and snippets."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.conftest import api_client_for
@@ -28,6 +29,8 @@ def test_sign_up_make_a_write_token_and_read_a_deltas_card_and_snippets(page, al
     page.goto("/settings/tokens")
     expect(page.get_by_label("Write")).to_be_checked()
     expect(page.get_by_label("Read")).not_to_be_checked()
+    tokens_page = Axe().run(page)
+    assert tokens_page.violations_count == 0, tokens_page.generate_report()
     page.get_by_label("Name").fill("laptop")
     page.get_by_role("button", name="Create token").click()
     expect(page.locator("#new-token")).to_contain_text("dc_")
@@ -35,6 +38,8 @@ def test_sign_up_make_a_write_token_and_read_a_deltas_card_and_snippets(page, al
 
     page.goto("/alice/tiny-sentiment")
     shot(page, "delta-card-and-usage")
+    card_and_usage = Axe().run(page, context={"include": [[".card-body"], [".usage"]]})
+    assert card_and_usage.violations_count == 0, card_and_usage.generate_report()
     card = page.get_by_role("article", name="Model card")
     expect(card.get_by_role("heading", name="Tiny sentiment LoRA")).to_be_visible()
     expect(card.locator("dt", has_text="License")).to_be_visible()
