@@ -175,7 +175,7 @@ def test_delta_page_shows_card_files_versions_validation_and_usage(client, alice
     carol.save()
     assert "line one" in login(client, carol).get("/alice/sst2-lora").content.decode()
     assert "0.9500" in body and "0.8000" in body and "differs from claim" in body
-    assert 'from_finetuned("alice/sst2-lora", backbone)' in html.unescape(body)
+    assert 'from_finetuned("alice/sst2-lora", backbone, endpoint="http' in html.unescape(body)
     assert "deltacenter pull alice/sst2-lora" in body
     assert backbone.content_hash in body
 

@@ -197,7 +197,7 @@ def test_pushing_into_an_organisation_without_a_write_role(alice, bob, backbone)
 
 def test_a_read_only_token_cannot_push(alice, backbone):
     _assert_error(
-        push(api_client_for(alice, scopes=["read"]), "alice/d", lora_files(), backbone), 403, "permission_denied"
+        push(api_client_for(alice, scopes=["read"]), "alice/d", lora_files(), backbone), 403, "insufficient_scope"
     )
     _assert_nothing_created()
 

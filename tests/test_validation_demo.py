@@ -21,6 +21,8 @@ def test_the_demo_seeding_publishes_deltas_that_are_scored(celery_worker, capsys
         results = EvalResult.objects.filter(version=job.version).select_related("suite")
         scores[repo] = {r.suite.name: r.score for r in results}
         assert len(scores[repo]) == 2
+    for delta in Delta.objects.filter(namespace__name="demo"):  # the README.md each version holds is a real card
+        assert "base_model_hash: " + backbone.content_hash in delta.card and "More Information Needed" not in delta.card
     bitfit = Delta.objects.get(name="minilm-rt-bitfit").versions.get()
     assert "head.safetensors" in {f.path for f in bitfit.files.all()}
     # Its own trained head, not a random one: above chance on 200 held-out reviews even after two steps.

@@ -1,4 +1,4 @@
-"""`deltacenter`: log in, push a directory, pull a delta, list and inspect deltas."""
+"""`deltacenter`: log in, push a directory, pull a delta, list and inspect deltas, hash a backbone."""
 
 import argparse
 import getpass
@@ -100,6 +100,12 @@ def _bind(args: argparse.Namespace) -> None:
     print(f"{delta['id']} is bound to {delta['backbone']['name']} ({delta['backbone']['content_hash'][:12]}…).")
 
 
+def _hash(args: argparse.Namespace) -> None:
+    from deltacenter.checkpoints import content_hash_of
+
+    print(content_hash_of(args.model))
+
+
 def _info(args: argparse.Namespace) -> None:
     print(json.dumps(DeltaCenter(args.endpoint).info(args.repo_id), indent=2))
 
@@ -147,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     bind.add_argument("repo_id")
     bind.add_argument("backbone", help="Content hash of the registered backbone it was trained on.")
     bind.set_defaults(run=_bind)
+
+    hash_command = commands.add_parser(
+        "hash", help="Print a model's content hash: a local directory of weights, or a name in the Hugging Face cache."
+    )
+    hash_command.add_argument("model", help="A save_pretrained directory, or a name such as org/model.")
+    hash_command.set_defaults(run=_hash)
 
     info = commands.add_parser("info", help="Show a delta's metadata and latest version.")
     info.add_argument("repo_id")

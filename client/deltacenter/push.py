@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deltacenter.cards import card_for_push
+from deltacenter.cards import card_for_push, looks_like_local_path
 from deltacenter.errors import DeltaCenterError, HubError
+from deltacenter.families import FEATURE_EXTRACTION, HEAD_FAMILIES, declared_family
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
 from deltacenter.files import describe_files, sha256_file
 from deltacenter.formats import detect_delta_type
 from deltacenter.hub import DeltaCenter, split_repo_id
+from deltacenter.usage import DeltaFacts
 
 if TYPE_CHECKING:
     import torch
@@ -68,13 +70,23 @@ def describe_backbone(model: torch.nn.Module, hashes: BackboneHashes) -> dict:
     return {
         "content_hash": hashes.content_hash,
         "structure_hash": hashes.structure_hash,
-        "name": (config_dict.get("_name_or_path") or type(base).__name__)[:200],
+        "name": _backbone_name_of(base)[:200],
         "architecture": type(base).__name__,
         "model_type": config_dict.get("model_type", ""),
         "config": config_dict,
         "num_parameters": hashes.num_parameters,
         "dtype": dtypes[0][0] if dtypes else "",
     }
+
+
+def _backbone_name_of(model: torch.nn.Module) -> str:
+    """The name the model was loaded by (transformers keeps it out of the config's JSON), else its class name:
+    never a path of this machine."""
+    config = getattr(model, "config", None)
+    name = getattr(config, "_name_or_path", "") or getattr(model, "name_or_path", "")
+    if not isinstance(name, str) or not name or looks_like_local_path(name):
+        return type(model).__name__
+    return name
 
 
 def ensure_backbone(
@@ -173,7 +185,12 @@ def push_to_hub(
         }
         facts = {"base_model": backbone_name, "base_model_hash": backbone_hash, "task": task, "tags": tags,
                  "datasets": metadata.get("train_datasets"), "license": license}  # fmt: skip
-        files, metadata["card"] = _with_card(files, card, repo_id, facts, Path(scratch))
+        family = _family(directory)
+        facts["num_labels"] = head_labels(delta, family)
+        usage = DeltaFacts(repo_id, hub.endpoint, metadata["delta_type"], family, backbone_name or "", bool(private),
+                           facts["num_labels"])  # fmt: skip
+        text = card_for_push(_existing_card(files, card), facts, usage, metrics, backbone_hash)
+        files, metadata["card"] = _with_card(files, text, Path(scratch)), text
         result = hub.push_files(repo_id, files, {k: v for k, v in metadata.items() if v is not None})
     return PushResult(
         repo_id=result["id"],
@@ -196,15 +213,34 @@ def _backbone_name(hub: DeltaCenter, content_hash: str) -> str | None:
         raise
 
 
-def _with_card(files: list[dict], card: str | None, repo_id: str, facts: dict, scratch: Path) -> tuple[list[dict], str]:
-    """The files with README.md replaced by the card this push publishes, and that card's text."""
+def head_labels(delta: object, family: str) -> int | None:
+    """How many labels the task head of a model in memory has; None for a directory or a family without a head."""
+    config = getattr(delta, "config", None) if _is_model(delta) and family in HEAD_FAMILIES else None
+    labels = getattr(config, "num_labels", None)
+    return labels if isinstance(labels, int) and labels > 0 else None
+
+
+def _family(directory: Path) -> str:
+    try:
+        return declared_family(directory)
+    except DeltaCenterError:
+        return FEATURE_EXTRACTION
+
+
+def _existing_card(files: list[dict], card: str | None) -> str | None:
+    """The card the author gave, else the README.md of the delta's directory (PEFT writes its template there)."""
+    if card is not None:
+        return card
     readme = next((f for f in files if f["path"] == CARD_FILE), None)
-    existing = card if card is not None else (readme["local"].read_text() if readme else None)
-    text = card_for_push(existing, repo_id, facts)
+    return readme["local"].read_text() if readme else None
+
+
+def _with_card(files: list[dict], text: str, scratch: Path) -> list[dict]:
+    """The files with README.md replaced by the card this push publishes."""
     path = scratch / CARD_FILE
     path.write_text(text)
     entry = {"path": CARD_FILE, "size": path.stat().st_size, "sha256": sha256_file(path), "local": path}
-    return [f for f in files if f["path"] != CARD_FILE] + [entry], text
+    return [f for f in files if f["path"] != CARD_FILE] + [entry]
 
 
 def push_backbone(

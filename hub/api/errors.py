@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from hub.core.errors import HTTP_STATUS, DomainError
+from hub.core.errors import HTTP_STATUS, DomainError, exception_code
 from hub.core.validation import invalid_from
 
 
@@ -39,7 +39,7 @@ def json_exception_handler(exc, context):
         return None
     # DRF's own codes (not_authenticated, permission_denied, parse_error, throttled...), but a token that is
     # unknown or revoked says so.
-    code = "invalid_token" if isinstance(exc, exceptions.AuthenticationFailed) else exc.default_code
+    code = "invalid_token" if isinstance(exc, exceptions.AuthenticationFailed) else exception_code(exc)
     response.data = error_body(code, " ".join(str(m) for m in _messages(exc.detail)))
     return response
 

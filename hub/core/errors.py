@@ -68,3 +68,9 @@ class TooLarge(DomainError):
 
 class RateLimited(DomainError):
     kind = ErrorKind.RATE_LIMITED
+
+
+def exception_code(exc) -> str:
+    """The code a DRF exception was raised with (a permission's own, such as insufficient_scope), else its kind's."""
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code

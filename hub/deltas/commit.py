@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -24,7 +24,7 @@ from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Delta, DeltaVersion, Finalization, VersionFile
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import delta_backbone_bound, version_committed
-from hub.deltas.verify import CheckedFile, check_files, tensor_names
+from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, tensor_names
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -136,6 +136,7 @@ def create_version(
     if finalization is not None:
         finalize.hold(finalization)
     objects.claim(c.object for c in checked)
+    metadata = with_card_of_version(metadata, checked)
     outcome = _version_for(user, namespace, name, metadata, choice, checked, must_exist, finalization)
     if finalization is not None:
         finalize.mark_complete(finalization, outcome.version, outcome.created)
@@ -185,6 +186,15 @@ def _version_for(
     refresh_search_vector(delta)
     _after_commit(version)
     return CommitOutcome(version, created=True)
+
+
+def with_card_of_version(metadata: DeltaMetadata, checked: list[CheckedFile]) -> DeltaMetadata:
+    """The card is the version's README.md: its text when the version holds a readable one, else the card the push
+    gave, else none (a version without a README has no card)."""
+    readme = next((c for c in checked if c.path == CARD_PATH), None)
+    if readme is not None and readme.text is not None:
+        return replace(metadata, card=readme.text)
+    return metadata if metadata.card is not None else replace(metadata, card="")
 
 
 def _lock_or_create_delta(

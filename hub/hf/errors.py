@@ -5,7 +5,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from hub.core.errors import HTTP_STATUS, DomainError
+from hub.core.errors import HTTP_STATUS, DomainError, exception_code
 from hub.core.validation import invalid_from
 
 # The hub's codes that huggingface_hub turns into its own exceptions.
@@ -55,7 +55,7 @@ def hf_exception_handler(exc, context):
         error = hf_error(401, INVALID_CREDENTIALS, "invalid_token")
         error.data["error"] = message
     else:
-        error = hf_error(response.status_code, str(exc.detail), exc.default_code)
+        error = hf_error(response.status_code, str(exc.detail), exception_code(exc))
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:
             error[header] = response[header]

@@ -1,12 +1,14 @@
 """What the delta page shows, gathered with a fixed number of queries."""
 
+from deltacenter.usage import INSTALL
 from hub.accounts.namespaces import can_write
 from hub.deltas.history import downloads_by_month, version_page
 from hub.deltas.models import Like
 from hub.deltas.services import latest_version
 from hub.evaluation.models import EvalResult, ValidationJob
-from hub.web.cards import render_card
+from hub.web.cards import card_view
 from hub.web.module_tree import module_tree, rows
+from hub.web.snippets import usage_snippets
 
 RECENT_VERSIONS = 10
 
@@ -15,6 +17,7 @@ def delta_page(user, delta):
     version = latest_version(delta)
     tree = module_tree(delta, version) if version else None
     recent = version_page(delta, per_page=RECENT_VERSIONS)
+    card = card_view(delta.card)
     return {
         "delta": delta,
         "version": version,
@@ -24,9 +27,10 @@ def delta_page(user, delta):
         "job": latest_job(version),
         "results": results_of(version),
         "monthly_downloads": downloads_by_month(delta),
-        "card_html": render_card(delta.card),
+        "card": card,
         "liked": user.is_authenticated and Like.objects.filter(user=user, delta=delta).exists(),
-        "usage": usage_snippet(delta),
+        "snippets": usage_snippets(delta, version, card.metadata),
+        "install_line": INSTALL,
         "tree": tree,
         "tree_rows": rows(tree) if tree else None,
         "can_edit": can_write(user, delta.namespace) or user.is_superuser,
@@ -45,13 +49,3 @@ def results_of(version):
     rows = EvalResult.objects.filter(version=version).select_related("suite", "leaderboard_entry")
     # The worker stores each result's claimed score beside it, by the same rule for every page and the API.
     return list(rows.order_by("suite__name"))
-
-
-def usage_snippet(delta):
-    backbone = delta.backbone.name if delta.backbone else (delta.base_model_name or "the model it was trained on")
-    return (
-        "from transformers import AutoModel\n"
-        "from deltacenter import from_finetuned\n\n"
-        f'backbone = AutoModel.from_pretrained("{backbone}")\n'
-        f'model = from_finetuned("{delta.full_name}", backbone)\n'
-    )

@@ -26,12 +26,20 @@ class SignUpForm(UserCreationForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="Where you will use it, e.g. “laptop” or “CI”.")
-    scopes = forms.MultipleChoiceField(
-        choices=ApiToken.Scope.choices,
-        widget=forms.CheckboxSelectMultiple,
-        initial=["read"],
-        help_text="Write lets the token push; admin also lets it delete.",
+    scopes = forms.ChoiceField(
+        label="Access",
+        choices=[
+            (ApiToken.Scope.READ, "Read: download and list deltas, your private ones included"),
+            (ApiToken.Scope.WRITE, "Write: also push deltas and backbones, like and bind"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="Pushing, with the deltacenter client or the Hugging Face clients, needs write.",
     )
+
+    def __init__(self, *args, first_token: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A first token is almost always made to push from training code; later ones often only read (CI, serving).
+        self.fields["scopes"].initial = ApiToken.Scope.WRITE if first_token else ApiToken.Scope.READ
 
 
 class OrganizationForm(forms.Form):

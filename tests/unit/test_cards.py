@@ -3,6 +3,8 @@
 import pytest
 
 from deltacenter.cards import card_for_push, split_card
+from deltacenter.families import SEQUENCE_CLASSIFICATION
+from deltacenter.usage import DeltaFacts
 from hub.deltas.cards import CardError, card_metadata, parse_front_matter
 
 CARD = """---
@@ -53,10 +55,12 @@ def test_a_card_without_front_matter_has_no_metadata():
 
 
 def test_the_client_sets_the_backbone_in_the_card_and_keeps_the_authors_text():
-    peft_template = "---\nbase_model: /home/me/models/minilm\nlibrary_name: peft\n---\n\n# Model Card\n\nMine.\n"
-    card = card_for_push(peft_template, "alice/x", {"base_model": "minilm", "base_model_hash": "ab" * 32, "tags": []})
+    authored = "---\nbase_model: /home/me/models/minilm\nlibrary_name: peft\n---\n\n# Model Card\n\nMine.\n"
+    usage = DeltaFacts("alice/x", "http://hub.test", "lora", SEQUENCE_CLASSIFICATION, "minilm")
+    card = card_for_push(authored, {"base_model": "minilm", "base_model_hash": "ab" * 32, "tags": []}, usage)
     metadata, body = split_card(card)
-    assert metadata == {"base_model": "minilm", "library_name": "peft", "base_model_hash": "ab" * 32}
-    assert "Mine." in body
-    fresh_metadata, fresh_body = split_card(card_for_push(None, "alice/x", {"base_model_hash": "cd" * 32}))
+    assert metadata == {"library_name": "peft", "base_model": "minilm", "base_model_hash": "ab" * 32}
+    assert "Mine." in body and "from_finetuned" not in body
+    fresh = card_for_push(None, {"base_model_hash": "cd" * 32}, usage)
+    fresh_metadata, fresh_body = split_card(fresh)
     assert fresh_metadata == {"base_model_hash": "cd" * 32} and "from_finetuned" in fresh_body

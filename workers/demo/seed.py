@@ -97,18 +97,51 @@ def _training_rows():
     return [text for text, _ in chosen], [label for _, label in chosen]
 
 
+DEMO_TASK = "sentiment"
+DEMO_DATASETS = ["rotten-tomatoes"]
+DEMO_LICENSE = "apache-2.0"
+DEMO_LABELS = 2  # negative, positive: the classifier workers.demo.training trains
+
+
+def write_card(name, backbone, directory, accuracy):
+    """README.md of the delta: what the client's push would publish, in place of PEFT's unfilled template."""
+    from django.conf import settings
+
+    from deltacenter.cards import card_for_push
+    from deltacenter.families import declared_family
+    from deltacenter.formats import detect_delta_type
+    from deltacenter.usage import DeltaFacts
+
+    readme = directory / "README.md"
+    usage = DeltaFacts(f"{DEMO_USER}/{name}", settings.SITE_URL, detect_delta_type(directory),
+                       declared_family(directory), backbone.name, num_labels=DEMO_LABELS)  # fmt: skip
+    facts = {
+        "base_model": backbone.name,
+        "base_model_hash": backbone.content_hash,
+        "task": DEMO_TASK,
+        "datasets": DEMO_DATASETS,
+        "license": DEMO_LICENSE,
+        "tags": ["demo"],
+        "num_labels": DEMO_LABELS,
+    }
+    existing = readme.read_text() if readme.is_file() else None
+    metrics = {"train_accuracy": round(accuracy, 4)}
+    readme.write_text(card_for_push(existing, facts, usage, metrics, backbone.content_hash))
+
+
 def _publish(user, name, backbone, directory, accuracy):
     from deltacenter.formats import detect_delta_type
 
+    write_card(name, backbone, directory, accuracy)
     files = [_store_file(p, p.relative_to(directory).as_posix()) for p in sorted(directory.rglob("*")) if p.is_file()]
     payload = {
         "files": files,
         "backbone": backbone.content_hash,
         "delta_type": detect_delta_type(directory),
-        "task": "sentiment",
-        "train_datasets": ["rotten-tomatoes"],
+        "task": DEMO_TASK,
+        "train_datasets": DEMO_DATASETS,
         "tags": ["demo"],
-        "license": "apache-2.0",
+        "license": DEMO_LICENSE,
         "claimed_metrics": {"train_accuracy": round(accuracy, 4)},
         "commit_message": "Demo delta, trained briefly on Rotten Tomatoes reviews outside the test split.",
     }

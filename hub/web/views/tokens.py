@@ -13,9 +13,9 @@ NEW_SECRET = "new_token_secret"
 
 @login_required
 def tokens(request):
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, first_token=not request.user.api_tokens.exists())
     if request.method == "POST" and form.is_valid():
-        _, secret = create_token(request.user, form.cleaned_data["name"], form.cleaned_data["scopes"])
+        _, secret = create_token(request.user, form.cleaned_data["name"], [form.cleaned_data["scopes"]])
         # Redirect so a reload cannot create a second token; the session holds the secret for one page view.
         request.session[NEW_SECRET] = secret
         return redirect("web:tokens")

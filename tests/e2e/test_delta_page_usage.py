@@ -1,0 +1,57 @@
+"""In headless Chromium: a new user's first token is a write token, and a delta page shows its card and snippets."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.conftest import api_client_for
+from tests.e2e.test_pages_browser import shot
+from tests.uploads import lora_files, push
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CARD = (
+    b"---\nbase_model: tiny-org/tiny-bert\nlicense: mit\ndatasets: [rotten-tomatoes]\n---\n"
+    b"# Tiny sentiment LoRA\n\nTrained on **Rotten Tomatoes** reviews.\n"
+)
+
+
+def test_sign_up_make_a_write_token_and_read_a_deltas_card_and_snippets(page, alice, backbone, settings, live_server):
+    settings.SITE_URL = live_server.url
+    response = push(api_client_for(alice), "alice/tiny-sentiment", {**lora_files(), "README.md": CARD}, backbone)
+    assert response.status_code == 201
+
+    page.goto("/signup/")
+    page.get_by_label("Username").fill("erin")
+    page.get_by_label("Password", exact=True).fill("a long pass phrase 42")
+    page.get_by_label("Password confirmation").fill("a long pass phrase 42")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/users/erin")
+    page.goto("/settings/tokens")
+    expect(page.get_by_label("Write")).to_be_checked()
+    expect(page.get_by_label("Read")).not_to_be_checked()
+    tokens_page = Axe().run(page)
+    assert tokens_page.violations_count == 0, tokens_page.generate_report()
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-token")).to_contain_text("dc_")
+    expect(page.get_by_role("cell", name="read, write")).to_be_visible()
+
+    page.goto("/alice/tiny-sentiment")
+    shot(page, "delta-card-and-usage")
+    card_and_usage = Axe().run(page, context={"include": [[".card-body"], [".usage"]]})
+    assert card_and_usage.violations_count == 0, card_and_usage.generate_report()
+    card = page.get_by_role("article", name="Model card")
+    expect(card.get_by_role("heading", name="Tiny sentiment LoRA")).to_be_visible()
+    expect(card.locator("dt", has_text="License")).to_be_visible()
+    expect(card.locator("dd", has_text="rotten-tomatoes")).to_be_visible()
+    expect(page.get_by_role("heading", name="Use it")).to_be_visible()
+    expect(page.locator("#usage-install")).to_contain_text('pip install "./client[torch]"')
+    expect(page.locator("#usage-peft")).to_contain_text("PeftModel.from_pretrained(backbone, delta_dir)")
+    expect(page.locator("#usage-peft")).to_contain_text('BACKBONE = "tiny-bert"')
+    expect(page.locator("#usage-huggingface_hub-env")).to_contain_text(f"export HF_ENDPOINT={live_server.url}")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = page.locator("button[data-copy=usage-deltacenter]")
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert f'from_finetuned("alice/tiny-sentiment", backbone, endpoint="{live_server.url}")' in copied
