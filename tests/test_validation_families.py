@@ -85,6 +85,17 @@ def test_a_lora_with_zero_b_scores_what_the_bare_backbone_scores(celery_worker, 
     results = _results(job)
     assert results["bbc-news-perplexity"].score == pytest.approx(bare_bpb, rel=1e-5)
     assert results["rotten-tomatoes-sentiment-choice"].score == bare_accuracy
+    # The worker ran each suite again with the adapter switched off: the same numbers, so no margin at all.
+    perplexity, choice = results["bbc-news-perplexity"], results["rotten-tomatoes-sentiment-choice"]
+    assert perplexity.backbone_score == pytest.approx(bare_bpb, rel=1e-5) and perplexity.trivial_score is None
+    assert choice.backbone_score == bare_accuracy
+    labels = [label for _, label in draw_split(REGISTRY["rotten-tomatoes-sentiment-choice"], SIZES[choice.suite.name])]
+    majority = max(labels.count(label) for label in set(labels)) / len(labels)
+    assert choice.trivial_score == majority and choice.baseline_score == max(majority, bare_accuracy)
+    assert choice.margin == pytest.approx(bare_accuracy - choice.baseline_score) and choice.margin <= 0
+    assert abs(perplexity.margin) < 1e-5
+    delta = Delta.objects.get(name="zero-lora")
+    assert delta.verified_margin == choice.margin
 
 
 def _reference_bits_per_byte(model, tokenizer, suite):

@@ -21,7 +21,7 @@ from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.evaluate import SuiteOutcome
 from workers.validation.evaluator import EvaluationTimedOut, EvaluatorDied, evaluator
 from workers.validation.fetch import fetch_version_files
-from workers.validation.results import record_result, record_trainable
+from workers.validation.results import known_backbone_scores, record_result, record_trainable
 from workers.validation.static_checks import check_delta_directory
 
 DEFAULT_NUM_LABELS = 2
@@ -115,6 +115,7 @@ def validate(job, device, stages):
                 "family": family,
                 "num_labels": num_labels,
                 "suites": [_suite_spec(suite, datasets[suite.name]) for suite in group],
+                "backbone_scores": known_backbone_scores(delta.backbone_id, group),
             }
             _evaluate_in_child(job, device, stages, request, {s.name: s for s in group}, deadline, tally)
     return tally.verdict(family, delta.task, suites)
@@ -203,7 +204,8 @@ def _recorder(job, device, stages, suites, tally):
         elif "unscored" in event:
             tally.unscored = event["unscored"]
         elif "outcome" in event:
-            record_result(job, suites[event["suite"]], SuiteOutcome(**event["outcome"]), runtime)
+            outcome, baseline = SuiteOutcome(**event["outcome"]), event.get("baseline", {})
+            record_result(job, suites[event["suite"]], outcome, runtime, baseline)
             tally.results += 1
 
     return record
