@@ -265,6 +265,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Publish, find and download parameter-efficient fine-tuning deltas.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets several serializers share get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ValidationStateEnum": "hub.deltas.models.Delta.Validation",
+        "ValidationJobStatusEnum": "hub.evaluation.models.ValidationJob.Status",
+    },
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -20,6 +20,7 @@ from hub.api.serializers import (
     CommitStatusSerializer,
     DeltaDetailSerializer,
     DeltaPageSerializer,
+    DeltaStatusSerializer,
     FacetCountsSerializer,
     LikeResultSerializer,
     ListedDeltaSerializer,
@@ -52,6 +53,7 @@ from hub.deltas.listing import count_facets, list_deltas, parse_filters
 from hub.deltas.models import Backbone, Delta, Finalization
 from hub.deltas.uploads import plan_uploads
 from hub.evaluation import jobs
+from hub.evaluation.verdict import delta_status
 
 WRITERS = [IsAuthenticated, TokenScopes]
 # Actions that need no input still document their (empty) JSON body.
@@ -358,6 +360,16 @@ class BackboneFilesView(APIView):
         if outcome.pending is not None:
             return _pending_response(outcome.pending)
         return Response(BackboneSerializer(outcome.backbone).data)
+
+
+class DeltaStatusView(APIView):
+    @extend_schema(
+        responses=DeltaStatusSerializer,
+        summary="A delta's validation state in a few fields, cheap enough to poll until `final` is true",
+    )
+    def get(self, request, namespace, name):
+        delta = services.get_visible_delta(request.user, namespace, name)
+        return Response(DeltaStatusSerializer(delta_status(delta)).data)
 
 
 class ValidationJobView(APIView):
