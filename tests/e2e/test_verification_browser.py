@@ -81,3 +81,38 @@ def test_a_delta_page_follows_its_validation_without_a_reload(page, alice, backb
     expect(badge).to_have_text("✓ scored, beats baseline by 0.300")
     expect(page.locator("#validation-section table")).to_contain_text("+0.3000")
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_new_pages_are_accessible_and_fit_a_phone(browser, live_server, alice, bob, backbone):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from hub.evaluation.models import ValidationJob
+
+    suite = make_suite()
+    entry_with_baseline(alice.namespace, "strong", backbone, suite, 0.9, "approved")
+    entry_with_baseline(bob.namespace, "a-rather-long-delta-name-for-small-screens", backbone, suite, 0.5, "approved")
+    broken = make_delta(alice.namespace, "broken", backbone, validation_state="failed")
+    ValidationJob.objects.create(
+        version=make_version(broken), status="failed", reason_code="shape_mismatch", reason="Shapes differ."
+    )
+    # Whole pages for the boards and the comparison; on a delta's page, the parts shown here.
+    paths = {
+        "/leaderboards/sst2/1": None,
+        "/leaderboards/sst2/1?beats_baseline=1&sort=margin&dir=asc": None,
+        "/compare?delta=alice/strong&delta=bob/a-rather-long-delta-name-for-small-screens": None,
+        "/alice/broken": {"include": [["[data-validation-panel]"], ["#validation-section"]]},
+        "/alice/strong": {"include": [["[data-validation-panel]"], ["#validation-section"]]},
+    }
+    for width in (1280, 390):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800})
+        try:
+            page = context.new_page()
+            for path, part in paths.items():
+                page.goto(path)
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+                if width == 1280:
+                    results = Axe().run(page, context=part)
+                    assert results.violations_count == 0, f"{path}: {results.generate_report()}"
+        finally:
+            context.close()
