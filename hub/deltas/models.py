@@ -204,7 +204,7 @@ class Delta(models.Model):
     # Kept up to date by hub.evaluation.jobs at every step of a validation, so listings can filter and sort
     # without joins: queued or running while the newest version's validation is under way, else the outcome
     # of the newest version validated; with the score of its main suite and its margin over that suite's
-    # baseline (both of the newest scored version, kept while a newer one is validated).
+    # baseline when that outcome is scored (kept while a newer version is validated).
     validation_state = models.CharField(
         max_length=12, choices=Validation.choices, default=Validation.UNVALIDATED, db_index=True
     )

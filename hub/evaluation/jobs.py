@@ -277,7 +277,7 @@ UNDER_WAY = {
 
 def refresh_delta_validation(delta):
     """Denormalise onto the delta its validation state (hub.deltas.models.Delta.validation_state), and the score
-    and baseline margin of its newest scored version's main suite."""
+    and baseline margin of the main suite of its newest validated version, when that was scored."""
     delta_jobs = ValidationJob.objects.filter(version__delta=delta)
     newest = delta_jobs.order_by("-version__number", "-queued_at", "-pk").only("status").first()
     finished = delta_jobs.filter(status__in=ValidationJob.FINAL_STATES)
@@ -285,8 +285,7 @@ def refresh_delta_validation(delta):
     state = job.status if job is not None else Delta.Validation.UNVALIDATED
     if newest is not None and newest.status in UNDER_WAY:
         state = UNDER_WAY[newest.status]
-    scored = finished.filter(status=Status.SCORED).order_by("-version__number", "-finished_at", "-pk").first()
-    result = main_result(scored.version_id, delta.task) if scored is not None else None
+    result = main_result(job.version_id, delta.task) if job is not None and job.status == Status.SCORED else None
     return Delta.objects.filter(pk=delta.pk).update(
         validation_state=state,
         verified_score=result.score if result else None,
