@@ -136,7 +136,9 @@ def build_parser():
     for name in ("backbone", "type", "task", "dataset", "tag", "author", "license", "search"):
         ls.add_argument(f"--{name}")
     ls.add_argument(
-        "--validation", choices=["scored", "fits", "failed", "unvalidated"], help="Only deltas with this outcome."
+        "--validation",
+        choices=["scored", "fits", "failed", "queued", "running", "unvalidated"],
+        help="Only deltas with this validation state.",
     )
     ls.add_argument("--sort", choices=["recent", "updated", "downloads", "likes", "score"])
     ls.add_argument("--limit", type=int, default=20)
