@@ -52,7 +52,7 @@ def kept():
 def counts_for(user, query=""):
     from django.http import QueryDict
 
-    return count_facets(user, parse_filters(QueryDict(query)), "recent")
+    return count_facets(user, parse_filters(QueryDict(query)))
 
 
 def api_counts(client, query=""):

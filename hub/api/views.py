@@ -107,8 +107,8 @@ class DeltaFacetsView(ListingView):
         summary="How many deltas a listing has, by facet value: the counts the browse page shows",
     )  # fmt: skip
     def get(self, request):
-        _, filters, sort = self.listing_request(ListingSortRequest)
-        counts = count_facets(request.user, filters, sort)
+        _, filters, _ = self.listing_request(ListingSortRequest)
+        counts = count_facets(request.user, filters)
         facets = [{"param": f.param, "title": f.title, "values": counts.facets[f.param]} for f in FACETS]
         return Response(FacetCountsSerializer({"total": counts.total, "facets": facets}).data)
 
