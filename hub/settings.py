@@ -269,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Choice sets several serializers share get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ValidationStateEnum": "hub.deltas.models.Delta.Validation",
+        "ValidationJobStatusEnum": "hub.evaluation.models.ValidationJob.Status",
+    },
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

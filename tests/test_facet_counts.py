@@ -52,7 +52,7 @@ def kept():
 def counts_for(user, query=""):
     from django.http import QueryDict
 
-    return count_facets(user, parse_filters(QueryDict(query)), "recent")
+    return count_facets(user, parse_filters(QueryDict(query)))
 
 
 def api_counts(client, query=""):
@@ -79,7 +79,7 @@ def test_counts_follow_pushes_deletes_visibility_and_validation(alice, bob, back
             "dataset": {"bbc": 1},
             "tag": {"english": 1, "small": 1},
             "license": {},
-            "validation": {"unvalidated": 2},
+            "validation": {"queued": 2},  # each push queued a validation no worker has taken yet
         },
     )
 

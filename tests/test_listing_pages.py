@@ -85,6 +85,57 @@ def test_previous_links_walk_back_through_the_same_pages(client, alice, backbone
     assert [has_previous for _, has_previous in forward] == [False, True, True, True]
 
 
+def partly_scored(namespace, backbone, count, first=0):
+    """Deltas of which every third has no score; the scored ones tie in pairs."""
+    deltas = catalogue(namespace, backbone, count, first)
+    Delta.objects.filter(pk__in=[d.pk for d in deltas[::3]]).update(
+        validation_state="failed", verified_score=None, verified_rank=None, verified_metric=""
+    )
+    return deltas
+
+
+def test_the_score_sort_keeps_unscored_deltas_last_across_keyset_pages(client, alice, backbone):
+    partly_scored(alice.namespace, backbone, 14)
+    added = iter(range(100, 200))
+
+    def insert_some(_):
+        partly_scored(alice.namespace, backbone, 3, first=next(added) * 10)
+
+    url = "/api/deltas?sort=score&limit=4"
+    pages, listed = [], []
+    while url:
+        page = client.get(url).json()
+        pages.append(page)
+        listed += page["results"]
+        insert_some(len(pages))
+        url = page["next"]
+    ids = [d["id"] for d in listed]
+    assert len(ids) == len(set(ids)), "a delta was listed twice"
+    original = {d.full_name for d in Delta.objects.filter(name__regex=r"^lora-\d$|^lora-1[0-3]$")}
+    assert original <= set(ids), "a delta was skipped"
+    scores = [d["verified_score"] for d in listed]
+    first_null = scores.index(None)
+    assert all(s is None for s in scores[first_null:]), "a scored delta came after an unscored one"
+    assert scores[:first_null] == sorted(scores[:first_null], reverse=True)
+    assert first_null < len(scores) - 1 and any(s is None for s in scores)
+
+
+def test_previous_links_cross_from_unscored_back_to_scored_deltas(client, alice, backbone):
+    partly_scored(alice.namespace, backbone, 11)
+    forward, url = [], "/api/deltas?sort=score&limit=3"
+    while url:
+        page = client.get(url).json()
+        forward.append(names(page))
+        last, url = page, page["next"]
+    backward, url = [names(last)], last["previous"]
+    while url:
+        page = client.get(url).json()
+        backward.append(names(page))
+        url = page["previous"]
+    assert forward == backward[::-1] and len(forward) == 4
+    assert sum(len(p) for p in forward) == 11
+
+
 def test_going_back_past_deleted_rows_shows_the_first_page_whole(client, alice, backbone):
     catalogue(alice.namespace, backbone, 9)
     first = client.get("/api/deltas?limit=4").json()

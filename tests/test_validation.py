@@ -18,7 +18,7 @@ from deltacenter import push_to_hub
 from hub.core import objectstore
 from hub.deltas.models import Delta, DeltaVersion, object_key
 from hub.evaluation import jobs
-from hub.evaluation.catalogue import REGISTRY
+from hub.evaluation.catalogue import REGISTRY, draw_split
 from hub.evaluation.models import EvalResult, LeaderboardEntry, ValidationJob
 from hub.evaluation.suites import install
 from tests.models import tiny_bert, tiny_bitfit_tuned, tiny_lora
@@ -62,9 +62,16 @@ def test_a_good_lora_passes_with_metrics(celery_worker, suite, backbone_hash):
     assert set(result.metrics) == {"accuracy", "macro_f1", "matthews"}
     assert result.software["torch"] == torch.__version__ and result.device == "cpu"
     assert result.claimed_score == 0.99 and result.differs_from_claim
+    # The majority class of the suite's examples (a balanced split: half), computed from the suite's own data;
+    # the backbone alone has no trained head, so it is no baseline for a classifier.
+    labels = [label for _, label in draw_split(REGISTRY["rotten-tomatoes-sentiment"], SUITE_SIZE)]
+    assert result.trivial_score == max(labels.count(0), labels.count(1)) / SUITE_SIZE == 0.5
+    assert result.backbone_score is None and result.baseline_score == 0.5
+    assert result.margin == pytest.approx(result.score - 0.5)
     assert LeaderboardEntry.objects.get(result=result).status == LeaderboardEntry.Review.PENDING
     delta = Delta.objects.get(name="good-lora")
     assert (delta.validation_state, delta.verified_score, delta.verified_metric) == ("scored", result.score, "accuracy")
+    assert delta.verified_margin == result.margin
     assert DeltaVersion.objects.get(pk=job.version.pk).trainable_parameters > 0
     assert {"fetch", "static_checks", "load_backbone"} <= set(job.timings)
     assert job.stage == "done"

@@ -3,14 +3,15 @@
 import pytest
 
 from hub.deltas.models import Backbone, Delta
-from hub.evaluation.models import EvalResult, ValidationJob
+from hub.evaluation.models import EvalResult, LeaderboardEntry, ReviewEvent, ValidationJob
+from hub.evaluation.moderators import is_moderator
 from tests.validation_helpers import wait_for_job
 from workers.demo.seed import seed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_demo_seeding_publishes_deltas_that_are_scored(celery_worker, capsys):
+def test_the_demo_seeding_publishes_deltas_that_are_scored(celery_worker, capsys, client):
     seed(steps=2, suite_size=200)
     backbone = Backbone.objects.get(name="sentence-transformers/all-MiniLM-L6-v2")
     assert {f.path for f in backbone.files.all()} >= {"config.json", "model.safetensors", "tokenizer.json"}
@@ -27,6 +28,19 @@ def test_the_demo_seeding_publishes_deltas_that_are_scored(celery_worker, capsys
     assert "head.safetensors" in {f.path for f in bitfit.files.all()}
     # Its own trained head, not a random one: above chance on 200 held-out reviews even after two steps.
     assert scores["demo/minilm-rt-bitfit"]["rotten-tomatoes-sentiment"] >= 0.58, scores
+    # Its leaderboard entries were approved by the demo's moderator, each with a review event, so the first
+    # visit shows them, with the suite's baseline beside them.
+    entries = LeaderboardEntry.objects.filter(result__version__delta__namespace__name="demo")
+    assert entries.count() == 4 and {e.status for e in entries} == {"approved"}
+    events = ReviewEvent.objects.filter(entry__in=entries)
+    assert {(e.actor.username, e.from_status, e.to_status) for e in events} == {
+        ("demo-moderator", "pending", "approved")
+    }
+    assert is_moderator(events.first().actor) and events.count() == 4
+    board = client.get("/leaderboards/rotten-tomatoes-sentiment/1")
+    assert [row.delta.full_name for row in board.context["rows"]]
+    assert {line.label for line in board.context["baselines"]} == {"trivial predictor"}
+    assert board.context["baselines"][0].value == 0.5  # a balanced split: the majority class is right half the time
     seed()
     assert "already seeded" in capsys.readouterr().out
     assert Delta.objects.filter(namespace__name="demo").count() == 2

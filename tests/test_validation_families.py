@@ -11,6 +11,7 @@ from hub.deltas.models import Backbone, Delta
 from hub.evaluation.catalogue import REGISTRY, draw_split
 from hub.evaluation.models import EvalResult, ValidationJob
 from hub.evaluation.suites import install
+from hub.evaluation.verdict import verdict
 from tests.models import lora, tiny_bert, tiny_bert_tagger, tiny_gpt2, tiny_llama, tiny_t5, word_tokenizer
 from tests.validation_helpers import wait_for_job
 
@@ -70,7 +71,8 @@ def test_a_causal_lm_lora_is_scored_on_perplexity_and_likelihood_choice(celery_w
         "bbc-news-topic-choice": True,
     }
     page = client.get("/alice/gpt2-lora").content.decode()
-    assert "✓ scored" in page and "Bits per byte (lower is better)" in page
+    # The badge claims what the margin over the baseline shows, no more.
+    assert verdict("scored", delta.verified_margin).label in page and "Bits per byte (lower is better)" in page
 
 
 def test_a_lora_with_zero_b_scores_what_the_bare_backbone_scores(celery_worker, hub_env, family_suites):
@@ -85,6 +87,17 @@ def test_a_lora_with_zero_b_scores_what_the_bare_backbone_scores(celery_worker, 
     results = _results(job)
     assert results["bbc-news-perplexity"].score == pytest.approx(bare_bpb, rel=1e-5)
     assert results["rotten-tomatoes-sentiment-choice"].score == bare_accuracy
+    # The worker ran each suite again with the adapter switched off: the same numbers, so no margin at all.
+    perplexity, choice = results["bbc-news-perplexity"], results["rotten-tomatoes-sentiment-choice"]
+    assert perplexity.backbone_score == pytest.approx(bare_bpb, rel=1e-5) and perplexity.trivial_score is None
+    assert choice.backbone_score == bare_accuracy
+    labels = [label for _, label in draw_split(REGISTRY["rotten-tomatoes-sentiment-choice"], SIZES[choice.suite.name])]
+    majority = max(labels.count(label) for label in set(labels)) / len(labels)
+    assert choice.trivial_score == majority and choice.baseline_score == max(majority, bare_accuracy)
+    assert choice.margin == pytest.approx(bare_accuracy - choice.baseline_score) and choice.margin <= 0
+    assert abs(perplexity.margin) < 1e-5
+    delta = Delta.objects.get(name="zero-lora")
+    assert delta.verified_margin == choice.margin
 
 
 def _reference_bits_per_byte(model, tokenizer, suite):

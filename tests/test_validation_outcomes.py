@@ -34,9 +34,9 @@ def test_the_newest_validated_version_decides_the_state(alice, backbone):
     jobs.mark_fits(_finished(second, "running").pk, "no_task_head", "No head.")
     delta.refresh_from_db()
     assert (delta.validation_state, delta.verified_score, delta.verified_rank) == ("fits", None, None)
-    ValidationJob.objects.create(version=second, status="queued")  # a revalidation under way changes nothing yet
+    ValidationJob.objects.create(version=second, status="queued")  # a revalidation under way shows as queued
     jobs.refresh_delta_validation(delta)
-    assert Delta.objects.get(pk=delta.pk).validation_state == "fits"
+    assert Delta.objects.get(pk=delta.pk).validation_state == "queued"
     jobs.mark_failed(_finished(second, "running").pk, "delta_does_not_fit", "No.")
     assert Delta.objects.get(pk=delta.pk).validation_state == "failed"
 

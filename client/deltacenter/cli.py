@@ -143,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("backbone", "type", "task", "dataset", "tag", "author", "license", "search"):
         ls.add_argument(f"--{name}")
     ls.add_argument(
-        "--validation", choices=["scored", "fits", "failed", "unvalidated"], help="Only deltas with this outcome."
+        "--validation",
+        choices=["scored", "fits", "failed", "queued", "running", "unvalidated"],
+        help="Only deltas with this validation state.",
     )
     ls.add_argument("--sort", choices=["recent", "updated", "downloads", "likes", "score"])
     ls.add_argument("--limit", type=int, default=20)

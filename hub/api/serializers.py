@@ -121,6 +121,7 @@ class DeltaSummarySerializer(serializers.ModelSerializer):
             "validation_state",
             "verified_score",
             "verified_metric",
+            "verified_margin",
             "created_at",
             "updated_at",
             "url",
@@ -163,6 +164,7 @@ class ListedDeltaSerializer(DeltaSummarySerializer):
             "validation_state": delta.validation_state,
             "verified_score": delta.verified_score,
             "verified_metric": delta.verified_metric,
+            "verified_margin": delta.verified_margin,
             "created_at": _iso_8601(delta.created_at),
             "updated_at": _iso_8601(delta.updated_at),
             "url": f"{settings.SITE_URL}/{namespace}/{delta.name}",
@@ -253,6 +255,24 @@ class ValidationJobSerializer(serializers.ModelSerializer):
         ]
 
 
+class DeltaStatusSerializer(serializers.Serializer):
+    """hub.evaluation.verdict.delta_status: what a delta's page polls while its validation runs."""
+
+    state = serializers.ChoiceField(choices=Delta.Validation.choices)
+    label = serializers.CharField(help_text="What the badge says, no more than the numbers show.")
+    title = serializers.CharField(help_text="The badge's longer explanation.")
+    tone = serializers.ChoiceField(choices=["good", "flat", "neutral", "bad", "pending"])
+    final = serializers.BooleanField(help_text="False while the newest version is queued or being validated.")
+    job = serializers.IntegerField(allow_null=True, help_text="The newest validation job, for /api/jobs/{id}.")
+    job_status = serializers.ChoiceField(choices=ValidationJob.Status.choices, allow_null=True)
+    stage = serializers.CharField(allow_blank=True)
+    reason_code = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+    verified_score = serializers.FloatField(allow_null=True)
+    verified_metric = serializers.CharField(allow_blank=True)
+    verified_margin = serializers.FloatField(allow_null=True, help_text="Score over the baseline; positive is better.")
+
+
 class EvalResultSerializer(serializers.ModelSerializer):
     suite = serializers.CharField(source="suite.name")
     suite_version = serializers.CharField(source="suite.version")
@@ -273,6 +293,10 @@ class EvalResultSerializer(serializers.ModelSerializer):
             "metrics",
             "claimed_score",
             "differs_from_claim",
+            "trivial_score",
+            "backbone_score",
+            "baseline_score",
+            "margin",
             "num_examples",
             "seed",
             "duration_seconds",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("deltas", views.DeltaListView.as_view(), name="api-deltas"),
     path("deltas/facets", views.DeltaFacetsView.as_view(), name="api-delta-facets"),
     path("deltas/<str:namespace>/<str:name>", views.DeltaDetailView.as_view(), name="api-delta"),
+    path("deltas/<str:namespace>/<str:name>/status", views.DeltaStatusView.as_view(), name="api-delta-status"),
     path("deltas/<str:namespace>/<str:name>/versions", views.VersionListView.as_view(), name="api-versions"),
     path("deltas/<str:namespace>/<str:name>/changes", views.DeltaChangesView.as_view(), name="api-delta-changes"),
     path(

@@ -24,6 +24,7 @@ from hub.api.serializers import (
     DeltaCodeSerializer,
     DeltaDetailSerializer,
     DeltaPageSerializer,
+    DeltaStatusSerializer,
     FacetCountsSerializer,
     LikeResultSerializer,
     ListedDeltaSerializer,
@@ -62,6 +63,7 @@ from hub.deltas.models import Backbone, Delta, Finalization
 from hub.deltas.shapes import code_summary, delta_code
 from hub.deltas.uploads import plan_uploads
 from hub.evaluation import jobs
+from hub.evaluation.verdict import delta_status
 
 WRITERS = [IsAuthenticated, TokenScopes]
 # Actions that need no input still document their (empty) JSON body.
@@ -115,8 +117,8 @@ class DeltaFacetsView(ListingView):
         summary="How many deltas a listing has, by facet value: the counts the browse page shows",
     )  # fmt: skip
     def get(self, request):
-        _, filters, sort = self.listing_request(ListingSortRequest)
-        counts = count_facets(request.user, filters, sort)
+        _, filters, _ = self.listing_request(ListingSortRequest)
+        counts = count_facets(request.user, filters)
         facets = [{"param": f.param, "title": f.title, "values": counts.facets[f.param]} for f in FACETS]
         return Response(FacetCountsSerializer({"total": counts.total, "facets": facets}).data)
 
@@ -415,6 +417,16 @@ class BackboneFilesView(APIView):
         if outcome.pending is not None:
             return _pending_response(outcome.pending)
         return Response(BackboneSerializer(outcome.backbone).data)
+
+
+class DeltaStatusView(APIView):
+    @extend_schema(
+        responses=DeltaStatusSerializer,
+        summary="A delta's validation state in a few fields, cheap enough to poll until `final` is true",
+    )
+    def get(self, request, namespace, name):
+        delta = services.get_visible_delta(request.user, namespace, name)
+        return Response(DeltaStatusSerializer(delta_status(delta)).data)
 
 
 class ValidationJobView(APIView):

@@ -39,7 +39,14 @@ FACETS = (
         "validation",
         "Validation",
         "d.validation_state::text",
-        labels=(("scored", "Scored"), ("fits", "Fits"), ("failed", "Failed"), ("unvalidated", "Not validated yet")),
+        labels=(
+            ("scored", "Scored"),
+            ("fits", "Fits"),
+            ("failed", "Failed"),
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("unvalidated", "Not validated yet"),
+        ),
     ),
 )
 

@@ -74,7 +74,7 @@ SORTS = {
     "updated": "updated_at",
     "downloads": "downloads_count",
     "likes": "likes_count",
-    "score": "verified_rank",  # only scored deltas have one (turned so higher is better): the others are left out
+    "score": "verified_rank",  # turned so higher is better; deltas without a score follow the scored ones
     "relevance": "rank",  # only with a full-text query
 }
 DEFAULT_SORT = "recent"

@@ -214,7 +214,8 @@ class ListingSortRequest(serializers.Serializer):
     sort = serializers.ChoiceField(
         choices=list(SORTS),
         required=False,
-        help_text="Newest first (recent) unless chosen; with q, best match (relevance) first.",
+        help_text="Newest first (recent) unless chosen; with q, best match (relevance) first. By score, the"
+        " deltas without a verified score follow the scored ones.",
     )
 
 

@@ -17,12 +17,14 @@ from django.db.models import BooleanField, Func
 from hub.core.errors import Invalid
 
 DATETIME_KEYS = {"created_at", "updated_at"}
+# Sort columns some rows have no value in: those rows come last, and a cursor among them holds None.
+NULLABLE_KEYS = {"verified_rank"}
 
 
 @dataclass(frozen=True)
 class Cursor:
     sort: str
-    value: object  # the sort column's value: a datetime, an int or a float
+    value: object  # the sort column's value: a datetime, an int, a float, or None (NULLABLE_KEYS)
     pk: int
     backward: bool = False
 
@@ -50,6 +52,8 @@ def decode_cursor(text: str, sort: str, column: str) -> Cursor:
 
 
 def _typed(value, column):
+    if value is None and column in NULLABLE_KEYS:
+        return None
     if column in DATETIME_KEYS:
         parsed = datetime.fromisoformat(value)  # a TypeError for anything but a string
         if parsed.tzinfo is None:

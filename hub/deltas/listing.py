@@ -13,7 +13,7 @@ from hub.accounts.namespaces import readable_namespace_ids
 from hub.core.validation import invalid_from
 from hub.deltas.counting import FacetCounts, kept_counts, sampled_counts
 from hub.deltas.filters import DEFAULT_SORT, SORTS, DeltaFilter
-from hub.deltas.keyset import Cursor, RowComparison, decode_cursor
+from hub.deltas.keyset import NULLABLE_KEYS, Cursor, RowComparison, decode_cursor
 from hub.deltas.models import Delta
 from hub.deltas.search import relevance
 
@@ -102,31 +102,28 @@ def list_deltas(user, filters, sort, cursor=None, limit=DEFAULT_LIMIT, with_coun
     viewer, sort = Viewer.of(user), _usable(sort, filters)
     position = decode_cursor(cursor, sort, SORTS[sort]) if cursor else None
     listing = _page(viewer, filters, sort, position, limit)
-    return replace(listing, counts=count_facets(viewer, filters, sort)) if with_counts else listing
+    return replace(listing, counts=count_facets(viewer, filters)) if with_counts else listing
 
 
-def count_facets(user, filters, sort):
+def count_facets(user, filters):
     """The facet counts of the listing: exact from the kept counts when nothing is filtered, else counted over
-    the matches up to a bound (hub.deltas.counting)."""
-    viewer, sort = Viewer.of(user), _usable(sort, filters)
-    if not filters.active and sort != "score":
+    the matches up to a bound (hub.deltas.counting). Every sort lists the same deltas, so it counts alike."""
+    viewer = Viewer.of(user)
+    if not filters.active:
         return kept_counts(viewer.namespace_ids, viewer.sees_everything)
-    return sampled_counts(_matching(viewer, filters, sort))
+    return sampled_counts(_matching(viewer, filters))
 
 
 def _usable(sort, filters):
     return DEFAULT_SORT if sort == "relevance" and not filters.text else sort
 
 
-def _matching(viewer, filters, sort):
-    matching = filters.apply(viewer.deltas())
-    if sort == "score":
-        matching = matching.filter(verified_rank__isnull=False)
-    return matching
+def _matching(viewer, filters):
+    return filters.apply(viewer.deltas())
 
 
 def _candidates(viewer, filters, sort):
-    matching = _matching(viewer, filters, sort)
+    matching = _matching(viewer, filters)
     if sort != "relevance":
         return matching
     pool = matching.order_by("-created_at", "-id").values("pk")[:RELEVANCE_POOL]
@@ -151,13 +148,41 @@ def _page(viewer, filters, sort, position, limit):
 
 def _fetch(candidates, column, position, count):
     """`count` rows from `position` on, going back (nearest first) when it is a backward cursor."""
+    listed = candidates.select_related("namespace", "backbone").only(*LISTED_FIELDS)
     backward = position is not None and position.backward
-    if position is not None:
+    if column in NULLABLE_KEYS:
+        return _fetch_nulls_last(listed, column, position, backward, count)
+    return list(_segment(listed, column, _key(position), backward, count))
+
+
+def _key(position):
+    return None if position is None else (position.value, position.pk)
+
+
+def _segment(candidates, column, key, backward, count):
+    """Rows in (column, pk) order, best first (or, `backward`, worst first), strictly past `key` if one is given."""
+    if key is not None:
         output = FloatField() if column == "rank" else Delta._meta.get_field(column)
-        key = [Value(position.value, output_field=output), Value(position.pk)]
-        candidates = candidates.filter(RowComparison([F(column), F("pk")], ">" if backward else "<", key))
+        values = [Value(key[0], output_field=output), Value(key[1])]
+        candidates = candidates.filter(RowComparison([F(column), F("pk")], ">" if backward else "<", values))
     order = (column, "pk") if backward else (f"-{column}", "-pk")
-    return list(candidates.select_related("namespace", "backbone").only(*LISTED_FIELDS).order_by(*order)[:count])
+    return candidates.order_by(*order)[: max(count, 0)]
+
+
+def _fetch_nulls_last(candidates, column, position, backward, count):
+    """The rows with a value, best first, then those without one, newest id first: a range scan on each part's
+    partial index, the second only where the first ran out. A cursor in the part without values holds None."""
+    valued = candidates.filter(**{f"{column}__isnull": False})
+    unvalued = candidates.filter(**{f"{column}__isnull": True})
+    in_nulls = position is not None and position.value is None
+    if not backward:
+        rows = [] if in_nulls else list(_segment(valued, column, _key(position), False, count))
+        past = unvalued.filter(pk__lt=position.pk) if in_nulls else unvalued
+        return rows + list(past.order_by("-pk")[: max(count - len(rows), 0)])
+    if not in_nulls:
+        return list(_segment(valued, column, _key(position), True, count))
+    rows = list(unvalued.filter(pk__gt=position.pk).order_by("pk")[:count])
+    return rows + list(_segment(valued, column, None, True, count - len(rows)))
 
 
 def _cursor(sort, column, row, backward=False):

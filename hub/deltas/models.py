@@ -209,18 +209,25 @@ class Delta(models.Model):
 
     class Validation(models.TextChoices):
         UNVALIDATED = "unvalidated", "Not validated yet"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
         SCORED = "scored", "Scored"
         FITS = "fits", "Fits"
         FAILED = "failed", "Failed"
 
-    # Kept up to date by the validation workers, so listings can filter and sort without joins: the outcome of
-    # the newest version validated, and the score of its main suite.
+    # Kept up to date by hub.evaluation.jobs at every step of a validation, so listings can filter and sort
+    # without joins: queued or running while the newest version's validation is under way, else the outcome
+    # of the newest version validated; with the score of its main suite and its margin over that suite's
+    # baseline when that outcome is scored (kept while a newer version is validated).
     validation_state = models.CharField(
         max_length=12, choices=Validation.choices, default=Validation.UNVALIDATED, db_index=True
     )
     verified_score = models.FloatField(null=True, blank=True)
     verified_metric = models.CharField(max_length=16, blank=True)
     verified_rank = models.FloatField(null=True, blank=True, help_text="The verified score turned so higher is better.")
+    verified_margin = models.FloatField(
+        null=True, blank=True, help_text="How far the verified score beats the suite's baseline (positive: better)."
+    )
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = DeltaQuerySet.as_manager()
@@ -248,6 +255,8 @@ class Delta(models.Model):
             models.Index(
                 fields=["verified_rank", "id"], name="delta_score_keyset", condition=Q(verified_rank__isnull=False)
             ),
+            # Sorted by score, the unscored deltas follow the scored ones, newest id first.
+            models.Index(fields=["id"], name="delta_unscored_keyset", condition=Q(verified_rank__isnull=True)),
             models.Index(fields=["delta_type"], name="delta_type_idx"),
             # The task and licence filters compare without letter case (iexact: UPPER(column) = UPPER(value)).
             models.Index(Upper("task"), name="delta_task_upper_idx"),

@@ -22,7 +22,10 @@ class EvalSuiteAdmin(admin.ModelAdmin):
 
 @admin.register(EvalResult)
 class EvalResultAdmin(admin.ModelAdmin):
-    list_display = ["version", "suite", "score", "claimed_score", "differs_from_claim", "num_examples", "device"]
+    list_display = [
+        "version", "suite", "score", "baseline_score", "margin", "claimed_score", "differs_from_claim",
+        "num_examples", "device",
+    ]  # fmt: skip
     list_filter = ["suite", "differs_from_claim"]
     raw_id_fields = ["version", "job"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,7 @@ def request_validation(version: DeltaVersion) -> ValidationJob:
             reason=UNRESOLVED_REASON,
         )  # fmt: skip
     job = ValidationJob.objects.create(version=version)
+    refresh_delta_validation(version.delta)
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
 
@@ -142,6 +144,7 @@ def _requeue(waiting: QuerySet[ValidationJob]) -> list[int]:
     ValidationJob.objects.filter(pk__in=pks).update(
         status=Status.QUEUED, reason_code="", reason="", queued_at=timezone.now()
     )
+    refresh_for_jobs(pks)
     for pk in pks:
         transaction.on_commit(lambda pk=pk: enqueue(pk))
     return pks
@@ -154,6 +157,7 @@ def reap_stale_jobs() -> list[int]:
     pks = list(stale.values_list("pk", flat=True))
     # Compare-and-set on the status, so a worker that resumes beating in between keeps its job.
     requeued = [pk for pk in pks if _requeue_if_stale(pk, cutoff)]
+    refresh_for_jobs(requeued)
     for pk in requeued:  # the shared queue: their worker may be the one that died
         transaction.on_commit(lambda pk=pk: enqueue_shared(pk))
     return requeued
@@ -203,6 +207,7 @@ def start(job_pk: int, worker: str, device: str = "") -> ValidationJob | None:
     job.started_at = job.heartbeat_at = now
     job.finished_at = None
     job.save()
+    refresh_delta_validation(job.version.delta)
     return job
 
 
@@ -262,35 +267,59 @@ def mark_failed(
     _refresh_for_job(job_pk)
 
 
+@transaction.atomic
 def mark_error(job_pk: int, log: str, timings: dict[str, float] | None = None) -> None:
     """An infrastructure error: the public reason is fixed, what happened goes to the staff-only log."""
     _finish(job_pk, Status.ERROR, timings, "infrastructure_error", INFRASTRUCTURE_REASON, log=log)
+    _refresh_for_job(job_pk)
 
 
+@transaction.atomic
 def mark_backbone_unavailable(
     job_pk: int, reason: str, timings: dict[str, float] | None = None, reason_code: str = "backbone_unavailable"
 ) -> None:
     _finish(job_pk, Status.BACKBONE_UNAVAILABLE, timings, reason_code, reason)
+    _refresh_for_job(job_pk)
 
 
 def _refresh_for_job(job_pk: int) -> None:
-    delta = Delta.objects.filter(versions__validation_jobs=job_pk).first()
-    if delta is not None:
-        refresh_delta_validation(delta)
+    refresh_for_jobs([job_pk])
+
+
+# What a delta shows while its newest version's job is in each unfinished status; the others show the outcome
+# of the newest version validated. An infrastructure error is retried, so it is as good as queued; a job waiting
+# for its backbone's weights leaves the last outcome standing (the job's own reason says what it waits for).
+UNDER_WAY = {
+    Status.QUEUED: Delta.Validation.QUEUED,
+    Status.ERROR: Delta.Validation.QUEUED,
+    Status.RUNNING: Delta.Validation.RUNNING,
+}
 
 
 def refresh_delta_validation(delta: Delta) -> int:
-    """Denormalise onto the delta the outcome of its newest validated version, and the score of its main suite."""
-    finished = ValidationJob.objects.filter(version__delta=delta, status__in=ValidationJob.FINAL_STATES)
+    """Denormalise onto the delta its validation state (hub.deltas.models.Delta.validation_state), and the score
+    and baseline margin of the main suite of its newest validated version, when that was scored."""
+    delta_jobs = ValidationJob.objects.filter(version__delta=delta)
+    newest = delta_jobs.order_by("-version__number", "-queued_at", "-pk").only("status").first()
+    finished = delta_jobs.filter(status__in=ValidationJob.FINAL_STATES)
     job = finished.order_by("-version__number", "-finished_at", "-pk").first()
     state = job.status if job is not None else Delta.Validation.UNVALIDATED
-    result = main_result(job.version_id, delta.task) if state == Status.SCORED else None
+    if newest is not None and newest.status in UNDER_WAY:
+        state = UNDER_WAY[newest.status]
+    result = main_result(job.version_id, delta.task) if job is not None and job.status == Status.SCORED else None
     return Delta.objects.filter(pk=delta.pk).update(
         validation_state=state,
         verified_score=result.score if result else None,
         verified_metric=result.suite.metric if result else "",
         verified_rank=metrics.oriented(result.suite.metric, result.score) if result else None,
+        verified_margin=result.margin if result else None,
     )
+
+
+def refresh_for_jobs(job_pks: Iterable[int]) -> None:
+    """Refresh the deltas of these jobs (one each), after their status changed."""
+    for delta in Delta.objects.filter(versions__validation_jobs__in=job_pks).distinct():
+        refresh_delta_validation(delta)
 
 
 def main_result(version_id: int, task: str) -> EvalResult | None:

@@ -103,6 +103,13 @@ class EvalResult(models.Model):
     device = models.CharField(max_length=100)
     software = models.JSONField(default=dict, help_text="Versions of torch, transformers, peft and the harness.")
     claimed_score = models.FloatField(null=True, blank=True)
+    # What the score is worth: the suite's trivial predictor (majority class, or its kind's equivalent) on the
+    # same examples, the backbone alone (the delta detached) where that is defined, and the margin over the
+    # stronger of the two, turned so positive means better whatever the metric's direction.
+    trivial_score = models.FloatField(null=True, blank=True, help_text="The suite's trivial predictor's score.")
+    backbone_score = models.FloatField(null=True, blank=True, help_text="The backbone's score, the delta detached.")
+    baseline_score = models.FloatField(null=True, blank=True, help_text="The stronger of the two baselines.")
+    margin = models.FloatField(null=True, blank=True, help_text="Score over the baseline; positive is better.")
     differs_from_claim = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

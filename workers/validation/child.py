@@ -15,6 +15,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
+from deltacenter.families import HEAD_FAMILIES
+from hub.evaluation.baselines import trivial_score
 from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.messages import receive, send
 from workers.validation.sandbox import confine
@@ -22,6 +24,7 @@ from workers.validation.sandbox import confine
 if TYPE_CHECKING:
     import torch
 
+    from workers.validation.attach import Attached
     from workers.validation.backbones import BackboneCache, LoadedBackbone
     from workers.validation.evaluate import SuiteOutcome
 
@@ -93,9 +96,19 @@ def evaluate(request: dict, cache: BackboneCache, emit: Emit) -> None:
             code, message = attachment.unscored
             emit(unscored={"code": code, "message": message})
             return
+        known = request.get("backbone_scores", {})
         for suite in (SuiteSpec(**spec) for spec in request["suites"]):
             emit(stage=f"evaluate:{suite.name}")
-            emit(suite=suite.name, outcome=dataclasses.asdict(_run_suite(attachment.model, loaded, suite)))
+            rows = _rows(suite)
+            outcome = dataclasses.asdict(_run_suite(attachment.model, loaded, suite, rows))
+            baseline = {"trivial": trivial_score(suite.kind, suite.metric, rows, suite.label_names)}
+            if suite.name in known:
+                baseline["backbone"] = known[suite.name]
+            elif _detachable(attachment, loaded):
+                emit(stage=f"baseline:{suite.name}")
+                with attachment.model.disable_adapter():
+                    baseline["backbone"] = _run_suite(attachment.model, loaded, suite, rows).score
+            emit(suite=suite.name, outcome=outcome, baseline=baseline)
 
 
 def runtime(device: str, dtype: torch.dtype, sandbox: str) -> dict:
@@ -109,12 +122,22 @@ def runtime(device: str, dtype: torch.dtype, sandbox: str) -> dict:
     return {"device": name, "software": software}
 
 
-def _run_suite(model: torch.nn.Module, loaded: LoadedBackbone, suite: SuiteSpec) -> SuiteOutcome:
+def _rows(suite: SuiteSpec) -> list:
     from workers.validation.datasets import rows_from
+
+    return rows_from(suite.dataset_path, suite)
+
+
+def _run_suite(model: torch.nn.Module, loaded: LoadedBackbone, suite: SuiteSpec, rows: list) -> SuiteOutcome:
     from workers.validation.evaluate import harness_for, run_suite
 
-    harness = harness_for(model, loaded.tokenizer)
-    return run_suite(harness, suite, rows_from(suite.dataset_path, suite))
+    return run_suite(harness_for(model, loaded.tokenizer), suite, rows)
+
+
+def _detachable(attachment: Attached, loaded: LoadedBackbone) -> bool:
+    """Whether the backbone alone makes a baseline: a PEFT delta (which can be switched off) on a backbone
+    that runs without it. A classifier's head is the delta's own: without it, the head is random."""
+    return hasattr(attachment.model, "disable_adapter") and loaded.family not in HEAD_FAMILIES
 
 
 def probe_network(request: dict, cache: BackboneCache, emit: Emit) -> None:

@@ -26,7 +26,7 @@ from workers.validation.errors import BackboneUnavailable, ValidationFailed
 from workers.validation.evaluate import SuiteOutcome
 from workers.validation.evaluator import EvaluationTimedOut, EvaluatorDied, evaluator
 from workers.validation.fetch import fetch_version_files
-from workers.validation.results import record_result, record_trainable
+from workers.validation.results import known_backbone_scores, record_result, record_trainable
 from workers.validation.static_checks import check_delta_directory
 
 if TYPE_CHECKING:
@@ -125,6 +125,7 @@ def validate(job: ValidationJob, device: str, stages: Stages) -> Verdict:
                 "family": family,
                 "num_labels": num_labels,
                 "suites": [_suite_spec(suite, datasets[suite.name]) for suite in group],
+                "backbone_scores": known_backbone_scores(delta.backbone_id, group),
             }
             _evaluate_in_child(job, device, stages, request, {s.name: s for s in group}, deadline, tally)
     return tally.verdict(family, delta.task, suites)
@@ -223,7 +224,8 @@ def _recorder(
         elif "unscored" in event:
             tally.unscored = event["unscored"]
         elif "outcome" in event:
-            record_result(job, suites[event["suite"]], SuiteOutcome(**event["outcome"]), runtime)
+            outcome, baseline = SuiteOutcome(**event["outcome"]), event.get("baseline", {})
+            record_result(job, suites[event["suite"]], outcome, runtime, baseline)
             tally.results += 1
 
     return record

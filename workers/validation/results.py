@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from hub.deltas.models import DeltaVersion
+from hub.evaluation.baselines import baseline_fields
 from hub.evaluation.models import EvalResult, LeaderboardEntry
 
 if TYPE_CHECKING:
@@ -23,8 +24,25 @@ def claimed_score(claimed_metrics: object, suite: EvalSuite) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def known_backbone_scores(backbone_id: int, suites: list) -> dict:
+    """The backbone's own score on each of `suites` already measured: the same examples and harness give the
+    same number, so the backbone alone is run once per suite, not once per delta."""
+    known = EvalResult.objects.filter(
+        suite__in=suites, version__delta__backbone_id=backbone_id, backbone_score__isnull=False
+    )
+    return dict(
+        known.order_by("suite__name", "-created_at")
+        .distinct("suite__name")
+        .values_list("suite__name", "backbone_score")
+    )
+
+
 @transaction.atomic
-def record_result(job: ValidationJob, suite: EvalSuite, outcome: SuiteOutcome, runtime: dict) -> EvalResult:
+def record_result(
+    job: ValidationJob, suite: EvalSuite, outcome: SuiteOutcome, runtime: dict, baseline: dict | None = None
+) -> EvalResult:
+    """Store one suite's outcome with its baselines ({"trivial", "backbone"}, either may be missing)."""
+    baseline = baseline or {}
     claimed = claimed_score(job.version.claimed_metrics, suite)
     result, _ = EvalResult.objects.update_or_create(
         version=job.version,
@@ -41,6 +59,7 @@ def record_result(job: ValidationJob, suite: EvalSuite, outcome: SuiteOutcome, r
             "claimed_score": claimed,
             "differs_from_claim": claimed is not None
             and abs(claimed - outcome.score) > settings.DELTACENTER_CLAIM_TOLERANCE,
+            **baseline_fields(suite.metric, outcome.score, baseline.get("trivial"), baseline.get("backbone")),
         },
     )
     LeaderboardEntry.objects.get_or_create(result=result)

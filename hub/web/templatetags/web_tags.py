@@ -2,6 +2,7 @@ from django import template
 
 from hub.evaluation.metrics import METRICS
 from hub.evaluation.moderators import is_moderator as _is_moderator
+from hub.evaluation.verdict import verdict as _verdict
 from hub.web.formatting import percent
 
 register = template.Library()
@@ -41,3 +42,15 @@ def human_count(value):
         if abs(value) >= size:
             return f"{value / size:.3g}{suffix}"
     return str(value)
+
+
+@register.filter
+def verdict(delta):
+    """The badge a delta's validation state and baseline margin allow (hub.evaluation.verdict)."""
+    return _verdict(delta.validation_state, delta.verified_margin)
+
+
+@register.filter
+def margin(value):
+    """A margin over the baseline, signed: '+0.1200'; a dash when no baseline was measured."""
+    return "—" if value is None else f"{value:+.4f}"

@@ -1,9 +1,16 @@
+import json
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from hub.core.errors import DomainError, NotFound
 from hub.deltas.models import Delta
 from hub.evaluation.models import EvalSuite
-from hub.web import leaderboards
+from hub.web import compare as comparing
+from hub.web import exports, leaderboards
 from hub.web.charts import score_vs_share
+from hub.web.leaderboards import COLUMNS, BoardFilters
 
 
 def index(request):
@@ -11,22 +18,105 @@ def index(request):
 
 
 def suite_board(request, suite_name, version):
-    suite = get_object_or_404(EvalSuite, name=suite_name, version=version)
-    backbone, delta_type = request.GET.get("backbone", ""), request.GET.get("delta_type", "")
-    rows = leaderboards.ranked(request.user, suite, backbone, delta_type)
+    suite, filters = _suite(suite_name, version), _filters(request.GET)
+    rows = leaderboards.ranked(request.user, suite, filters)
+    column, direction = _sort(request.GET)
+    lines = leaderboards.baselines(suite, rows)
     context = {
         "suite": suite,
-        "rows": rows,
-        "chart": score_vs_share(_chart_rows(rows), higher_is_better=suite.higher_is_better),
+        "rows": leaderboards.sorted_rows(rows, column, direction),
+        "chart": score_vs_share(
+            _chart_rows(rows), suite.higher_is_better, [(line.label, line.value) for line in lines]
+        ),
+        "baselines": lines,
         "backbones": leaderboards.suite_backbones(request.user, suite),
         "delta_types": Delta.DeltaType.choices,
-        "chosen_backbone": backbone,
-        "chosen_type": delta_type,
+        "filters": filters,
+        "headers": _headers(request.GET, filters, column, direction),
+        "query": _query(filters),
+        "waiting": leaderboards.waiting_for_review(request.user, suite) if not rows else 0,
+        "hidden": _hidden_below_baseline(request.user, suite, filters) if not rows else 0,
     }
     return render(request, "web/leaderboard.html", context)
 
 
+def export_csv(request, suite_name, version):
+    suite = _suite(suite_name, version)
+    rows = leaderboards.ranked(request.user, suite, _filters(request.GET))
+    response = HttpResponse(exports.board_csv(suite, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(suite)}.csv"'
+    return response
+
+
+def export_json(request, suite_name, version):
+    suite = _suite(suite_name, version)
+    rows = leaderboards.ranked(request.user, suite, _filters(request.GET))
+    body = exports.board_json(suite, rows, leaderboards.baselines(suite, rows))
+    response = HttpResponse(json.dumps(body, indent=1), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(suite)}.json"'
+    return response
+
+
+def compare(request):
+    try:
+        comparison = comparing.compare(request.user, comparing.parse_names(request.GET.getlist("delta")))
+    except NotFound:
+        raise Http404("No such delta.") from None
+    except DomainError as exc:
+        return render(request, "web/compare.html", {"error": exc.message}, status=400)
+    return render(request, "web/compare.html", {"comparison": comparison})
+
+
+def _suite(name, version):
+    return get_object_or_404(EvalSuite, name=name, version=version)
+
+
+def _filters(params):
+    delta_type = params.get("delta_type", "")
+    return BoardFilters(
+        backbone=params.get("backbone", "").strip().lower(),
+        delta_type=delta_type if delta_type in Delta.DeltaType.values else "",
+        beats_baseline=params.get("beats_baseline") == "1",
+    )
+
+
+def _query(filters):
+    pairs = [("backbone", filters.backbone), ("delta_type", filters.delta_type)]
+    pairs.append(("beats_baseline", "1" if filters.beats_baseline else ""))
+    return urlencode([(k, v) for k, v in pairs if v])
+
+
+def _sort(params):
+    column = params.get("sort", "rank")
+    column = column if column in COLUMNS else "rank"
+    direction = params.get("dir", COLUMNS[column][1])
+    return column, direction if direction in ("asc", "desc") else COLUMNS[column][1]
+
+
+def _headers(params, filters, column, direction):
+    """Per sortable column: the link that sorts by it (the other way round when it is the current sort), and
+    the aria-sort value of its header."""
+    headers = {}
+    for name, (_, first) in COLUMNS.items():
+        current = name == column
+        next_direction = ("desc" if direction == "asc" else "asc") if current else first
+        query = "&".join(q for q in (_query(filters), urlencode({"sort": name, "dir": next_direction})) if q)
+        aria = ("ascending" if direction == "asc" else "descending") if current else "none"
+        headers[name] = {"url": f"?{query}", "aria": aria}
+    return headers
+
+
+def _hidden_below_baseline(user, suite, filters):
+    if not filters.beats_baseline:
+        return 0
+    return len(leaderboards.ranked(user, suite, BoardFilters(filters.backbone, filters.delta_type)))
+
+
+def _filename(suite):
+    return f"{suite.name}-v{suite.version}-leaderboard"
+
+
 def _chart_rows(rows):
-    for entry in rows:
-        version = entry.result.version
-        yield version.trainable_share, entry.result.score, version.delta.full_name, f"/{version.delta.full_name}"
+    for row in rows:
+        version = row.version
+        yield version.trainable_share, row.result.score, row.delta.full_name, f"/{row.delta.full_name}"
