@@ -15,6 +15,54 @@ def _cache_of_its_own(settings):
     settings.CACHES = caches
 
 
+# The session's Celery worker, once a test has started it (see celery_worker).
+_WORKER = {"hostname": None}
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_flush(request):
+    """A transactional test's tables are emptied after it, while the session's worker may still be handling the jobs
+    the test queued: a TRUNCATE racing the worker's writes deadlocks. Wait (bounded) until the worker is idle."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up before this fixture, so torn down (flushed) after it
+    yield
+    if _WORKER["hostname"]:
+        _wait_until_idle(_WORKER["hostname"])
+
+
+def _wait_until_idle(hostname, timeout=15.0):
+    import time
+
+    from django.conf import settings
+
+    from hub.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspect = app.control.inspect(destination=[hostname], timeout=1.0)
+        busy = [
+            task for answer in (inspect.active() or {}, inspect.reserved() or {}) for task in answer.get(hostname, [])
+        ]
+        waiting = _messages_waiting(app, settings.CELERY_TASK_DEFAULT_QUEUE)
+        if not busy and not waiting:
+            return
+        time.sleep(0.1)
+
+
+def _messages_waiting(app, queue):
+    from amqp.exceptions import ChannelError
+
+    with app.connection_for_read() as connection:
+        try:
+            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+        except ChannelError:  # the broker holds no such queue: nothing was ever left waiting in it
+            return 0
+
+
 def _user(django_user_model, username):
     return django_user_model.objects.create_user(username=username, password="correct horse battery")
 
@@ -149,8 +197,10 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         while not app.control.ping(destination=[hostname], timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"The test worker did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
+        _WORKER["hostname"] = hostname
         yield hostname
     finally:
+        _WORKER["hostname"] = None
         process.terminate()
         try:
             process.wait(timeout=30)

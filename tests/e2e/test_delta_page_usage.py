@@ -6,9 +6,16 @@ from playwright.sync_api import expect
 
 from tests.conftest import api_client_for
 from tests.e2e.test_pages_browser import shot
-from tests.uploads import lora_files, push
+from tests.uploads import push, safetensors_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# A plausible LoRA (A and B of one module), so the static checks of a worker running meanwhile pass it.
+LORA = {
+    "adapter_config.json": b'{"peft_type": "LORA", "r": 1, "task_type": "SEQ_CLS"}',
+    "adapter_model.safetensors": safetensors_bytes(
+        {f"base_model.model.encoder.layer.0.attention.self.query.lora_{ab}.weight": [0.5] for ab in "AB"}
+    ),
+}
 CARD = (
     b"---\nbase_model: tiny-org/tiny-bert\nlicense: mit\ndatasets: [rotten-tomatoes]\n---\n"
     b"# Tiny sentiment LoRA\n\nTrained on **Rotten Tomatoes** reviews.\n"
@@ -17,7 +24,7 @@ CARD = (
 
 def test_sign_up_make_a_write_token_and_read_a_deltas_card_and_snippets(page, alice, backbone, settings, live_server):
     settings.SITE_URL = live_server.url
-    response = push(api_client_for(alice), "alice/tiny-sentiment", {**lora_files(), "README.md": CARD}, backbone)
+    response = push(api_client_for(alice), "alice/tiny-sentiment", {**LORA, "README.md": CARD}, backbone)
     assert response.status_code == 201
 
     page.goto("/signup/")

@@ -1,0 +1,72 @@
+"""A researcher's first delta, end to end in headless Chromium with a real worker: sign up, create a token in the
+browser, push with the CLI, watch the validation finish on the page without reloading it, then edit the card."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.models import tiny_bert, tiny_lora
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "a long pass phrase 42"
+
+
+def _sign_up(page, username):
+    page.goto("/signup/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"**/users/{username}")
+
+
+def _create_token(page):
+    page.goto("/settings/tokens")
+    expect(page.get_by_label("Write")).to_be_checked()
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_role("button", name="Create token").click()
+    shown = page.locator("#new-token").inner_text()
+    return re.search(r"dc_\S+", shown).group(0)
+
+
+def _cli_push(live_server, token, directory, repo_id, backbone_hash, home):
+    env = {
+        **os.environ,
+        "DELTACENTER_ENDPOINT": live_server.url,
+        "DELTACENTER_TOKEN": token,
+        "DELTACENTER_HOME": str(home),
+        "DELTACENTER_CACHE": str(home / "cache"),
+    }
+    command = [sys.executable, "-m", "deltacenter.cli", "push", str(directory), repo_id, "--backbone", backbone_hash]
+    return subprocess.run([*command, "--task", "sentiment"], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_sign_up_push_with_the_cli_watch_it_validate_and_edit_the_card(
+    page, live_server, celery_worker, suite, backbone_hash, tmp_path
+):
+    _sign_up(page, "dora")
+    token = _create_token(page)
+    directory = tmp_path / "first-lora"
+    tiny_lora(tiny_bert(seed=0)).save_pretrained(directory)
+
+    pushed = _cli_push(live_server, token, directory, "dora/first-lora", backbone_hash, tmp_path)
+    assert pushed.returncode == 0, pushed.stderr
+
+    page.goto("/dora/first-lora")
+    page.evaluate("window.notReloaded = true")
+    badge = page.locator("header [data-validation-badge]")
+    expect(badge).to_have_text(re.compile("scored"), timeout=120_000)
+    expect(page.locator("#validation-section table")).to_contain_text(suite.name)
+    assert page.evaluate("window.notReloaded") is True
+
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Model card (README.md)").fill("# First LoRA\n\nRotten Tomatoes, three epochs.\n")
+    page.get_by_label("Commit message").fill("Say how it was trained")
+    page.get_by_role("button", name="Save card as a new version").click()
+    expect(page.get_by_role("status")).to_contain_text("Card saved as version 2")
+    page.goto("/dora/first-lora")
+    expect(page.get_by_role("article", name="Model card")).to_contain_text("Rotten Tomatoes, three epochs.")
