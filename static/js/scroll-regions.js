@@ -6,9 +6,10 @@
   var SCROLLERS = "main pre, main .module-tree, main .table-scroll";
 
   function sectionName(node) {
-    var section = node.closest("[aria-labelledby]");
-    var heading = section && document.getElementById(section.getAttribute("aria-labelledby"));
-    return heading ? heading.textContent.trim() : "";
+    var section = node.closest("[aria-labelledby], [aria-label]");
+    if (!section) return "";
+    var heading = document.getElementById(section.getAttribute("aria-labelledby"));
+    return heading ? heading.textContent.trim() : (section.getAttribute("aria-label") || "").trim();
   }
 
   function nameOf(box) {
@@ -26,12 +27,18 @@
     box.appendChild(table);
   }
 
-  function update(box) {
+  // Regions are landmarks, and landmarks must be told apart: a second box of the same name gets a number.
+  function uniqueName(name, taken) {
+    taken[name] = (taken[name] || 0) + 1;
+    return taken[name] === 1 ? name : name + " " + taken[name];
+  }
+
+  function update(box, taken) {
     var overflows = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
-    if (overflows && !box.hasAttribute("tabindex")) {
+    if (overflows && (!box.hasAttribute("tabindex") || box.hasAttribute("data-scroll-region"))) {
       box.setAttribute("tabindex", "0");
       box.setAttribute("role", "region");
-      box.setAttribute("aria-label", nameOf(box));
+      box.setAttribute("aria-label", uniqueName(nameOf(box), taken));
       box.dataset.scrollRegion = "";
     } else if (!overflows && box.hasAttribute("data-scroll-region")) {
       ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (a) { box.removeAttribute(a); });
@@ -39,7 +46,8 @@
   }
 
   function updateAll() {
-    document.querySelectorAll(SCROLLERS).forEach(update);
+    var taken = {};
+    document.querySelectorAll(SCROLLERS).forEach(function (box) { update(box, taken); });
   }
 
   document.querySelectorAll("main table").forEach(wrapTable);

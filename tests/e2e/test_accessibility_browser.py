@@ -22,6 +22,21 @@ DESKTOP, PHONE = 1280, 390
 ANONYMOUS, MEMBER, MODERATOR = None, "alice", "carol"
 
 
+# A card whose code blocks and table are wider than a phone: they scroll in their place, as regions told apart.
+WIDE_LINE = "load_delta(" + ", ".join(f"argument_{i}={i}" for i in range(20)) + ")"
+WIDE_CARD = (
+    f"# Wide card\n\n```python\n{WIDE_LINE}\n```\n\n```bash\necho {WIDE_LINE}\n```\n\n"
+    + "| "
+    + " | ".join(f"column {i}" for i in range(12))
+    + " |\n"
+    + "|"
+    + "---|" * 12
+    + "\n| "
+    + " | ".join(str(i) for i in range(12))
+    + " |\n"
+).encode()
+
+
 @dataclass(frozen=True)
 class Page:
     path: str
@@ -80,7 +95,7 @@ def site(alice, bob, carol, backbone):
     answer = push(
         api_client_for(alice),
         "alice/sst2-lora",
-        {"adapter_model.safetensors": safetensors_bytes(lora)},
+        {"adapter_model.safetensors": safetensors_bytes(lora), "README.md": WIDE_CARD},
         backbone,
         task="sentiment",
     )
@@ -127,6 +142,8 @@ def _walk(browser, live_server, site, viewer, width):
             violations = axe_violations(page)
             if violations:
                 found.append(f"{entry.path}:\n{describe_violations(violations)}")
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+                found.append(f"{entry.path}: the page scrolls sideways at {width}px")
     finally:
         context.close()
     return found
