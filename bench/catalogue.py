@@ -112,7 +112,8 @@ def seed_deltas(users, backbones, start, stop, batch=250_000):
 
 
 def configure(environ):
-    """Settings for a hub that only needs its database: the page and the API never touch S3 or the broker."""
+    """Settings for a hub that needs its database and its cache (Redis, see start_server): the page and the API
+    never touch S3."""
     environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
     environ["ALLOWED_HOSTS"] = "testserver"
     for name, value in (
@@ -120,7 +121,6 @@ def configure(environ):
         ("S3_BUCKET", "bench"),
         ("S3_ACCESS_KEY_ID", "bench"),
         ("S3_SECRET_ACCESS_KEY", "bench"),
-        ("CELERY_BROKER_URL", "redis://127.0.0.1:9/0"),
     ):
         environ.setdefault(name, value)
     environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
@@ -128,22 +128,30 @@ def configure(environ):
 
 def start_server(base_dir, shared_buffers=None):
     """A throwaway Postgres, unless DATABASE_URL names a server (then the catalogues are databases of our own
-    on it, and its settings are left as they are).
+    on it, and its settings are left as they are), and a throwaway Redis unless CELERY_BROKER_URL names one.
 
     `shared_buffers` (e.g. "2GB") sizes the throwaway server's cache as a server for a large catalogue would
     be; Postgres's own default (128MB) holds about a tenth of a million deltas.
     """
-    if os.environ.get("DATABASE_URL"):
-        return None
     from hub.devstack.engine import start_engines
+    from hub.devstack.ports import free_port
     from hub.devstack.postgres import PostgresEngine
+    from hub.devstack.redis_server import RedisEngine
 
-    stack = start_engines([PostgresEngine(base_dir / "postgres")])
-    if shared_buffers:
+    def engines():
+        throwaway = [] if os.environ.get("DATABASE_URL") else [PostgresEngine(base_dir / "postgres")]
+        if not os.environ.get("CELERY_BROKER_URL"):  # the cache (sessions' lockouts, rate limits) lives in Redis
+            throwaway.append(RedisEngine(base_dir / "redis", port=free_port(), persistent=False))
+        return throwaway
+
+    if not engines():
+        return None
+    stack = start_engines(engines())
+    if shared_buffers and "DATABASE_URL" in stack.env:
         with _connect(stack.env["DATABASE_URL"]) as conn:
             conn.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
         stack.stop()  # shared_buffers takes a restart
-        stack = start_engines([PostgresEngine(base_dir / "postgres")])
+        stack = start_engines(engines())
     os.environ.update(stack.env)
     return stack
 
