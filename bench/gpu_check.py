@@ -27,7 +27,7 @@ import torch  # noqa: E402
 
 from deltacenter.backbone_hash import backbone_hash  # noqa: E402
 from deltacenter.push import save_backbone  # noqa: E402
-from hub.evaluation.catalogue import REGISTRY, dataset_bytes, draw_split  # noqa: E402
+from hub.evaluation.catalogue import REGISTRY, evaluator_suite  # noqa: E402
 from workers.validation.evaluator import Evaluator  # noqa: E402
 
 SIZES = {
@@ -89,24 +89,6 @@ def backbones():
     ]  # fmt: skip
 
 
-def suite_spec(directory, name):
-    spec = REGISTRY[name]
-    path = Path(directory) / f"{name}.csv"
-    path.write_bytes(dataset_bytes(draw_split(spec, SIZES[name]), spec.columns))
-    labelled = spec.kind in ("classification", "choice")
-    return {
-        "name": name,
-        "kind": spec.kind,
-        "metric": spec.metric,
-        "split": {"seed": spec.seed},
-        "options": spec.options,
-        "input_fields": list(spec.columns[:-1]) if labelled else list(spec.columns),
-        "label_field": spec.columns[-1] if labelled else "",
-        "label_names": list(spec.label_names),
-        "dataset_path": str(path),
-    }
-
-
 def check_family(evaluator, workdir, label, family, task_type, targets, build, dtype, suites):
     device = evaluator.device
     from peft import LoraConfig, get_peft_model
@@ -126,7 +108,7 @@ def check_family(evaluator, workdir, label, family, task_type, targets, build, d
         "backbone_dir": str(backbone_dir),
         "family": family,
         "num_labels": len(REGISTRY[suites[0]].label_names) if family.endswith("classification") else None,
-        "suites": [suite_spec(workdir, name) for name in suites],
+        "suites": [evaluator_suite(REGISTRY[name], workdir, SIZES[name]) for name in suites],
     }
     events = []
     started = time.perf_counter()

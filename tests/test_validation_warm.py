@@ -6,7 +6,7 @@ import torch
 
 from deltacenter.backbone_hash import backbone_hash
 from deltacenter.push import save_backbone
-from hub.evaluation.catalogue import REGISTRY, dataset_bytes, draw_split
+from hub.evaluation.catalogue import REGISTRY, evaluator_suite
 from tests.models import lora, tiny_gpt2, tiny_llama, tiny_t5
 from workers.validation.backbones import BackboneCache
 from workers.validation.child import answer
@@ -15,24 +15,6 @@ FAMILIES = {
     "causal-lm": (tiny_gpt2, "CAUSAL_LM", ["c_attn"], "bbc-news-perplexity"),
     "seq2seq-lm": (tiny_t5, "SEQ_2_SEQ_LM", ["q", "v"], "rotten-tomatoes-sentiment-choice"),
 }
-
-
-def _suite_spec(tmp_path, name, size=3):
-    spec = REGISTRY[name]
-    path = tmp_path / f"{name}.csv"
-    path.write_bytes(dataset_bytes(draw_split(spec, size), spec.columns))
-    labelled = spec.kind in ("classification", "choice")
-    return {
-        "name": name,
-        "kind": spec.kind,
-        "metric": spec.metric,
-        "split": {"seed": spec.seed},
-        "options": spec.options,
-        "input_fields": list(spec.columns[:-1]) if labelled else list(spec.columns),
-        "label_field": spec.columns[-1] if labelled else "",
-        "label_names": list(spec.label_names),
-        "dataset_path": str(path),
-    }
 
 
 def _evaluate(cache, backbone_dir, content_hash, family, delta_dir, suites):
@@ -59,7 +41,7 @@ def test_one_warm_backbone_serves_the_loras_of_its_family_in_turn(tmp_path, fami
     save_backbone(backbone, tmp_path / "backbone")
     for seed in (1, 2):
         lora(build(), task_type, targets, seed=seed).save_pretrained(tmp_path / f"lora-{seed}")
-    cache, spec = BackboneCache(budget_bytes=10**9), _suite_spec(tmp_path, suite)
+    cache, spec = BackboneCache(budget_bytes=10**9), evaluator_suite(REGISTRY[suite], tmp_path, size=3)
     scores = []
     for seed in (1, 2, 1):
         events = _evaluate(cache, tmp_path / "backbone", content_hash, family, tmp_path / f"lora-{seed}", [spec])
@@ -87,7 +69,7 @@ def test_a_bf16_backbone_is_loaded_and_run_in_bf16(tmp_path):
     save_backbone(backbone, tmp_path / "backbone", max_shard_size="20KB")
     lora(tiny_llama(), "CAUSAL_LM", ["q_proj"]).save_pretrained(tmp_path / "lora")
     cache = BackboneCache(budget_bytes=10**9)
-    spec = _suite_spec(tmp_path, "bbc-news-perplexity", size=2)
+    spec = evaluator_suite(REGISTRY["bbc-news-perplexity"], tmp_path, size=2)
     events = _evaluate(cache, tmp_path / "backbone", backbone_hash(backbone), "causal-lm", tmp_path / "lora", [spec])
     assert events[-1] == {"done": True}, events[-1]
     [warm] = cache._loaded.values()

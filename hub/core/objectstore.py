@@ -18,14 +18,14 @@ _CLIENT_CONFIG = Config(
 )
 
 
-def _make_client(endpoint_url):
+def _make_client(endpoint_url, config=_CLIENT_CONFIG):
     return boto3.client(
         "s3",
         endpoint_url=endpoint_url,
         aws_access_key_id=settings.S3_ACCESS_KEY_ID,
         aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY,
         region_name=settings.S3_REGION,
-        config=_CLIENT_CONFIG,
+        config=config,
     )
 
 
@@ -49,14 +49,7 @@ def bucket():
 def _probe_client(endpoint, timeout):
     probe = Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1},
                    connect_timeout=timeout, read_timeout=timeout)  # fmt: skip
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=settings.S3_ACCESS_KEY_ID,
-        aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY,
-        region_name=settings.S3_REGION,
-        config=probe,
-    )
+    return _make_client(endpoint, probe)
 
 
 def check_bucket(timeout=None):

@@ -267,16 +267,16 @@ def _lora(backbone, choice: DeltaChoice, layers, chosen) -> GeneratedDelta:
     _check_range("alpha", choice.alpha, 1, 65536)
     count = sum(choice.r * sum(layers[path].weight) for path in chosen)
     options = [f"r={choice.r}", f"lora_alpha={choice.alpha}", f"target_modules={_targets(chosen, layers)!r}"]
-    if backbone.model_type in CONV1D_MODEL_TYPES and any(_is_conv1d(backbone, layers[p]) for p in chosen):
+    if any(_is_conv1d(backbone, layers[p]) for p in chosen):
         options += ["# Conv1D layers store their weight as (in, out)", "fan_in_fan_out=True"]
     return GeneratedDelta(_peft_code(backbone, "LoraConfig", options, count), count, tuple(chosen))
 
 
 def _ia3(backbone, layers, chosen) -> GeneratedDelta:
-    feedforward = [p for p in chosen if _is_feedforward(backbone, layers[p])]
+    feedforward = {p for p in chosen if _is_feedforward(backbone, layers[p])}
     others = [p for p in chosen if p not in feedforward]
     every = _all_modules(layers)
-    ff_endings = suffixes(feedforward, every, plain=True)
+    ff_endings = suffixes(sorted(feedforward), every, plain=True)
     # No ending of the other targets reaches a feed-forward layer: each picks out only modules of `others`.
     targets = sorted(set(ff_endings) | set(suffixes(others, every)))
     count = 0
@@ -296,15 +296,16 @@ def _bitfit(backbone, layers, chosen) -> GeneratedDelta:
     count = sum(layers[path].bias[0] for path in chosen)
     with_bias = sorted(path for path, layer in layers.items() if layer.bias is not None)
     endings = suffixes(chosen, with_bias)
+    model_class = _model_class(backbone)
     code = "\n".join(
         [
             *_header(backbone),
-            f"from transformers import {_model_class(backbone)}",
+            f"from transformers import {model_class}",
             "",
             f"BACKBONE = {json.dumps(backbone.name)}",
             f"TRAINED = {endings!r}  # BitFit: only these modules' biases train",
             "",
-            f"model = {_model_class(backbone)}.from_pretrained(BACKBONE)",
+            f"model = {model_class}.from_pretrained(BACKBONE)",
             "for name, param in model.named_parameters():",
             '    module, _, kind = name.rpartition(".")',
             '    chosen = any(module == end or module.endswith("." + end) for end in TRAINED)',

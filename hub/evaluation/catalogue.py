@@ -15,6 +15,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from deltacenter.families import (
     CAUSAL_LM,
@@ -192,6 +193,32 @@ def draw_split(spec, size=None):
         chosen += rng.sample(candidates, min(share, len(candidates)))
     rng.shuffle(chosen)
     return chosen
+
+
+def field_roles(spec):
+    """(input columns, label column) of a suite's dataset: the last column is the label where its kind has one."""
+    if spec.kind in LABELLED_KINDS:
+        return list(spec.columns[:-1]), spec.columns[-1]
+    return list(spec.columns), ""
+
+
+def evaluator_suite(spec, directory, size=None):
+    """Write the suite's test split to `directory` and return what the evaluator is given for it (the request the
+    validation pipeline sends for an installed suite), for runs without a database: the GPU check and tests."""
+    path = Path(directory) / f"{spec.name}.csv"
+    path.write_bytes(dataset_bytes(draw_split(spec, size), spec.columns))
+    input_fields, label_field = field_roles(spec)
+    return {
+        "name": spec.name,
+        "kind": spec.kind,
+        "metric": spec.metric,
+        "split": {"seed": spec.seed},
+        "options": dict(spec.options),
+        "input_fields": input_fields,
+        "label_field": label_field,
+        "label_names": list(spec.label_names),
+        "dataset_path": str(path),
+    }
 
 
 def dataset_bytes(rows, columns=KIND_COLUMNS[Kind.CLASSIFICATION]):

@@ -7,7 +7,7 @@ from django.db import transaction
 from deltacenter.families import HEAD_FAMILIES
 from hub.core import objectstore
 from hub.deltas.models import StoredObject, object_key
-from hub.evaluation.catalogue import LABELLED_KINDS, dataset_bytes, draw_split
+from hub.evaluation.catalogue import dataset_bytes, draw_split, field_roles
 from hub.evaluation.models import EvalSuite
 
 
@@ -24,6 +24,7 @@ def install(spec, size=None):
     """Create (or refresh) the suite row for `spec`, its dataset stored by digest. Returns (suite, created)."""
     rows = draw_split(spec, size)
     stored = store_bytes(dataset_bytes(rows, spec.columns))
+    input_fields, label_field = field_roles(spec)
     with transaction.atomic():
         return EvalSuite.objects.update_or_create(
             name=spec.name,
@@ -37,8 +38,8 @@ def install(spec, size=None):
                 "options": dict(spec.options),
                 "dataset": stored,
                 "dataset_sha256": stored.sha256,
-                "input_fields": list(spec.columns[:-1]) if spec.kind in LABELLED_KINDS else list(spec.columns),
-                "label_field": spec.columns[-1] if spec.kind in LABELLED_KINDS else "",
+                "input_fields": input_fields,
+                "label_field": label_field,
                 "label_names": list(spec.label_names),
                 "split": {"seed": spec.seed, "size": len(rows)},
                 "is_active": True,
