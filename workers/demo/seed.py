@@ -90,16 +90,18 @@ def _wait_until_final(job_pk, timeout):
 
 
 def _demo_moderator():
-    user, created = get_user_model().objects.get_or_create(username=DEMO_MODERATOR)
-    if created:
-        user.set_unusable_password()
-        user.save()
+    user = _account(DEMO_MODERATOR)
     user.groups.add(ensure_moderators_group())
     return user
 
 
 def _demo_user():
-    user, created = get_user_model().objects.get_or_create(username=DEMO_USER)
+    return _account(DEMO_USER)
+
+
+def _account(username):
+    """The seeding's own account: nobody logs in as it."""
+    user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_unusable_password()
         user.save()
