@@ -1,4 +1,5 @@
 import secrets
+import warnings
 
 import pytest
 from rest_framework.test import APIClient
@@ -51,6 +52,12 @@ def _wait_until_idle(hostname, timeout=15.0):
         if not busy and not waiting:
             return
         time.sleep(0.1)
+    names = sorted(task.get("name", "?") for task in busy)
+    warnings.warn(
+        f"the worker {hostname} was still busy after {timeout:g} s: tasks {names}, {waiting} message(s) waiting;"
+        " the next test may see their effects",
+        stacklevel=2,
+    )
 
 
 def _messages_waiting(app, queue):

@@ -1,6 +1,9 @@
-"""Rows for page tests, made directly in the database (no S3 objects behind them)."""
+"""Rows for page tests, made directly in the database (no S3 objects behind them, except a backbone's weights)."""
 
-from hub.deltas.models import Delta, DeltaVersion, StoredObject, VersionFile
+import hashlib
+
+from hub.core import objectstore
+from hub.deltas.models import BackboneFile, Delta, DeltaVersion, StoredObject, VersionFile
 from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry
 
 
@@ -50,3 +53,13 @@ def make_entry(version, suite, score=0.9, status="pending", claimed=0.95):
         differs_from_claim=claimed is not None and abs(claimed - score) > 0.02,
     )
     return LeaderboardEntry.objects.create(result=result, status=status)
+
+
+def store_backbone_weights(backbone, tensors) -> None:
+    """`tensors` (name: torch tensor), stored in the object store as the backbone's model.safetensors."""
+    from safetensors.torch import save
+
+    data = save({name: tensor.contiguous() for name, tensor in tensors.items()})
+    stored = StoredObject.objects.create(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=stored.key, Body=data)
+    BackboneFile.objects.create(backbone=backbone, path="model.safetensors", object=stored)

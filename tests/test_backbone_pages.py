@@ -1,16 +1,14 @@
 """Finding backbones (the search API, the index page, the upload form's picker, the delta search) and the
 backbone page's code generator, against the real database, object store and live server."""
 
-import hashlib
-
 import pytest
 from django.db import connection
 
-from hub.deltas.models import Backbone, BackboneFile, Delta, StoredObject
+from hub.deltas.models import Backbone, Delta
 from hub.deltas.peft_code import DeltaChoice, generate
 from hub.deltas.shapes import facts
-from tests.factories import make_delta
-from tests.test_pages import login
+from tests.factories import make_delta, store_backbone_weights
+from tests.uploads import lora_files, upload_form
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +119,8 @@ def test_the_nav_links_to_the_backbones(client):
 
 
 def test_the_upload_form_renders_no_backbone_list_until_asked(client, alice, catalogue):
-    page = login(client, alice).get("/new").content.decode()
+    client.force_login(alice)
+    page = client.get("/new").content.decode()
     assert 'name="backbone"' not in page and 'id="backbone-q"' in page
     searched = client.get("/new", {"backbone_q": "gpt2"}).content.decode()
     assert searched.count('name="backbone"') == 2
@@ -129,16 +128,16 @@ def test_the_upload_form_renders_no_backbone_list_until_asked(client, alice, cat
 
 
 def test_a_backbone_page_link_preselects_it(client, alice, catalogue):
-    page = login(client, alice).get("/new", {"backbone": "a" * 64}).content.decode()
+    client.force_login(alice)
+    page = client.get("/new", {"backbone": "a" * 64}).content.decode()
     assert f'value="{"a" * 64}" checked' in page
 
 
 def test_the_upload_form_refuses_a_backbone_its_user_cannot_see(client, alice, bob, catalogue):
-    from tests.test_pages import _upload_form
-    from tests.uploads import lora_files
 
     make_delta(bob.namespace, "secret", catalogue["llama"], private=True)
-    response = login(client, alice).post("/new", _upload_form(catalogue["llama"], lora_files()))
+    client.force_login(alice)
+    response = client.post("/new", upload_form(catalogue["llama"], lora_files()))
     assert response.status_code == 200 and "backbone" in response.context["form"].errors
     assert not Delta.objects.filter(name="web-lora").exists()
 
@@ -164,22 +163,15 @@ def test_a_delta_search_finds_deltas_by_their_backbone_name_or_hash(client, alic
 # The code generator
 
 
-def _store_weights(backbone, shapes):
+def _store_zero_weights(backbone, shapes):
     """Zero weights of the given shapes, stored as the backbone's checkpoint."""
     import torch
-    from safetensors.torch import save
 
-    data = save({name: torch.zeros(shape) for name, shape in shapes.items()})
-    sha = hashlib.sha256(data).hexdigest()
-    obj = StoredObject.objects.create(sha256=sha, size=len(data))
-    from hub.core import objectstore
-
-    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=obj.key, Body=data)
-    BackboneFile.objects.create(backbone=backbone, path="model.safetensors", object=obj)
+    store_backbone_weights(backbone, {name: torch.zeros(shape) for name, shape in shapes.items()})
 
 
 def test_the_shapes_of_an_older_backbone_are_read_once_from_its_stored_header(client, backbone):
-    _store_weights(backbone, {"encoder.q.weight": (3, 2), "encoder.q.bias": (3,)})
+    _store_zero_weights(backbone, {"encoder.q.weight": (3, 2), "encoder.q.bias": (3,)})
     assert backbone.tensor_shapes is None
     response = client.get(f"/api/backbones/{backbone.content_hash}/code", {"delta_type": "lora", "target": "encoder"})
     assert response.status_code == 200, response.content
@@ -196,7 +188,7 @@ def test_without_weights_the_generator_says_the_shapes_are_unknown(client, backb
 
 
 def test_the_code_endpoint_names_bad_fields_and_hides_private_backbones(client, alice, backbone):
-    _store_weights(backbone, {"encoder.q.weight": (3, 2)})
+    _store_zero_weights(backbone, {"encoder.q.weight": (3, 2)})
     url = f"/api/backbones/{backbone.content_hash}/code"
     assert client.get(url, {"delta_type": "adapterdrop"}).json()["error"]["field"] == "delta_type"
     assert client.get(url, {"delta_type": "lora", "r": "0"}).json()["error"]["field"] == "r"
@@ -207,7 +199,7 @@ def test_the_code_endpoint_names_bad_fields_and_hides_private_backbones(client, 
 
 def test_the_page_writes_the_code_without_javascript(client, backbone):
     layers = {f"encoder.layer.{i}.attention.self.{p}.weight": (4, 4) for i in range(2) for p in "qv"}
-    _store_weights(backbone, layers)
+    _store_zero_weights(backbone, layers)
     page = client.get(f"/backbones/{backbone.content_hash}").content.decode()
     assert 'value="encoder.layer.0–1.attention.self.q"' in page  # the folded layers, one checkbox
     query = {"delta_type": "lora", "r": "2", "alpha": "4", "target": "encoder.layer.0–1.attention.self.q"}

@@ -54,6 +54,18 @@ def walk(client, url, step=None):
     return pages
 
 
+def walk_forward_and_back(client, url):
+    """The pages from `url` on, following `next`, then from the last page back, following `previous`."""
+    forward = []
+    while url:
+        forward.append(client.get(url).json())
+        url = forward[-1]["next"]
+    backward = [forward[-1]]
+    while backward[-1]["previous"]:
+        backward.append(client.get(backward[-1]["previous"]).json())
+    return forward, backward
+
+
 @pytest.mark.parametrize("sort", SORTS)
 def test_pages_are_complete_and_never_overlap_while_deltas_arrive(client, alice, backbone, sort):
     before = {d.name for d in catalogue(alice.namespace, backbone, 23)}
@@ -71,18 +83,9 @@ def test_pages_are_complete_and_never_overlap_while_deltas_arrive(client, alice,
 @pytest.mark.parametrize("sort", SORTS)
 def test_previous_links_walk_back_through_the_same_pages(client, alice, backbone, sort):
     catalogue(alice.namespace, backbone, 13)
-    forward, url = [], f"/api/deltas?q=lora&sort={sort}&limit=4"
-    while url:
-        page = client.get(url).json()
-        forward.append((names(page), page["previous"] is not None))
-        last, url = page, page["next"]
-    backward, url = [names(last)], last["previous"]
-    while url:
-        page = client.get(url).json()
-        backward.append(names(page))
-        url = page["previous"]
-    assert [names for names, _ in forward] == backward[::-1]
-    assert [has_previous for _, has_previous in forward] == [False, True, True, True]
+    forward, backward = walk_forward_and_back(client, f"/api/deltas?q=lora&sort={sort}&limit=4")
+    assert [names(page) for page in forward] == [names(page) for page in reversed(backward)]
+    assert [page["previous"] is not None for page in forward] == [False, True, True, True]
 
 
 def partly_scored(namespace, backbone, count, first=0):
@@ -122,16 +125,8 @@ def test_the_score_sort_keeps_unscored_deltas_last_across_keyset_pages(client, a
 
 def test_previous_links_cross_from_unscored_back_to_scored_deltas(client, alice, backbone):
     partly_scored(alice.namespace, backbone, 11)
-    forward, url = [], "/api/deltas?sort=score&limit=3"
-    while url:
-        page = client.get(url).json()
-        forward.append(names(page))
-        last, url = page, page["next"]
-    backward, url = [names(last)], last["previous"]
-    while url:
-        page = client.get(url).json()
-        backward.append(names(page))
-        url = page["previous"]
+    forward, backward = walk_forward_and_back(client, "/api/deltas?sort=score&limit=3")
+    forward, backward = [names(page) for page in forward], [names(page) for page in backward]
     assert forward == backward[::-1] and len(forward) == 4
     assert sum(len(p) for p in forward) == 11
 

@@ -12,6 +12,7 @@ from hub.deltas.counting import Count
 from hub.deltas.models import Delta, Like
 from hub.evaluation.models import LeaderboardEntry, ReviewEvent, ValidationJob
 from tests.factories import make_delta, make_entry, make_suite, make_version
+from tests.uploads import upload_form
 
 pytestmark = pytest.mark.django_db
 
@@ -456,27 +457,10 @@ def test_org_page_hides_private_deltas_from_outsiders(client, alice, bob, backbo
 # Upload in the browser
 
 
-def _upload_form(backbone, files, **fields):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    data = {
-        "namespace": "alice",
-        "name": "web-lora",
-        "delta_type": "lora",
-        "backbone": backbone.content_hash,
-        "task": "sentiment",
-        "tags": "english, small",
-        "card": "# Web upload",
-        **fields,
-    }
-    data["files"] = [SimpleUploadedFile(path, content) for path, content in files.items()]
-    return data
-
-
 def test_upload_form_commits_a_version_through_the_verified_path(client, alice, backbone):
     from tests.uploads import lora_files
 
-    response = login(client, alice).post("/new", _upload_form(backbone, lora_files()))
+    response = login(client, alice).post("/new", upload_form(backbone, lora_files()))
     assert response.status_code == 302 and response["Location"] == "/alice/web-lora"
     delta = Delta.objects.get(name="web-lora")
     version = delta.versions.get()
@@ -488,21 +472,21 @@ def test_upload_form_commits_a_version_through_the_verified_path(client, alice, 
 
 def test_upload_form_reports_the_verification_error(client, alice, backbone):
     files = {"adapter_model.safetensors": b"\xff" * 16}
-    response = login(client, alice).post("/new", _upload_form(backbone, files))
+    response = login(client, alice).post("/new", upload_form(backbone, files))
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert not Delta.objects.filter(name="web-lora").exists()
 
 
 def test_upload_form_refuses_pickles(client, alice, backbone):
-    response = login(client, alice).post("/new", _upload_form(backbone, {"model.bin": b"x"}))
+    response = login(client, alice).post("/new", upload_form(backbone, {"model.bin": b"x"}))
     assert "safetensors" in " ".join(response.context["form"].non_field_errors())
 
 
 def test_upload_form_offers_only_writable_namespaces(client, alice, bob, backbone):
     from tests.uploads import lora_files
 
-    response = login(client, alice).post("/new", _upload_form(backbone, lora_files(), namespace="bob"))
+    response = login(client, alice).post("/new", upload_form(backbone, lora_files(), namespace="bob"))
     assert response.status_code == 200 and "namespace" in response.context["form"].errors
     assert not Delta.objects.filter(namespace=bob.namespace).exists()
 

@@ -95,3 +95,21 @@ def weights_of(megabytes, seed=0):
     data = random.Random(seed).randbytes(megabytes * 1024 * 1024)
     header = {"lora_A.weight": {"dtype": "F32", "shape": [len(data) // 4], "data_offsets": [0, len(data)]}}
     return safetensors_bytes(header=header, data=data)
+
+
+def upload_form(backbone, files, **fields):
+    """The fields of the site's upload form (/new) for alice's web-lora, `files` (path: bytes) attached."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {
+        "namespace": "alice",
+        "name": "web-lora",
+        "delta_type": "lora",
+        "backbone": backbone.content_hash,
+        "task": "sentiment",
+        "tags": "english, small",
+        "card": "# Web upload",
+        **fields,
+    }
+    data["files"] = [SimpleUploadedFile(path, content) for path, content in files.items()]
+    return data

@@ -5,10 +5,11 @@ from axe_playwright_python.sync_playwright import Axe
 _axe = Axe()
 
 
-def axe_violations(page, skip_rules: tuple[str, ...] = ()) -> list[dict]:
-    """The violations axe finds on the page as it is now, each as axe reports it (id, help, nodes...)."""
+def axe_violations(page, skip_rules: tuple[str, ...] = (), context: dict | None = None) -> list[dict]:
+    """The violations axe finds on the page as it is now (within `context`, axe's include/exclude selectors, where
+    given), each as axe reports it (id, help, nodes...)."""
     options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in skip_rules}}
-    return _axe.run(page, options=options).response["violations"]
+    return _axe.run(page, context=context, options=options).response["violations"]
 
 
 def describe_violations(violations: list[dict]) -> str:
@@ -25,6 +26,6 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_no_axe_violations(page, skip_rules: tuple[str, ...] = ()) -> None:
-    violations = axe_violations(page, skip_rules)
+def assert_no_axe_violations(page, skip_rules: tuple[str, ...] = (), context: dict | None = None) -> None:
+    violations = axe_violations(page, skip_rules, context)
     assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n{describe_violations(violations)}"

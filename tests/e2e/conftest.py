@@ -4,10 +4,13 @@ Where Chromium is not installed they are skipped, except in CI (CI=true), whose 
 a missing browser is a failure."""
 
 import os
+import re
 import shutil
 
 import pytest
 
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+NEW_PASSWORD = "a long pass phrase 42"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 # Offline machine: keep Chromium from reaching for update, sync and other background services.
@@ -60,3 +63,29 @@ def sign_in(page, username, password="correct horse battery"):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"**/users/{username}")
+
+
+def sign_up(page, username, password=NEW_PASSWORD, confirmation=None):
+    """Fill in and send the sign-up form; a `confirmation` other than the password leaves the page on its errors."""
+    page.goto("/signup/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password confirmation").fill(password if confirmation is None else confirmation)
+    page.get_by_role("button", name="Create account").click()
+    if confirmation is None or confirmation == password:
+        page.wait_for_url(f"**/users/{username}")
+
+
+def create_token(page, name="laptop") -> str:
+    """Create a token with the form's default scopes on the tokens page; the secret it shows once."""
+    if not page.url.endswith("/settings/tokens"):
+        page.goto("/settings/tokens")
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Create token").click()
+    return re.search(r"dc_\S+", page.locator("#new-token").inner_text()).group(0)
+
+
+def shot(page, name):
+    """A full-page screenshot into $E2E_SCREENSHOTS, where it is set."""
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)

@@ -5,15 +5,15 @@ Add a page to PAGES when you add one to the site."""
 from dataclasses import dataclass
 
 import pytest
+import torch
 
 from hub.accounts.namespaces import create_organization
 from hub.deltas.models import Delta
 from hub.evaluation.models import ValidationJob
 from tests.conftest import api_client_for
 from tests.e2e.accessibility import axe_violations, describe_violations
-from tests.e2e.conftest import sign_in
-from tests.factories import make_delta, make_entry, make_suite, make_version
-from tests.test_pages_tree import _store_backbone_weights
+from tests.e2e.conftest import sign_in, sign_up
+from tests.factories import make_delta, make_entry, make_suite, make_version, store_backbone_weights
 from tests.uploads import push, safetensors_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,17 +76,14 @@ PAGES = [
 
 
 @pytest.fixture
-def site(alice, bob, carol, backbone):
+def site(alice, bob, moderator, backbone):
     """A scored delta with its module tree on an approved leaderboard entry, a failed one, a pending entry to
     review, an organisation and a moderator."""
-    from django.contrib.auth.models import Group
-
-    from hub.evaluation.moderators import MODERATORS_GROUP
-
-    carol.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     create_organization("lab", alice, display_name="The Lab")
-    layers = {f"encoder.layer.{i}.attention.self.{p}.weight": [0.0] for i in range(2) for p in ("query", "value")}
-    _store_backbone_weights(backbone, {"embeddings.word_embeddings.weight": [0.0], **layers})
+    layers = {
+        f"encoder.layer.{i}.attention.self.{p}.weight": torch.zeros(1) for i in range(2) for p in ("query", "value")
+    }
+    store_backbone_weights(backbone, {"embeddings.word_embeddings.weight": torch.zeros(1), **layers})
     lora = {
         f"base_model.model.encoder.layer.{i}.attention.self.query.lora_{ab}.weight": [0.1]
         for i in range(2)
@@ -165,11 +162,7 @@ def _refused_login(page):
 
 
 def _mismatched_signup(page):
-    page.goto("/signup/")
-    page.get_by_label("Username").fill("dora")
-    page.get_by_label("Password", exact=True).fill("a long pass phrase 42")
-    page.get_by_label("Password confirmation").fill("another pass phrase 42")
-    page.get_by_role("button", name="Create account").click()
+    sign_up(page, "dora", confirmation="another pass phrase 42")
     page.get_by_role("alert").first.wait_for()
 
 

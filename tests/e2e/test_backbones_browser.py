@@ -1,27 +1,18 @@
 """In headless Chromium: picking a backbone on the upload form by searching, and the backbone page's code
 generator (tick modules, choose a kind of delta, read the code and the count)."""
 
-import hashlib
-
 import pytest
 from playwright.sync_api import expect
 
-from hub.core import objectstore
-from hub.deltas.models import Backbone, BackboneFile, Delta, StoredObject
+from hub.deltas.models import Backbone, Delta
 from hub.deltas.peft_code import DeltaChoice, generate
 from hub.deltas.shapes import facts
-from tests.e2e.conftest import sign_in
-from tests.e2e.test_pages_browser import shot
+from tests.e2e.accessibility import assert_no_axe_violations
+from tests.e2e.conftest import shot, sign_in
+from tests.factories import store_backbone_weights
 from tests.uploads import lora_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def accessibility_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return results.generate_report() if results.violations_count else ""
 
 
 def test_pick_a_backbone_on_the_upload_form_by_searching(page, alice, bob, backbone, tmp_path):
@@ -40,7 +31,7 @@ def test_pick_a_backbone_on_the_upload_form_by_searching(page, alice, bob, backb
     choices = page.locator("#backbone-results input[name=backbone]")
     expect(choices).to_have_count(2)
     expect(page.locator("#backbone-results")).to_contain_text("registered by bob")
-    assert accessibility_violations(page) == ""
+    assert_no_axe_violations(page)
     page.get_by_role("radio", name=f"tiny-bert {twin.content_hash[:12]}").check()
     shot(page, "upload-picker")
     page.get_by_label("Name", exact=True).fill("picked-lora")
@@ -65,17 +56,13 @@ def test_the_search_step_works_without_javascript(browser, live_server, alice, b
 
 
 def _store_tiny_bert(backbone):
-    from safetensors.torch import save
-
+    """A tiny BERT's config and weights as the backbone's."""
     from tests.models import tiny_bert
 
     model = tiny_bert(head=False)
     Backbone.objects.filter(pk=backbone.pk).update(config=model.config.to_dict())
     backbone.refresh_from_db()
-    data = save({k: v.contiguous() for k, v in model.state_dict().items()})
-    obj = StoredObject.objects.create(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=obj.key, Body=data)
-    BackboneFile.objects.create(backbone=backbone, path="model.safetensors", object=obj)
+    store_backbone_weights(backbone, model.state_dict())
 
 
 def test_the_code_generator_writes_the_code_for_the_ticked_modules(page, backbone):
@@ -91,7 +78,7 @@ def test_the_code_generator_writes_the_code_for_the_ticked_modules(page, backbon
     expect(page.locator("#trainable-count")).to_have_text(f"{lora.trainable_parameters:,}")
     expect(page.locator("#delta-code-text")).to_contain_text("target_modules=['query', 'value']")
     shot(page, "code-generator")
-    assert accessibility_violations(page) == ""
+    assert_no_axe_violations(page)
 
     page.get_by_role("radio", name="IA3").check()
     ia3 = generate(facts(backbone), DeltaChoice("ia3", targets=(query, value)))
@@ -121,7 +108,7 @@ def test_backbone_pages_fit_a_phone_screen(browser, live_server, alice, backbone
             phone.goto(path)
             overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
-            assert accessibility_violations(phone) == "", path
+            assert_no_axe_violations(phone)
             shot(phone, "phone" + path.replace("/", "-").replace("?", "-"))
     finally:
         context.close()

@@ -1,11 +1,11 @@
 """In headless Chromium: a new user's first token is a write token, and a delta page shows its card and snippets."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.conftest import api_client_for
-from tests.e2e.test_pages_browser import shot
+from tests.e2e.accessibility import assert_no_axe_violations
+from tests.e2e.conftest import create_token, shot, sign_up
 from tests.uploads import push, safetensors_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,26 +27,18 @@ def test_sign_up_make_a_write_token_and_read_a_deltas_card_and_snippets(page, al
     response = push(api_client_for(alice), "alice/tiny-sentiment", {**LORA, "README.md": CARD}, backbone)
     assert response.status_code == 201
 
-    page.goto("/signup/")
-    page.get_by_label("Username").fill("erin")
-    page.get_by_label("Password", exact=True).fill("a long pass phrase 42")
-    page.get_by_label("Password confirmation").fill("a long pass phrase 42")
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_url("**/users/erin")
+    sign_up(page, "erin")
     page.goto("/settings/tokens")
     expect(page.get_by_label("Write")).to_be_checked()
     expect(page.get_by_label("Read")).not_to_be_checked()
-    tokens_page = Axe().run(page)
-    assert tokens_page.violations_count == 0, tokens_page.generate_report()
-    page.get_by_label("Name").fill("laptop")
-    page.get_by_role("button", name="Create token").click()
+    assert_no_axe_violations(page)
+    assert create_token(page, "laptop").startswith("dc_")
     expect(page.locator("#new-token")).to_contain_text("dc_")
     expect(page.get_by_role("cell", name="read, write")).to_be_visible()
 
     page.goto("/alice/tiny-sentiment")
     shot(page, "delta-card-and-usage")
-    card_and_usage = Axe().run(page, context={"include": [[".card-body"], [".usage"]]})
-    assert card_and_usage.violations_count == 0, card_and_usage.generate_report()
+    assert_no_axe_violations(page, context={"include": [[".card-body"], [".usage"]]})
     card = page.get_by_role("article", name="Model card")
     expect(card.get_by_role("heading", name="Tiny sentiment LoRA")).to_be_visible()
     expect(card.locator("dt", has_text="License")).to_be_visible()

@@ -1,18 +1,15 @@
 """End to end in headless Chromium: an owner edits a delta's card and tags, then finds the new version."""
 
-import os
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from hub.deltas.models import Delta
 from tests.conftest import api_client_for
-from tests.e2e.conftest import sign_in
+from tests.e2e.accessibility import assert_no_axe_violations
+from tests.e2e.conftest import shot, sign_in
 from tests.uploads import lora_files, push
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
 
 
 def test_an_owner_edits_the_card_and_tags_then_sees_the_new_version(page, alice, backbone):
@@ -49,11 +46,10 @@ def test_the_file_history_and_settings_pages_are_accessible_and_fit_the_width(pa
     commit = response.json()["commit_id"]
     sign_in(page, "alice")
     page.set_viewport_size({"width": width, "height": 900})
-    axe = Axe()
     # Of the delta page, only the parts made here: the rest of it is checked with the rest of the site.
     page.goto("/alice/sst2-lora")
     own_parts = {"include": [[".delta-nav"], ["section[aria-labelledby=downloads-by-month]"]]}
-    assert axe.run(page, context=own_parts).violations_count == 0
+    assert_no_axe_violations(page, context=own_parts)
     for path in [
         f"/alice/sst2-lora/blob/{commit}/adapter_model.safetensors",
         f"/alice/sst2-lora/blob/{commit}/adapter_config.json",
@@ -62,10 +58,7 @@ def test_the_file_history_and_settings_pages_are_accessible_and_fit_the_width(pa
         "/alice/sst2-lora/settings",
     ]:
         page.goto(path)
-        results = axe.run(page)
-        assert results.violations_count == 0, f"{path}: {results.generate_report()}"
-        if SCREENSHOTS:
-            name = path.strip("/").replace("/", "_")[:80]
-            page.screenshot(path=os.path.join(SCREENSHOTS, f"{width}-{name}.png"), full_page=True)
+        assert_no_axe_violations(page)
+        shot(page, f"{width}-{path.strip('/').replace('/', '_')[:80]}")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow} px wider than the window"

@@ -1,36 +1,22 @@
 """End to end in headless Chromium: the pages as a person uses them, forms, CSRF cookies and all."""
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from hub.deltas.models import Delta, Like
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import create_token, shot, sign_in, sign_up
 from tests.uploads import lora_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
-
-
-def shot(page, name):
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
 
 def test_sign_up_then_create_and_revoke_a_token(page):
-    page.goto("/signup/")
-    page.get_by_label("Username").fill("dora")
-    page.get_by_label("Password", exact=True).fill("a long pass phrase 42")
-    page.get_by_label("Password confirmation").fill("a long pass phrase 42")
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_url("**/users/dora")
+    sign_up(page, "dora")
     page.get_by_role("link", name="Tokens").first.click()
-    page.get_by_label("Name").fill("laptop")
-    page.get_by_label("Write").check()
-    page.get_by_role("button", name="Create token").click()
-    secret = page.locator("#new-token").inner_text()
-    assert secret.startswith("dc_")
+    page.wait_for_url("**/settings/tokens")
+    expect(page.get_by_label("Write")).to_be_checked()
+    secret = create_token(page, "laptop")
+    assert secret.startswith("dc_") and page.locator("#new-token").inner_text() == secret
     shot(page, "tokens")
     page.reload()
     assert page.locator("#new-token").count() == 0
@@ -103,13 +89,9 @@ def test_upload_a_delta_from_the_browser(page, alice, backbone, tmp_path):
     assert Delta.objects.get(name="browser-lora").versions.count() == 1
 
 
-def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice, carol, backbone):
-    from django.contrib.auth.models import Group
-
-    from hub.evaluation.moderators import MODERATORS_GROUP
+def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice, moderator, backbone):
     from tests.factories import make_delta, make_entry, make_suite, make_version
 
-    carol.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     suite = make_suite()
     make_entry(make_version(make_delta(alice.namespace, "sst2-lora", backbone), share=0.002), suite, 0.91)
     make_entry(

@@ -9,28 +9,10 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import create_token, sign_up
 from tests.models import tiny_bert, tiny_lora
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long pass phrase 42"
-
-
-def _sign_up(page, username):
-    page.goto("/signup/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(f"**/users/{username}")
-
-
-def _create_token(page):
-    page.goto("/settings/tokens")
-    expect(page.get_by_label("Write")).to_be_checked()
-    page.get_by_label("Name").fill("laptop")
-    page.get_by_role("button", name="Create token").click()
-    shown = page.locator("#new-token").inner_text()
-    return re.search(r"dc_\S+", shown).group(0)
 
 
 def _cli_push(live_server, token, directory, repo_id, backbone_hash, home):
@@ -48,8 +30,10 @@ def _cli_push(live_server, token, directory, repo_id, backbone_hash, home):
 def test_sign_up_push_with_the_cli_watch_it_validate_and_edit_the_card(
     page, live_server, celery_worker, suite, backbone_hash, tmp_path
 ):
-    _sign_up(page, "dora")
-    token = _create_token(page)
+    sign_up(page, "dora")
+    page.goto("/settings/tokens")
+    expect(page.get_by_label("Write")).to_be_checked()
+    token = create_token(page)
     directory = tmp_path / "first-lora"
     tiny_lora(tiny_bert(seed=0)).save_pretrained(directory)
 

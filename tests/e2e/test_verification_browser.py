@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from hub.evaluation import jobs
 from hub.evaluation.baselines import baseline_fields
 from hub.evaluation.models import EvalResult
+from tests.e2e.accessibility import assert_no_axe_violations
 from tests.e2e.conftest import sign_in
 from tests.factories import make_delta, make_entry, make_suite, make_version
 
@@ -84,8 +85,6 @@ def test_a_delta_page_follows_its_validation_without_a_reload(page, alice, backb
 
 
 def test_the_new_pages_are_accessible_and_fit_a_phone(browser, live_server, alice, bob, backbone):
-    from axe_playwright_python.sync_playwright import Axe
-
     from hub.evaluation.models import ValidationJob
 
     suite = make_suite()
@@ -112,7 +111,6 @@ def test_the_new_pages_are_accessible_and_fit_a_phone(browser, live_server, alic
                 overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
                 if width == 1280:
-                    results = Axe().run(page, context=part)
-                    assert results.violations_count == 0, f"{path}: {results.generate_report()}"
+                    assert_no_axe_violations(page, context=part)
         finally:
             context.close()

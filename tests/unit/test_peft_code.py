@@ -85,17 +85,23 @@ def test_the_code_trains_exactly_the_count_it_reports_on_gpt2_conv1d_layers(gpt2
 
 
 @pytest.mark.parametrize(
-    "choice",
-    [DeltaChoice("prefix", num_virtual_tokens=4), DeltaChoice("lora", targets=("model.layers.0–1.self_attn",))],
+    ("choice", "expected_code"),
+    [
+        (DeltaChoice("prefix", num_virtual_tokens=4), "task_type='CAUSAL_LM'"),
+        (
+            DeltaChoice("lora", targets=("model.layers.0–1.self_attn",)),
+            "target_modules=['k_proj', 'o_proj', 'q_proj', 'v_proj']",
+        ),
+    ],
     ids=["prefix", "lora"],
 )
-def test_a_causal_lm_with_grouped_query_attention_trains_the_count_reported(tmp_path, choice):
+def test_a_causal_lm_with_grouped_query_attention_trains_the_count_reported(tmp_path, choice, expected_code):
     model = tiny_llama(dtype=torch.float32)
     model.config.num_key_value_heads = 1
     model = type(model)(model.config).eval()  # rebuilt: one key/value head for two query heads
     backbone = facts(model, tmp_path, "LlamaForCausalLM")
     generated = generate(backbone, choice)
-    assert "task_type='CAUSAL_LM'" in generated.code or choice.delta_type != "prefix"
+    assert expected_code in generated.code
     assert run(generated.code, tmp_path) == generated.trainable_parameters
 
 
