@@ -61,6 +61,10 @@ def test_a_moderator_approves_then_the_board_sorts_exports_and_compares(page, al
     expect(page.get_by_role("row", name="sst2 v1")).to_contain_text("best")
 
 
+# The page polls with a growing delay of at most 10 s (static/js/validation-status.js): each change shows within it.
+NEXT_POLL_MS = 12_000
+
+
 def test_a_delta_page_follows_its_validation_without_a_reload(page, alice, backbone):
     suite = make_suite()
     delta = make_delta(alice.namespace, "live", backbone, task="sentiment")
@@ -72,14 +76,14 @@ def test_a_delta_page_follows_its_validation_without_a_reload(page, alice, backb
     page.evaluate("window.notReloaded = true")
 
     jobs.start(job.pk, "w1")
-    expect(badge).to_have_text("validating…")
+    expect(badge).to_have_text("validating…", timeout=NEXT_POLL_MS)
     jobs.set_stage(job.pk, f"evaluate:{suite.name}")
-    expect(page.locator("[data-validation-detail]")).to_contain_text("evaluate:sst2")
+    expect(page.locator("[data-validation-detail]")).to_contain_text("evaluate:sst2", timeout=NEXT_POLL_MS)
 
     make_entry(version, suite, score=0.8)
     EvalResult.objects.filter(version=version).update(**baseline_fields("accuracy", 0.8, 0.5, None))
     jobs.mark_scored(job.pk)
-    expect(badge).to_have_text("✓ scored, beats baseline by 0.300")
+    expect(badge).to_have_text("✓ scored, beats baseline by 0.300", timeout=NEXT_POLL_MS)
     expect(page.locator("#validation-section table")).to_contain_text("+0.3000")
     assert page.evaluate("window.notReloaded") is True
 
