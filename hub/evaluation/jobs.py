@@ -300,7 +300,7 @@ def refresh_delta_validation(delta: Delta) -> int:
     """Denormalise onto the delta its validation state (hub.deltas.models.Delta.validation_state), and the score
     and baseline margin of the main suite of its newest validated version, when that was scored."""
     delta_jobs = ValidationJob.objects.filter(version__delta=delta)
-    newest = delta_jobs.order_by("-version__number", "-queued_at", "-pk").only("status").first()
+    newest = ValidationJob.objects.newest_first_for_delta(delta).only("status").first()
     finished = delta_jobs.filter(status__in=ValidationJob.FINAL_STATES)
     job = finished.order_by("-version__number", "-finished_at", "-pk").first()
     state = job.status if job is not None else Delta.Validation.UNVALIDATED

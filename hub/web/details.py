@@ -40,7 +40,7 @@ def delta_page(user, delta):
 def latest_job(version):
     if version is None:
         return None
-    return ValidationJob.objects.filter(version=version).order_by("-queued_at").first()
+    return ValidationJob.objects.newest_for_version(version)
 
 
 def results_of(version):
