@@ -10,7 +10,7 @@ import yaml
 
 from deltacenter.usage import INSTALL, DeltaFacts, deltacenter_snippet, is_peft_format, peft_snippet
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _WINDOWS_DRIVE = re.compile(r"\A[A-Za-z]:[\\/]")
 TEMPLATE_PLACEHOLDER = "[More Information Needed]"
 # PEFT's template carries the placeholder dozens of times; an author's card may quote it once or twice.
@@ -37,7 +37,7 @@ def is_unfilled_template(body: str) -> bool:
 
 def split_card(text: str) -> tuple[dict, str]:
     """(metadata, body) of a card; a card whose front matter is not a YAML mapping keeps it in its body."""
-    match = _FRONT_MATTER.match(text or "")
+    match = FRONT_MATTER.match(text or "")
     if match is None:
         return {}, text or ""
     try:

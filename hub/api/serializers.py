@@ -325,7 +325,7 @@ class DeltaDetailSerializer(DeltaSummarySerializer):
     @extend_schema_field(ValidationJobSerializer(allow_null=True))
     def get_validation(self, delta):
         version = self._latest()
-        job = version.validation_jobs.order_by("-queued_at").first() if version is not None else None
+        job = ValidationJob.objects.newest_for_version(version) if version is not None else None
         return ValidationJobSerializer(job).data if job is not None else None
 
     @extend_schema_field(EvalResultSerializer(many=True))

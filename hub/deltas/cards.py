@@ -1,16 +1,15 @@
 """Model cards: the README's YAML front matter, read safely, as the metadata a delta declares about itself."""
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import yaml
 
+from deltacenter.cards import FRONT_MATTER
 from hub.deltas.models import is_sha256
 
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 MAX_ITEMS = 50
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
 class CardError(ValueError):
@@ -28,7 +27,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def split_front_matter(text: str) -> tuple[str, str]:
     """(YAML front matter, body) of a card; the front matter is empty when there is none."""
-    match = _FRONT_MATTER.match(text or "")
+    match = FRONT_MATTER.match(text or "")
     if match is None:
         return "", text or ""
     return match.group(1), text[match.end() :]
@@ -36,7 +35,11 @@ def split_front_matter(text: str) -> tuple[str, str]:
 
 def parse_front_matter(text: str) -> dict:
     """The card's metadata as a dict; CardError when it is too large, not YAML, or not a mapping."""
-    front, _ = split_front_matter(text)
+    return load_front_matter(split_front_matter(text)[0])
+
+
+def load_front_matter(front: str) -> dict:
+    """A front matter block (split_front_matter's first part) as a dict, checked as parse_front_matter does."""
     if not front.strip():
         return {}
     if len(front) > MAX_FRONT_MATTER_CHARS:
@@ -65,7 +68,11 @@ class CardMetadata:
 
 def card_metadata(text: str) -> CardMetadata:
     """What a card's front matter says about the delta, each value checked and trimmed to what the hub stores."""
-    data = parse_front_matter(text)
+    return metadata_of(parse_front_matter(text))
+
+
+def metadata_of(data: dict) -> CardMetadata:
+    """card_metadata for front matter already parsed into a dict."""
     digest = _text(data.get("base_model_hash"), 64)
     return CardMetadata(
         base_model=_first_text(data.get("base_model"), 200) or "",

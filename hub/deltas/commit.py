@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG
 from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import can_write
@@ -24,7 +25,7 @@ from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Delta, DeltaVersion, Finalization, VersionFile
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import delta_backbone_bound, version_committed
-from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, tensor_names
+from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, json_at, tensor_names
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -241,11 +242,9 @@ def _locked_delta(namespace: Namespace, name: str) -> Delta | None:
 
 
 def _delta_config(checked: list[CheckedFile]) -> dict:
-    for name in ("adapter_config.json", "delta_config.json"):
-        for c in checked:
-            if c.path == name and isinstance(c.json, dict):
-                return c.json
-    return {}
+    by_path = {c.path: c for c in checked}
+    config = json_at(by_path, PEFT_CONFIG)
+    return config if config is not None else json_at(by_path, DELTA_CONFIG) or {}
 
 
 def _trainable(checked: list[CheckedFile], backbone: Backbone | None) -> dict:

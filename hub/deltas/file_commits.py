@@ -20,7 +20,7 @@ from hub.deltas.commit import CommitOutcome, create_version, refuse_staged
 from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Delta, DeltaVersion, Finalization
-from hub.deltas.verify import CARD_PATH, CheckedFile, check_files
+from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, json_at
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -126,7 +126,7 @@ def _resulting_files(parent: DeltaVersion | None, changes: FileChanges) -> list[
 
 def _described_by(checked: list[CheckedFile], message: str) -> tuple[DeltaMetadata, binding.BackboneChoice]:
     by_path = {c.path: c for c in checked}
-    config = _json_at(by_path, PEFT_CONFIG) or _json_at(by_path, DELTA_CONFIG) or {}
+    config = json_at(by_path, PEFT_CONFIG) or json_at(by_path, DELTA_CONFIG) or {}
     card_file = by_path.get(CARD_PATH)
     if card_file is not None and card_file.text is None:
         card_file = None
@@ -141,24 +141,18 @@ def _described_by(checked: list[CheckedFile], message: str) -> tuple[DeltaMetada
         commit_message=message[:10_000],
         claimed_metrics=card.claimed_metrics if card else {},
     )
-    if card is not None:
-        metadata.card = card_file.text
+    if card is not None:  # the card's text is the version's README.md (commit.with_card_of_version)
         metadata.task, metadata.tags, metadata.license = card.task, card.tags, card.license
         metadata.train_datasets = card.datasets
     return metadata, choice
 
 
-def _json_at(by_path: dict[str, CheckedFile], path: str) -> dict | None:
-    checked = by_path.get(path)
-    return checked.json if checked is not None and isinstance(checked.json, dict) else None
-
-
 def _delta_type(by_path: dict[str, CheckedFile]) -> str | None:
     """The type the config files declare; None (keep the delta's) when there is no config to say."""
-    peft = _json_at(by_path, PEFT_CONFIG)
+    peft = json_at(by_path, PEFT_CONFIG)
     if peft is not None:
         return PEFT_TYPES.get(str(peft.get("peft_type", "")).upper(), Delta.DeltaType.OTHER)
-    own = _json_at(by_path, DELTA_CONFIG)
+    own = json_at(by_path, DELTA_CONFIG)
     if own is None:
         return None
     declared = own.get("delta_type")

@@ -24,6 +24,11 @@ def removed_error(path: str, sha256: str) -> Conflict:
     )
 
 
+def held(sha256: str) -> bool:
+    """Whether the hub holds these bytes already (and the sweep is not removing them): no need to store them."""
+    return StoredObject.objects.filter(sha256=sha256, deleting_at__isnull=True).exists()
+
+
 def record(declared: DeclaredFile) -> StoredObject:
     """The stored object for bytes now at their content address, created when new."""
     try:

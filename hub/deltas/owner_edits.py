@@ -10,11 +10,12 @@ from django.utils import timezone
 from hub.accounts.namespaces import can_write
 from hub.core import objectstore
 from hub.core.errors import Forbidden, TooLarge
+from hub.deltas import objects
 from hub.deltas.commit import CommitOutcome
 from hub.deltas.declared import DeclaredFile, sha256_base64
 from hub.deltas.file_commits import FileChanges, commit_file_changes
 from hub.deltas.history import previous_version
-from hub.deltas.models import Delta, DeltaChange, StoredObject, object_key
+from hub.deltas.models import Delta, DeltaChange, object_key
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.verify import CARD_PATH, MAX_CARD_BYTES
 
@@ -95,7 +96,7 @@ def edit_card(user, delta: Delta, text: str, message: str = "", parent_commit: s
 
 def _store(declared: DeclaredFile, data: bytes) -> None:
     """Put the bytes at their content address, unless the hub holds them already (S3 checks the digest)."""
-    if StoredObject.objects.filter(sha256=declared.sha256, deleting_at__isnull=True).exists():
+    if objects.held(declared.sha256):
         return
     objectstore.put_checked(object_key(declared.sha256), data, declared.size, sha256_base64(declared.sha256))
 

@@ -47,6 +47,12 @@ class CheckedFile:
     text: str | None = None  # the model card, for README.md
 
 
+def json_at(by_path: dict[str, CheckedFile], path: str) -> dict | None:
+    """The JSON object of the checked file at `path`; None when there is none, or its JSON is not an object."""
+    checked = by_path.get(path)
+    return checked.json if checked is not None and isinstance(checked.json, dict) else None
+
+
 def tensor_names(checked: list[CheckedFile]) -> list[str]:
     """The names of the tensors in the files' safetensors headers, read once when the files were checked."""
     return sorted({t.name for c in checked if c.safetensors is not None for t in c.safetensors.tensors})

@@ -226,6 +226,7 @@ def set_stage(job_pk: int, stage: str) -> None:
 INFRASTRUCTURE_REASON = "An error on the hub's side stopped this validation; it is tried again automatically."
 
 
+@transaction.atomic
 def _finish(
     job_pk: int,
     status: str,
@@ -243,47 +244,34 @@ def _finish(
         heartbeat_at=timezone.now(),
         **fields,
     )
+    refresh_for_jobs([job_pk])
 
 
-@transaction.atomic
 def mark_scored(job_pk: int, timings: dict[str, float] | None = None) -> None:
     # A failed job keeps the stage it stopped at; a finished one went through them all.
     _finish(job_pk, Status.SCORED, timings, stage="done")
-    _refresh_for_job(job_pk)
 
 
-@transaction.atomic
 def mark_fits(job_pk: int, reason_code: str, reason: str, timings: dict[str, float] | None = None) -> None:
     """Attached fine, but nothing measured it: no suite for its family and task, or no head of its own."""
     _finish(job_pk, Status.FITS, timings, reason_code, reason, stage="done")
-    _refresh_for_job(job_pk)
 
 
-@transaction.atomic
 def mark_failed(
     job_pk: int, reason_code: str, reason: str, timings: dict[str, float] | None = None, log: str = ""
 ) -> None:
     _finish(job_pk, Status.FAILED, timings, reason_code, reason, log=log)
-    _refresh_for_job(job_pk)
 
 
-@transaction.atomic
 def mark_error(job_pk: int, log: str, timings: dict[str, float] | None = None) -> None:
     """An infrastructure error: the public reason is fixed, what happened goes to the staff-only log."""
     _finish(job_pk, Status.ERROR, timings, "infrastructure_error", INFRASTRUCTURE_REASON, log=log)
-    _refresh_for_job(job_pk)
 
 
-@transaction.atomic
 def mark_backbone_unavailable(
     job_pk: int, reason: str, timings: dict[str, float] | None = None, reason_code: str = "backbone_unavailable"
 ) -> None:
     _finish(job_pk, Status.BACKBONE_UNAVAILABLE, timings, reason_code, reason)
-    _refresh_for_job(job_pk)
-
-
-def _refresh_for_job(job_pk: int) -> None:
-    refresh_for_jobs([job_pk])
 
 
 # What a delta shows while its newest version's job is in each unfinished status; the others show the outcome
@@ -300,7 +288,7 @@ def refresh_delta_validation(delta: Delta) -> int:
     """Denormalise onto the delta its validation state (hub.deltas.models.Delta.validation_state), and the score
     and baseline margin of the main suite of its newest validated version, when that was scored."""
     delta_jobs = ValidationJob.objects.filter(version__delta=delta)
-    newest = delta_jobs.order_by("-version__number", "-queued_at", "-pk").only("status").first()
+    newest = ValidationJob.objects.newest_first_for_delta(delta).only("status").first()
     finished = delta_jobs.filter(status__in=ValidationJob.FINAL_STATES)
     job = finished.order_by("-version__number", "-finished_at", "-pk").first()
     state = job.status if job is not None else Delta.Validation.UNVALIDATED

@@ -8,6 +8,16 @@ from hub.deltas.models import DeltaVersion, StoredObject, sha256_constraint, sha
 from hub.evaluation import metrics
 
 
+class ValidationJobQuerySet(models.QuerySet):
+    def newest_for_version(self, version) -> "ValidationJob | None":
+        """The version's most recently queued job (None before any)."""
+        return self.filter(version=version).order_by("-queued_at", "-pk").first()
+
+    def newest_first_for_delta(self, delta) -> "ValidationJobQuerySet":
+        """The delta's jobs, those of its newest version first, each version's most recently queued first."""
+        return self.filter(version__delta=delta).order_by("-version__number", "-queued_at", "-pk")
+
+
 class ValidationJob(models.Model):
     """One validation of one delta version by a worker. Attempts are retried; the row is reused."""
 
@@ -36,6 +46,8 @@ class ValidationJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds spent in each stage.")
     log = models.TextField(blank=True)
+
+    objects = ValidationJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-queued_at"]

@@ -5,7 +5,7 @@ from hub.evaluation.models import ValidationJob
 
 def validation_summary(version) -> dict | None:
     """The newest job's status and reason, with the scores it measured; None before any job exists."""
-    job = ValidationJob.objects.filter(version=version).order_by("-queued_at").first()
+    job = ValidationJob.objects.newest_for_version(version)
     if job is None:
         return None
     results = version.eval_results.select_related("suite").order_by("suite__name")

@@ -52,12 +52,8 @@ PLAIN = {
 
 def delta_status(delta) -> dict:
     """The delta's validation in a few fields, read with one query: what a page polls while it runs."""
-    job = (
-        ValidationJob.objects.filter(version__delta=delta)
-        .order_by("-version__number", "-queued_at", "-pk")
-        .only("pk", "status", "stage", "reason_code", "reason")
-        .first()
-    )
+    only = ("pk", "status", "stage", "reason_code", "reason")
+    job = ValidationJob.objects.newest_first_for_delta(delta).only(*only).first()
     found = verdict(delta.validation_state, delta.verified_margin)
     return {
         "state": found.state,

@@ -19,7 +19,7 @@ from hub.accounts.permissions import TokenScopes
 from hub.core import objectstore
 from hub.core.errors import Conflict, DomainError, Invalid, NotFound
 from hub.core.validation import parse
-from hub.deltas import finalize, possession, repos, services
+from hub.deltas import finalize, objects, possession, repos, services
 from hub.deltas.cards import CardError, parse_front_matter
 from hub.deltas.file_commits import FileChanges, commit_file_changes
 from hub.deltas.models import Finalization, StoredObject, object_key
@@ -261,7 +261,7 @@ def store_inline_files(user, inline: dict) -> list[str]:
     created = []
     for spooled in {f.sha256: f for f in inline.values()}.values():
         key = object_key(spooled.sha256)
-        if StoredObject.objects.filter(sha256=spooled.sha256, deleting_at__isnull=True).exists():
+        if objects.held(spooled.sha256):
             continue
         new = objectstore.object_size(key) is None
         with open(spooled.local, "rb") as body:

@@ -8,7 +8,7 @@ import nh3
 from django.utils.safestring import mark_safe
 
 from deltacenter.cards import is_unfilled_template, looks_like_local_path
-from hub.deltas.cards import CardError, card_metadata, parse_front_matter, split_front_matter
+from hub.deltas.cards import CardError, load_front_matter, metadata_of, split_front_matter
 
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 MAX_FACTS = 20
@@ -45,12 +45,12 @@ class CardView:
 
 def card_view(text: str) -> CardView:
     """The card as the page shows it; PEFT's unfilled template keeps its facts but not its placeholder text."""
-    _, body = split_front_matter(text or "")
+    front, body = split_front_matter(text or "")
     view = CardView()
     try:
-        metadata = parse_front_matter(text or "")
+        metadata = load_front_matter(front)
         view.claimed = [
-            (d, m, v) for d, scores in card_metadata(text).claimed_metrics.items() for m, v in scores.items()
+            (d, m, v) for d, scores in metadata_of(metadata).claimed_metrics.items() for m, v in scores.items()
         ]
     except CardError as exc:
         metadata, view.metadata_error = {}, str(exc)
@@ -89,10 +89,7 @@ def _fact_text(value) -> str:
 
 def render_card(text):
     """Safe HTML for a card: scripts, event handlers, styles and javascript: links are stripped."""
-    html = markdown.markdown(strip_front_matter(text or ""), extensions=EXTENSIONS, output_format="html")
+    # A leading YAML block (`---` ... `---`) is metadata, not for reading.
+    body = split_front_matter(text or "")[1]
+    html = markdown.markdown(body, extensions=EXTENSIONS, output_format="html")
     return mark_safe(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
-
-
-def strip_front_matter(text):
-    """Drop a leading YAML block (`---` ... `---`), which model cards use for metadata, not for reading."""
-    return split_front_matter(text)[1]

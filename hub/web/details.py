@@ -1,9 +1,9 @@
 """What the delta page shows, gathered with a fixed number of queries."""
 
 from deltacenter.usage import INSTALL
-from hub.accounts.namespaces import can_write
 from hub.deltas.history import downloads_by_month, version_page
 from hub.deltas.models import Like
+from hub.deltas.owner_edits import may_edit
 from hub.deltas.services import latest_version
 from hub.evaluation.models import EvalResult, ValidationJob
 from hub.web.cards import card_view
@@ -33,14 +33,14 @@ def delta_page(user, delta):
         "install_line": INSTALL,
         "tree": tree,
         "tree_rows": rows(tree) if tree else None,
-        "can_edit": can_write(user, delta.namespace) or user.is_superuser,
+        "can_edit": may_edit(user, delta),
     }
 
 
 def latest_job(version):
     if version is None:
         return None
-    return ValidationJob.objects.filter(version=version).order_by("-queued_at").first()
+    return ValidationJob.objects.newest_for_version(version)
 
 
 def results_of(version):

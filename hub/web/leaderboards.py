@@ -72,6 +72,11 @@ class BoardRow:
 
 def ranked(user, suite, filters=BoardFilters()):
     """The suite's approved entries, best first, one per delta (its best approved version), as BoardRows."""
+    return ranked_counting_hidden(user, suite, filters)[0]
+
+
+def ranked_counting_hidden(user, suite, filters=BoardFilters()) -> tuple[list[BoardRow], int]:
+    """`ranked`'s rows, and how many rows the beats-baseline filter left out of them."""
     rows = entries(user, status=APPROVED, result__suite=suite)
     if filters.backbone:
         rows = rows.filter(result__version__delta__backbone__content_hash=filters.backbone)
@@ -86,7 +91,8 @@ def ranked(user, suite, filters=BoardFilters()):
     sign = -1 if suite.higher_is_better else 1
     ordered = sorted(best, key=lambda entry: (sign * entry.result.score, entry.result.created_at))
     board = [BoardRow(rank, entry) for rank, entry in enumerate(ordered, start=1)]
-    return [row for row in board if row.beats_baseline] if filters.beats_baseline else board
+    shown = [row for row in board if row.beats_baseline] if filters.beats_baseline else board
+    return shown, len(board) - len(shown)
 
 
 # Columns a board sorts by: each a key on BoardRow, and the direction a first click sorts in.

@@ -10,9 +10,10 @@ import hashlib
 from hub.core import objectstore
 from hub.core.errors import TooLarge
 from hub.core.validation import parse
+from hub.deltas import objects
 from hub.deltas.commit import commit_version, resolve_writable_namespace
 from hub.deltas.inputs import CommitRequest
-from hub.deltas.models import StoredObject, object_key
+from hub.deltas.models import object_key
 from hub.deltas.uploads import check_sizes, sha256_base64
 
 MAX_BROWSER_FILE_BYTES = 32 * 1024 * 1024
@@ -44,7 +45,7 @@ def _declare(uploaded):
 
 
 def _put(sha256, uploaded):
-    if StoredObject.objects.filter(sha256=sha256, deleting_at__isnull=True).exists():  # the hub holds them already
+    if objects.held(sha256):
         return
     uploaded.seek(0)
     objectstore.put_checked(object_key(sha256), uploaded, uploaded.size, sha256_base64(sha256))

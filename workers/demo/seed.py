@@ -71,7 +71,7 @@ def review_demo_results(versions, say=print, timeout=VALIDATION_TIMEOUT):
     from workers.validation.run import run_job
 
     for version in versions:
-        job = ValidationJob.objects.filter(version=version).order_by("-pk").first()
+        job = ValidationJob.objects.newest_for_version(version)
         if job is not None and run_job(job.pk, DEMO_WORKER) == "skipped":
             _wait_until_final(job.pk, timeout)
     moderator = _demo_moderator()

@@ -22,8 +22,8 @@ def _editable_delta(request, namespace, name):
     return delta
 
 
-def _settings_url(delta):
-    return f"/{delta.namespace.name}/{delta.name}/settings"
+def _to_settings(delta):
+    return redirect("web:delta-settings", namespace=delta.namespace.name, name=delta.name)
 
 
 def _initial_forms(delta):
@@ -64,7 +64,7 @@ def edit_card(request, namespace, name):
                 messages.success(request, f"Card saved as version {outcome.version.number}.")
             else:
                 messages.info(request, "The card is unchanged: no new version.")
-            return redirect(_settings_url(delta))
+            return _to_settings(delta)
     return _render(request, delta, status=400, card_form=form)
 
 
@@ -81,7 +81,7 @@ def edit_tags(request, namespace, name):
             form.add_error("tags", exc.message)
         else:
             messages.success(request, "Tags saved.")
-            return redirect(_settings_url(delta))
+            return _to_settings(delta)
     return _render(request, delta, status=400, tags_form=form)
 
 
@@ -95,7 +95,7 @@ def edit_visibility(request, namespace, name):
     private = form.cleaned_data["visibility"] == "private"
     owner_edits.set_visibility(request.user, delta, private)
     messages.success(request, f"{delta.full_name} is now {'private' if private else 'public'}.")
-    return redirect(_settings_url(delta))
+    return _to_settings(delta)
 
 
 @require_POST

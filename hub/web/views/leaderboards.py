@@ -19,7 +19,7 @@ def index(request):
 
 def suite_board(request, suite_name, version):
     suite, filters = _suite(suite_name, version), _filters(request.GET)
-    rows = leaderboards.ranked(request.user, suite, filters)
+    rows, hidden = leaderboards.ranked_counting_hidden(request.user, suite, filters)
     column, direction = _sort(request.GET)
     lines = leaderboards.baselines(suite, rows)
     context = {
@@ -35,7 +35,7 @@ def suite_board(request, suite_name, version):
         "headers": _headers(request.GET, filters, column, direction),
         "query": _query(filters),
         "waiting": leaderboards.waiting_for_review(request.user, suite) if not rows else 0,
-        "hidden": _hidden_below_baseline(request.user, suite, filters) if not rows else 0,
+        "hidden": hidden if not rows else 0,
     }
     return render(request, "web/leaderboard.html", context)
 
@@ -104,12 +104,6 @@ def _headers(params, filters, column, direction):
         aria = ("ascending" if direction == "asc" else "descending") if current else "none"
         headers[name] = {"url": f"?{query}", "aria": aria}
     return headers
-
-
-def _hidden_below_baseline(user, suite, filters):
-    if not filters.beats_baseline:
-        return 0
-    return len(leaderboards.ranked(user, suite, BoardFilters(filters.backbone, filters.delta_type)))
 
 
 def _filename(suite):
