@@ -79,15 +79,14 @@ def list_backbones(user, before: int | None = None, limit: int = MAX_RESULTS) ->
     return BackbonePage(rows[:limit], rows[limit - 1].id if len(rows) > limit else None)
 
 
-def backbone_ids_for_search(text: str) -> QuerySet | None:
-    """The ids (a lazy query, for use as a subquery) of the backbones a delta search for `text` also finds deltas
-    on: its exact name or alias (any letter case for the name), or its content hash, whole or a start of at least
-    seven characters (as short as a git commit's). None when `text` is blank."""
+def backbone_ids_for_search(text: str) -> list[int]:
+    """Backbones a delta search for `text` also finds deltas on: its exact name or alias (any letter case for the
+    name), or its content hash, whole or a start of at least seven characters (as short as a git commit's)."""
     text = text.strip()[:MAX_QUERY_LENGTH]
     lowered = text.lower()
     if not text:
-        return None
+        return []
     condition = Q(_same_name(lowered)) | Q(aliases__contains=[text])
     if len(lowered) >= 7 and HASH_PREFIX.fullmatch(lowered):
         condition |= Q(content_hash__startswith=lowered)
-    return Backbone.objects.filter(condition).values("pk")[:100]
+    return list(Backbone.objects.filter(condition).values_list("pk", flat=True)[:100])

@@ -50,7 +50,7 @@ def search(queryset, text):
     if prefix:
         condition |= Q(_starts_name(prefix))
     backbones = backbone_ids_for_search(text)
-    if backbones is not None:
+    if backbones:
         condition |= Q(backbone_id__in=backbones)
     return queryset.filter(condition)
 
@@ -63,7 +63,7 @@ def relevance(text):
     # F(): a bare string would make Django re-parse the stored vector as text, losing its weights.
     rank = Cast(SearchRank(F("search_vector"), _query(text)), FloatField())
     backbones = backbone_ids_for_search(text)
-    if backbones is not None:
+    if backbones:
         rank = rank + Case(When(backbone_id__in=backbones, then=Value(0.5)), default=Value(0.0))
     prefix = name_prefix(text)
     if prefix is None:
