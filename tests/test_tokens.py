@@ -65,3 +65,25 @@ def test_create_token_command_with_admin_makes_a_site_admin(django_user_model):
     token = find_active_token(out.getvalue().strip().splitlines()[-1])
     assert token.user.is_superuser and token.user.is_staff
     assert token.has_scope("admin")
+
+
+def test_a_token_lists_the_private_deltas_of_its_user_and_their_organisations_in_one_query(alice, bob, backbone):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hub.accounts.models import Membership
+    from hub.accounts.namespaces import create_organization
+    from tests.factories import make_delta
+
+    lab, other = create_organization("lab", owner=alice), create_organization("other-lab", owner=alice)
+    Membership.objects.create(organization=lab, user=bob, role=Membership.Role.READ)
+    for namespace, name in ((bob.namespace, "own"), (lab.namespace, "lab"), (other.namespace, "not-bobs")):
+        make_delta(namespace, name, backbone, private=True)
+    _, secret = create_token(bob, "reader", ["read"])
+    client = APIClient(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client.get("/api/deltas")  # its first use is recorded
+    with CaptureQueriesContext(connection) as captured:
+        listed = client.get("/api/deltas").json()["results"]
+    assert sorted(d["name"] for d in listed) == ["lab", "own"]
+    assert len(captured) == 2, "the token, with its user's namespaces, then the listing"
+    assert APIClient().get("/api/deltas").json()["results"] == []

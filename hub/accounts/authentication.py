@@ -42,10 +42,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         secret = secret.strip()
         if not secret:
             raise exceptions.AuthenticationFailed("The Authorization header has no token after 'Bearer'.")
-        failures = TokenFailures(request)
-        failures.refuse_when_exceeded()
         token = find_active_token(secret)
         if token is None:
+            # Only a miss is counted and checked: a known token costs no trip to the cache.
+            failures = TokenFailures(request)
+            failures.refuse_when_exceeded()
             failures.count()
             raise exceptions.AuthenticationFailed(
                 "This token is unknown or has been revoked. Create a new one on your tokens page."

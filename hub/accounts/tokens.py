@@ -4,9 +4,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Func, OuterRef
 from django.utils import timezone
 
 from hub.accounts.models import ApiToken
+from hub.accounts.namespaces import readable_namespaces
 
 TOKEN_PREFIX = "dc_"
 # Writing last_used_at on every request would turn each read into a write; once a minute is plenty.
@@ -47,9 +50,17 @@ def find_active_token(secret):
     """Return the live token for `secret`, or None when it is unknown, revoked or its user is inactive."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_secret(secret)).first()
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    # Listings need the namespaces whose private deltas the user may see: they are read in the same query.
+    own, organisations = readable_namespaces(OuterRef("user_id"))
+    namespace_ids = Func(ArraySubquery(own), ArraySubquery(organisations), function="array_cat")
+    found = ApiToken.objects.select_related("user").annotate(namespace_ids=namespace_ids)
+    try:
+        token = found.get(key_hash=hash_secret(secret))
+    except ApiToken.DoesNotExist:
         return None
+    if token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.user.known_namespace_ids = token.namespace_ids
     _touch(token)
     return token
 
