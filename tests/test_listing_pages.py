@@ -210,12 +210,23 @@ def test_relevance_ranks_the_newest_matches_and_the_page_says_so(client, alice, 
     monkeypatch.setattr("hub.deltas.counting.COUNT_LIMIT", 3)
     start = timezone.now() - timedelta(days=1)
     for i in range(5):
-        delta = make_delta(alice.namespace, f"news-{i}", backbone, created_at=start + timedelta(minutes=i))
-        refresh_search_vector(delta)
-    assert sorted(names(client.get("/api/deltas?q=news").json())) == ["news-2", "news-3", "news-4"]
+        created_at = start + timedelta(minutes=i)
+        refresh_search_vector(make_delta(alice.namespace, f"item-{i}", backbone, tags=["news"], created_at=created_at))
+    assert sorted(names(client.get("/api/deltas?q=news").json())) == ["item-2", "item-3", "item-4"]
     assert len(client.get("/api/deltas?q=news&sort=downloads").json()["results"]) == 5
     assert "newest matches" in client.get("/?q=news").content.decode()
     assert "newest matches" not in client.get("/?q=news&sort=recent").content.decode()
+
+
+def test_relevance_also_ranks_the_first_names_that_start_with_the_search(client, alice, backbone, monkeypatch):
+    monkeypatch.setattr("hub.deltas.listing.RELEVANCE_POOL", 2)
+    start = timezone.now() - timedelta(days=1)
+    for i, name in enumerate(("mov-c", "mov-a", "other-mov", "mov-b", "mov-d")):  # mov-d is the newest
+        refresh_search_vector(make_delta(alice.namespace, name, backbone, created_at=start + timedelta(minutes=i)))
+    # The two newest whose words match (mov-d, mov-b) and the first two names from "mov" on (mov-a, mov-b).
+    ranked = names(client.get("/api/deltas?q=mov").json())
+    assert sorted(ranked) == ["mov-a", "mov-b", "mov-d"]
+    assert len(client.get("/api/deltas?q=mov&sort=recent").json()["results"]) == 5
 
 
 def test_backbone_and_author_filters_take_names_in_any_case_and_match_nothing_unknown(client, alice, bob, backbone):

@@ -2,7 +2,7 @@
 
 With no filter, the counts are read from `FacetCount`, which triggers keep exact: the public counts plus the
 private ones of the namespaces the viewer may read. A filtered listing counts its first COUNT_LIMIT matches;
-beyond that every count is shown as a lower bound ("1,000+"), never higher than the truth.
+beyond that every count is shown as a lower bound ("500+"), never higher than the truth.
 """
 
 from collections import defaultdict
@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from hub.deltas.facets import FACET_TABLE, FACETS, RECOUNT_SQL, TOTAL, facet_columns, facet_counts
 from hub.deltas.models import Backbone, Delta
 
-COUNT_LIMIT = 1_000  # a filtered listing counts exactly up to this many matches (about 10 ms on a small machine)
+COUNT_LIMIT = 500  # a filtered listing counts exactly up to this many matches (a few ms on a small machine)
 FACET_VALUES = 12  # the most frequent values shown per facet
 
 
@@ -83,7 +83,7 @@ def kept_counts(namespace_ids, sees_everything):
 
 def sampled_counts(matching):
     """Counts of the deltas of queryset `matching`, exact when there are at most COUNT_LIMIT of them."""
-    sample = matching.order_by().values(*facet_columns())[: COUNT_LIMIT + 1]
+    sample = matching.order_by().values("id", *facet_columns())[: COUNT_LIMIT + 1]
     try:
         rows_sql, params = sample.query.sql_with_params()
     except EmptyResultSet:  # a filter no delta can match, such as an unknown backbone

@@ -69,18 +69,19 @@ def facet_values(rows: str) -> str:
 
 
 def facet_counts(rows: str) -> str:
-    """A query counting the deltas of `rows` by every facet value, and in all: rows of (facet, value, n)."""
+    """A query counting the deltas of `rows` (with their `id`) by every facet value, and in all: rows of
+    (facet, value, n)."""
     counts = [_count_by(facet, rows) for facet in FACETS]
     return " UNION ALL ".join([*counts, f"SELECT '{TOTAL}', '', count(*) FROM {rows}"])
 
 
 def _count_by(facet, rows):
     if not facet.multiple:
-        values = f"SELECT {facet.value} AS value FROM {rows} AS d"
+        values, counted = f"SELECT {facet.value} AS value FROM {rows} AS d", "count(*)"
     else:  # a delta listing a value twice counts once
-        distinct = f"(SELECT DISTINCT x FROM unnest({facet.values}) AS x) AS u(value)"
-        values = f"SELECT u.value FROM {rows} AS d CROSS JOIN LATERAL {distinct}"
-    return f"SELECT '{facet.param}', value, count(*) FROM ({values}) AS v WHERE value <> '' GROUP BY value"
+        values = f"SELECT u.value, d.id FROM {rows} AS d CROSS JOIN unnest({facet.values}) AS u(value)"
+        counted = "count(DISTINCT id)"
+    return f"SELECT '{facet.param}', value, {counted} FROM ({values}) AS v WHERE value <> '' GROUP BY value"
 
 
 # Public deltas are counted together (scope 0); private ones per namespace (scope = the namespace's id), so a

@@ -15,14 +15,12 @@ from hub.deltas.counting import FacetCounts, kept_counts, sampled_counts
 from hub.deltas.filters import DEFAULT_SORT, SORTS, DeltaFilter
 from hub.deltas.keyset import NULLABLE_KEYS, Cursor, RowComparison, decode_cursor
 from hub.deltas.models import Delta
-from hub.deltas.search import relevance
+from hub.deltas.search import relevance, relevance_pool
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-# Ranking by relevance reads every candidate's search vector, and a common word matches much of a large
-# catalogue, so relevance ranks the newest matches, this many at most; the other sorts list every match.
-# Newest, because the heap holds rows in about the order they were created: finding them reads few pages
-# whatever the word, where the most downloaded matches lie scattered across the table.
+# Relevance ranks this many of the newest matches of a search's words, and as many of the names that start with
+# it, first by name (hub.deltas.search.relevance_pool); the other sorts list every match.
 RELEVANCE_POOL = 500
 # What a listing shows of each delta: not its card, search vector or dictionary tags (large, and shown only on
 # its own page), and of its namespace and backbone only their names.
@@ -69,8 +67,14 @@ class Filters:
     def active(self):
         return any(value not in (None, "", []) for value in self.values.values())
 
-    def apply(self, queryset):
-        return queryset if self.filterset is None else self.filterset.filter_queryset(queryset)
+    def apply(self, queryset, text=True):
+        """`queryset` filtered; without the full-text search `q` when not `text`."""
+        if self.filterset is None:
+            return queryset
+        for name, value in self.filterset.form.cleaned_data.items():
+            if text or name != "q":
+                queryset = self.filterset.filters[name].filter(queryset, value)
+        return queryset
 
 
 NO_FILTERS = Filters({})
@@ -123,10 +127,9 @@ def _matching(viewer, filters):
 
 
 def _candidates(viewer, filters, sort):
-    matching = _matching(viewer, filters)
     if sort != "relevance":
-        return matching
-    pool = matching.order_by("-created_at", "-id").values("pk")[:RELEVANCE_POOL]
+        return _matching(viewer, filters)
+    pool = relevance_pool(filters.apply(viewer.deltas(), text=False), filters.text, RELEVANCE_POOL)
     return Delta.objects.filter(pk__in=pool).annotate(rank=relevance(filters.text))
 
 

@@ -7,7 +7,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Collate, Lower, Upper
 from django.utils import timezone
 
 from hub.accounts.models import Namespace
@@ -261,8 +261,8 @@ class Delta(models.Model):
             # The task and licence filters compare without letter case (iexact: UPPER(column) = UPPER(value)).
             models.Index(Upper("task"), name="delta_task_upper_idx"),
             models.Index(Upper("license"), name="delta_license_upper_idx"),
-            # Searches match names by prefix too: LOWER(name) LIKE 'prefix%'.
-            models.Index(OpClass(Lower("name"), name="text_pattern_ops"), name="delta_name_prefix_idx"),
+            # Searches match names by their start, in byte order: LOWER(name) COLLATE "C" (hub.deltas.search).
+            models.Index(Collate(Lower("name"), "C"), name="delta_name_key_idx"),
             GinIndex(fields=["search_vector"], name="delta_search_gin"),
         ]
         triggers = facet_count_triggers()

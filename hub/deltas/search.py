@@ -4,7 +4,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Case, F, FloatField, Q, Value, When
-from django.db.models.functions import Cast, Lower
+from django.db.models.functions import Cast, Collate, Lower
 from django.db.models.lookups import StartsWith
 
 from hub.accounts.names import MAX_NAME_LENGTH
@@ -37,22 +37,43 @@ def name_prefix(text):
     return text if len(text) <= MAX_NAME_LENGTH and _NAME_PREFIX.fullmatch(text) else None
 
 
+def name_key():
+    """LOWER(name) in byte order: the delta_name_key_idx index holds it, both to find the names that start with a
+    text (LIKE 'prefix%' is a range of it) and to list them in order."""
+    return Collate(Lower("name"), "C")
+
+
 def _starts_name(prefix):
-    # LOWER(name) LIKE 'prefix%': the delta_name_prefix_idx index (text_pattern_ops) finds these.
-    return StartsWith(Lower("name"), prefix)
+    return StartsWith(name_key(), prefix)
+
+
+def _words_or_backbone(text):
+    condition = Q(search_vector=_query(text))
+    backbones = backbone_ids_for_search(text)
+    return condition | Q(backbone_id__in=backbones) if backbones else condition
 
 
 def search(queryset, text):
     """Deltas whose words match `text` (web search syntax), or whose name starts with it, or whose backbone it
     names (its name, an alias, or its content hash whole or by its start)."""
-    condition = Q(search_vector=_query(text))
+    condition = _words_or_backbone(text)
     prefix = name_prefix(text)
     if prefix:
         condition |= Q(_starts_name(prefix))
-    backbones = backbone_ids_for_search(text)
-    if backbones:
-        condition |= Q(backbone_id__in=backbones)
     return queryset.filter(condition)
+
+
+def relevance_pool(queryset, text, size):
+    """The ids of the deltas of `queryset` that relevance ranks for `text` (those `search` finds), `size` of each
+    kind at most: the newest whose words or backbone match, and the first by name among those whose name starts
+    with the text. A common word matches much of a large catalogue and ranking reads every candidate's search
+    vector, so only these are ranked. Each part is read in the order of an index, up to `size` rows."""
+    words = queryset.filter(_words_or_backbone(text)).order_by("-created_at", "-id").values("pk")[:size]
+    prefix = name_prefix(text)
+    if prefix is None:
+        return words
+    names = queryset.filter(_starts_name(prefix)).order_by(name_key()).values("pk")[:size]
+    return words.union(names, all=True)
 
 
 def relevance(text):

@@ -48,7 +48,7 @@ class BrowseResult:
 
     @property
     def ranks_a_subset(self):
-        """Relevance ranks the RELEVANCE_POOL newest matches; are there more matches than that?"""
+        """Relevance ranks a pool of RELEVANCE_POOL matches of each kind; are there more matches than that?"""
         return self.sort == "relevance" and (not self.total.exact or self.total.n > RELEVANCE_POOL)
 
 
