@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hub.deltas.models import Delta
@@ -216,6 +218,15 @@ def test_relevance_ranks_the_newest_matches_and_the_page_says_so(client, alice, 
     assert len(client.get("/api/deltas?q=news&sort=downloads").json()["results"]) == 5
     assert "newest matches" in client.get("/?q=news").content.decode()
     assert "newest matches" not in client.get("/?q=news&sort=recent").content.decode()
+
+
+def test_a_search_looks_up_the_backbones_it_names_once_for_the_page_and_its_counts(client, alice, backbone):
+    refresh_search_vector(make_delta(alice.namespace, "sst2-lora", backbone))
+    for url in ("/?q=sst2", "/api/deltas?q=sst2", "/api/deltas/facets?q=sst2"):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        lookups = [q for q in captured if 'FROM "deltas_backbone"' in q["sql"] and "aliases" in q["sql"]]
+        assert len(lookups) == 1, url
 
 
 def test_relevance_also_ranks_the_first_names_that_start_with_the_search(client, alice, backbone, monkeypatch):

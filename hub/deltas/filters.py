@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 
 from hub.accounts.models import Namespace
 from hub.deltas.models import Backbone, Delta
-from hub.deltas.search import search
+from hub.deltas.search import SearchText, search
 
 
 class DeltaFilter(django_filters.FilterSet):
@@ -52,10 +52,18 @@ class DeltaFilter(django_filters.FilterSet):
         return queryset.filter(namespace__in=self._ids(name, namespaces))
 
     def _ids(self, name, queryset):
+        return self._once(name, lambda: list(queryset.values_list("pk", flat=True)))
+
+    def _once(self, key, look_up):
         looked_up = self.__dict__.setdefault("_looked_up", {})
-        if name not in looked_up:
-            looked_up[name] = list(queryset.values_list("pk", flat=True))
-        return looked_up[name]
+        if key not in looked_up:
+            looked_up[key] = look_up()
+        return looked_up[key]
+
+    def search_text(self, value):
+        """The search `value` with the backbones it names, looked up once for the listing, its page and counts."""
+        value = value.strip()
+        return self._once(("q", value), lambda: SearchText.of(value))
 
     def filter_dataset(self, queryset, name, value):
         return queryset.filter(Q(train_datasets__contains=[value]) | Q(test_datasets__contains=[value]))
@@ -64,7 +72,7 @@ class DeltaFilter(django_filters.FilterSet):
         return queryset.filter(tags__contains=[value])
 
     def filter_search(self, queryset, name, value):
-        return search(queryset, value) if value.strip() else queryset
+        return search(queryset, self.search_text(value)) if value.strip() else queryset
 
 
 # Every listing sorts newest, biggest or best first, then by id: (column, id) is a strict order a keyset

@@ -129,8 +129,9 @@ def _matching(viewer, filters):
 def _candidates(viewer, filters, sort):
     if sort != "relevance":
         return _matching(viewer, filters)
-    pool = relevance_pool(filters.apply(viewer.deltas(), text=False), filters.text, RELEVANCE_POOL)
-    return Delta.objects.filter(pk__in=pool).annotate(rank=relevance(filters.text))
+    search_text = filters.filterset.search_text(filters.text)
+    pool = relevance_pool(filters.apply(viewer.deltas(), text=False), search_text, RELEVANCE_POOL)
+    return Delta.objects.filter(pk__in=pool).annotate(rank=relevance(search_text))
 
 
 def _page(viewer, filters, sort, position, limit):
