@@ -46,56 +46,56 @@ def settings_page(request, namespace, name):
     return _render(request, _editable_delta(request, namespace, name))
 
 
+def _submit(request, namespace, name, form_class, field, change):
+    """One settings form: when it is valid, `change(user, delta, cleaned_data)` makes the change and gives the
+    message to show, (level, text); a DomainError it raises is shown on the form's `field`."""
+    delta = _editable_delta(request, namespace, name)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            level, text = change(request.user, delta, form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(field, exc.message)
+        else:
+            messages.add_message(request, level, text)
+            return _to_settings(delta)
+    return _render(request, delta, status=400, **{f"{field}_form": form})
+
+
+def _save_card(user, delta, data):
+    outcome = owner_edits.edit_card(user, delta, data["card"], data["message"], data["parent_commit"] or None)
+    if outcome.created:
+        return messages.SUCCESS, f"Card saved as version {outcome.version.number}."
+    return messages.INFO, "The card is unchanged: no new version."
+
+
+def _save_tags(user, delta, data):
+    owner_edits.set_tags(user, delta, parse(DeltaSettingsRequest, {"tags": data["tags"]})["tags"])
+    return messages.SUCCESS, "Tags saved."
+
+
+def _save_visibility(user, delta, data):
+    private = data["visibility"] == "private"
+    owner_edits.set_visibility(user, delta, private)
+    return messages.SUCCESS, f"{delta.full_name} is now {'private' if private else 'public'}."
+
+
 @require_POST
 @login_required
 def edit_card(request, namespace, name):
-    delta = _editable_delta(request, namespace, name)
-    form = CardForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            outcome = owner_edits.edit_card(
-                request.user, delta, data["card"], data["message"], data["parent_commit"] or None
-            )
-        except DomainError as exc:
-            form.add_error("card", exc.message)
-        else:
-            if outcome.created:
-                messages.success(request, f"Card saved as version {outcome.version.number}.")
-            else:
-                messages.info(request, "The card is unchanged: no new version.")
-            return _to_settings(delta)
-    return _render(request, delta, status=400, card_form=form)
+    return _submit(request, namespace, name, CardForm, "card", _save_card)
 
 
 @require_POST
 @login_required
 def edit_tags(request, namespace, name):
-    delta = _editable_delta(request, namespace, name)
-    form = TagsForm(request.POST)
-    if form.is_valid():
-        try:
-            tags = parse(DeltaSettingsRequest, {"tags": form.cleaned_data["tags"]})["tags"]
-            owner_edits.set_tags(request.user, delta, tags)
-        except DomainError as exc:
-            form.add_error("tags", exc.message)
-        else:
-            messages.success(request, "Tags saved.")
-            return _to_settings(delta)
-    return _render(request, delta, status=400, tags_form=form)
+    return _submit(request, namespace, name, TagsForm, "tags", _save_tags)
 
 
 @require_POST
 @login_required
 def edit_visibility(request, namespace, name):
-    delta = _editable_delta(request, namespace, name)
-    form = VisibilityForm(request.POST)
-    if not form.is_valid():
-        return _render(request, delta, status=400, visibility_form=form)
-    private = form.cleaned_data["visibility"] == "private"
-    owner_edits.set_visibility(request.user, delta, private)
-    messages.success(request, f"{delta.full_name} is now {'private' if private else 'public'}.")
-    return _to_settings(delta)
+    return _submit(request, namespace, name, VisibilityForm, "visibility", _save_visibility)
 
 
 @require_POST
