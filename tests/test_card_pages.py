@@ -45,10 +45,10 @@ def test_the_client_publishes_a_card_with_the_backbone_and_how_to_load_it(hub_en
     base = tiny_bert(seed=0)
     base.name_or_path = base.config._name_or_path = str(tmp_path / "checkpoints" / "bert")  # a local path
     lora = tiny_lora(base)
-    lora.save_pretrained(tmp_path / "lora")  # PEFT writes its template as README.md
     push_to_hub(lora, "alice/client-card", task="sentiment", datasets=["rotten-tomatoes"], metrics={"accuracy": 0.75})
     card = Delta.objects.get(name="client-card").card
     assert str(tmp_path) not in card and "More Information Needed" not in card
+    assert '"BertModel"' not in card and "base_model:" not in card  # registered by its class name: no name to load
     assert "base_model_hash:" in card and "from_finetuned(" in card and "| accuracy | 0.75 |" in card
     assert "num_labels: 2" in card
     page = page_of(client, "alice/client-card")

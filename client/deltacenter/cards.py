@@ -5,6 +5,7 @@ A card never publishes a path of the pusher's machine as `base_model`, and PEFT'
 `save_pretrained` writes) is replaced by a card written from what the push knows."""
 
 import re
+from dataclasses import replace
 
 import yaml
 
@@ -65,25 +66,29 @@ def without_local_paths(metadata: dict) -> dict:
     return cleaned
 
 
-def card_for_push(
-    existing: str | None, facts: dict, usage: DeltaFacts, metrics: dict | None = None, backbone_hash: str = ""
-) -> str:
-    """The card to publish: the author's own text and metadata, with the backbone, task, datasets, tags, license
-    and metrics of this push set in its front matter (empty facts are left out). An empty body, or PEFT's unfilled
-    template, becomes a card written from the push's facts."""
+def loadable_backbone_name(name: str | None, architecture: str | None = "") -> str:
+    """The name a reader can load a backbone by: not a path on someone's disk, nor the class name a backbone
+    registered without a name of its own falls back to; "" when there is none."""
+    return "" if not name or looks_like_local_path(name) or name == architecture else name
+
+
+def card_for_push(existing: str | None, facts: dict, usage: DeltaFacts, metrics: dict | None = None) -> str:
+    """The card to publish: the author's own text and metadata, with the backbone (`base_model`, and its
+    `base_model_hash`), task, datasets, tags, license and metrics of this push set in its front matter (empty facts
+    are left out, and so is any path on the pusher's disk). An empty body, or PEFT's unfilled template, becomes a
+    card written from the push's facts, naming the backbone as the front matter does."""
     metadata, body = split_card(existing or "")
-    metadata = without_local_paths(metadata)
     given = {key: value for key, value in facts.items() if value not in (None, "", [], {})}
-    if looks_like_local_path(given.get("base_model")):
-        del given["base_model"]
-    metadata.update(given)
+    metadata = without_local_paths(metadata) | without_local_paths(given)
     if not body.strip() or is_unfilled_template(body):
-        body = default_body(usage, metadata, metrics, backbone_hash)
+        usage = replace(usage, backbone=metadata.get("base_model", ""))
+        body = default_body(usage, metadata, metrics)
     return join_card(metadata, body)
 
 
-def default_body(usage: DeltaFacts, metadata: dict, metrics: dict | None, backbone_hash: str) -> str:
+def default_body(usage: DeltaFacts, metadata: dict, metrics: dict | None) -> str:
     backbone = f"`{usage.backbone}`" if usage.backbone else "its backbone"
+    backbone_hash = metadata.get("base_model_hash", "")
     lines = [f"# {usage.repo_id}", "", f"A {usage.delta_type} delta for {backbone}, {usage.family.replace('-', ' ')}."]
     if backbone_hash:
         lines += ["", f"Backbone content hash: `{backbone_hash}` (`deltacenter hash` prints a checkpoint's)."]

@@ -38,14 +38,14 @@ def content_hash_of(path_or_name: str) -> str:
     directory = local_checkpoint(path_or_name)
     if not (directory / "config.json").is_file():
         raise DeltaCenterError(f"{directory} has no config.json: it is not a transformers checkpoint.")
+    from deltacenter.backbone_hash import backbone_hash
+    from deltacenter.push import load_checkpoint
+
     try:
-        from deltacenter.backbone_hash import backbone_hash
-        from deltacenter.push import load_checkpoint
-    except ImportError:
+        return backbone_hash(load_checkpoint(directory))
+    except ImportError:  # load_checkpoint imports torch and transformers
         raise DeltaCenterError(
             'Hashing a checkpoint needs torch and transformers (pip install "deltacenter[torch]").'
         ) from None
-    try:
-        return backbone_hash(load_checkpoint(directory))
     except (OSError, ValueError) as exc:
         raise DeltaCenterError(f"{directory}: the checkpoint could not be loaded: {exc}") from None

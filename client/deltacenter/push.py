@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deltacenter.cards import card_for_push, looks_like_local_path
+from deltacenter.cards import card_for_push, loadable_backbone_name, looks_like_local_path
 from deltacenter.errors import DeltaCenterError, HubError
 from deltacenter.families import FEATURE_EXTRACTION, HEAD_FAMILIES, declared_family
 from deltacenter.file_policy import SAFE_ALTERNATIVE, is_pickle
@@ -187,9 +187,9 @@ def push_to_hub(
                  "datasets": metadata.get("train_datasets"), "license": license}  # fmt: skip
         family = _family(directory)
         facts["num_labels"] = head_labels(delta, family)
-        usage = DeltaFacts(repo_id, hub.endpoint, metadata["delta_type"], family, backbone_name or "", bool(private),
+        usage = DeltaFacts(repo_id, hub.endpoint, metadata["delta_type"], family, backbone_name, bool(private),
                            facts["num_labels"])  # fmt: skip
-        text = card_for_push(_existing_card(files, card), facts, usage, metrics, backbone_hash)
+        text = card_for_push(_existing_card(files, card), facts, usage, metrics)
         files, metadata["card"] = _with_card(files, text, Path(scratch)), text
         result = hub.push_files(repo_id, files, {k: v for k, v in metadata.items() if v is not None})
     return PushResult(
@@ -203,14 +203,16 @@ def push_to_hub(
     )
 
 
-def _backbone_name(hub: DeltaCenter, content_hash: str) -> str | None:
-    """The name the hub shows for the backbone; None when this account cannot see it (only private deltas use it)."""
+def _backbone_name(hub: DeltaCenter, content_hash: str) -> str:
+    """The name a reader loads the backbone by (deltacenter.cards.loadable_backbone_name); "" when there is none
+    or this account cannot see the backbone (only private deltas use it)."""
     try:
-        return hub.backbone(content_hash)["name"]
+        found = hub.backbone(content_hash)
     except HubError as exc:
         if exc.status == 404:
-            return None
+            return ""
         raise
+    return loadable_backbone_name(found["name"], found.get("architecture"))
 
 
 def head_labels(delta: object, family: str) -> int | None:

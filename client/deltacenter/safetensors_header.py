@@ -11,7 +11,7 @@ import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import BinaryIO, Never
+from typing import BinaryIO, NoReturn
 
 # Deltas are small: a header beyond this is an attack or an accident. Backbones pass a larger limit.
 MAX_HEADER_BYTES = 8 * 1024 * 1024
@@ -119,7 +119,7 @@ def read_header(
     return parse_header(fileobj.read(length), file_size, allowed_dtypes)
 
 
-def _refuse_constant(name: str) -> Never:
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 

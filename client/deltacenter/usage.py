@@ -19,9 +19,10 @@ from deltacenter.families import (
     SEQUENCE_CLASSIFICATION,
     TOKEN_CLASSIFICATION,
 )
+from deltacenter.formats import PEFT_TYPES
 
 # Delta types stored in PEFT's own format (adapter_config.json); the others use the hub's (delta_config.json).
-PEFT_DELTA_TYPES = frozenset({"lora", "adapter", "prefix", "prompt", "ia3", "compacter"})
+PEFT_DELTA_TYPES = frozenset(PEFT_TYPES.values())
 INSTALL = 'pip install "./client[torch]"   # from a checkout of the Delta Center source'
 BACKBONE_PLACEHOLDER = "the backbone it was trained on"
 TOKEN_PLACEHOLDER = "dc_..."  # an API token of this hub, from its tokens page

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from deltacenter.cards import looks_like_local_path
+from deltacenter.cards import loadable_backbone_name
 from deltacenter.families import FEATURE_EXTRACTION, family_of_config
 from deltacenter.usage import DeltaFacts, Snippet, snippets
 
@@ -33,10 +33,9 @@ def declared_family(version) -> str:
 def backbone_name(delta) -> str:
     """The name a reader loads the backbone by: the bound backbone's, else the one the files give; never a path,
     nor the class name a backbone registered without a name of its own falls back to."""
-    name = delta.backbone.name if delta.backbone else delta.base_model_name
-    if looks_like_local_path(name) or (delta.backbone and name == delta.backbone.architecture):
-        return ""
-    return name
+    if delta.backbone is None:
+        return loadable_backbone_name(delta.base_model_name)
+    return loadable_backbone_name(delta.backbone.name, delta.backbone.architecture)
 
 
 def declared_labels(card_metadata: dict) -> int | None:

@@ -149,7 +149,7 @@ def test_a_push_replaces_peft_template_with_a_card_of_its_facts():
         "datasets": ["rotten-tomatoes"],
         "license": "mit",
     }
-    card = card_for_push(PEFT_TEMPLATE, push_facts, facts(), {"accuracy": 0.91}, "ab" * 32)
+    card = card_for_push(PEFT_TEMPLATE, push_facts, facts(), {"accuracy": 0.91})
     metadata, body = split_card(card)
     assert metadata["base_model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert metadata["tags"] == ["lora", "transformers"]  # base_model:adapter:/home/... is gone
@@ -159,10 +159,12 @@ def test_a_push_replaces_peft_template_with_a_card_of_its_facts():
 
 
 def test_a_backbone_known_only_by_a_local_path_is_left_out_of_the_card():
-    card = card_for_push(PEFT_TEMPLATE, {"base_model": "/srv/models/bert", "base_model_hash": "cd" * 32},
-                         facts(backbone=""))  # fmt: skip
-    metadata, _ = split_card(card)
+    card = card_for_push(PEFT_TEMPLATE, {"base_model": "/srv/models/bert", "base_model_hash": "cd" * 32,
+                                         "tags": ["base_model:adapter:/srv/models/bert", "mine"]},
+                         facts(backbone="/srv/models/bert"))  # fmt: skip
+    metadata, body = split_card(card)
     assert "base_model" not in metadata and "/srv/models" not in card and metadata["base_model_hash"] == "cd" * 32
+    assert metadata["tags"] == ["mine"] and "delta for its backbone" in body
 
 
 def test_the_page_shows_a_cards_metadata_as_facts_and_its_body_safely():

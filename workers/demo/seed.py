@@ -174,7 +174,7 @@ def write_card(name, backbone, directory, accuracy):
     }
     existing = readme.read_text() if readme.is_file() else None
     metrics = {"train_accuracy": round(accuracy, 4)}
-    readme.write_text(card_for_push(existing, facts, usage, metrics, backbone.content_hash))
+    readme.write_text(card_for_push(existing, facts, usage, metrics))
 
 
 def _publish(user, name, backbone, directory, accuracy):
