@@ -261,6 +261,17 @@ def test_a_job_queued_for_too_long_is_sent_again(celery_worker, suite, backbone_
     assert wait_for_job("alice/lost-message", states=(Status.SCORED,)).pk == job.pk
 
 
+def test_a_job_left_in_error_after_its_retries_is_queued_again_and_finishes(celery_worker, suite, backbone_hash):
+    push_lora("alice/gave-up", backbone_hash)
+    job = wait_for_job("alice/gave-up", states=(Status.SCORED,))
+    ValidationJob.objects.filter(pk=job.pk).update(status=Status.ERROR, finished_at=timezone.now() - timedelta(hours=2))
+    jobs.refresh_for_jobs([job.pk])
+    assert Delta.objects.get(name="gave-up").validation_state == Delta.Validation.QUEUED
+    assert jobs.resend_long_queued_jobs() == [job.pk]
+    assert wait_for_job("alice/gave-up", states=(Status.SCORED,)).attempts == 2
+    assert Delta.objects.get(name="gave-up").validation_state == Delta.Validation.SCORED
+
+
 def test_a_job_whose_worker_is_killed_finishes_after_the_reaper_requeues_it(
     celery_worker, suite, backbone_hash, settings, tmp_path
 ):

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from deltacenter.safetensors_header import ITEM_SIZES
 from hub.core.errors import NotFound
-from hub.deltas.models import Backbone, Delta
+from hub.deltas.models import Backbone, Delta, DeltaVersion
 from hub.evaluation import metrics
 from hub.evaluation.models import EvalResult, ValidationJob
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
     from django.db.models import QuerySet
 
-    from hub.deltas.models import DeltaVersion
 
 log = logging.getLogger(__name__)
 Status = ValidationJob.Status
@@ -164,13 +164,19 @@ def reap_stale_jobs() -> list[int]:
 
 
 def resend_long_queued_jobs() -> list[int]:
-    """Send again the jobs queued for very long: their message may have been lost (broker down at commit).
+    """Send again the jobs queued for very long: their message may have been lost (broker down at commit). Queue
+    again the jobs left in error that long: their worker's retries ran out, and an infrastructure error is tried
+    until it clears, so no job is left waiting for good.
 
     A duplicate message is harmless: the task skips a job that is finished or running with a live heartbeat.
     """
     cutoff = timezone.now() - timedelta(seconds=settings.DELTACENTER_VALIDATION_RESEND_SECONDS)
-    pks = list(ValidationJob.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
-    ValidationJob.objects.filter(pk__in=pks).update(queued_at=timezone.now())
+    waiting = ValidationJob.objects.filter(
+        Q(status=Status.QUEUED, queued_at__lt=cutoff) | Q(status=Status.ERROR, finished_at__lt=cutoff)
+    )
+    pks = list(waiting.values_list("pk", flat=True))
+    # The condition again: a job a worker claimed in between is left running.
+    waiting.filter(pk__in=pks).update(status=Status.QUEUED, queued_at=timezone.now())
     for pk in pks:  # the shared queue: the worker it was routed to may be gone
         transaction.on_commit(lambda pk=pk: enqueue_shared(pk))
     return pks
@@ -275,8 +281,9 @@ def mark_backbone_unavailable(
 
 
 # What a delta shows while its newest version's job is in each unfinished status; the others show the outcome
-# of the newest version validated. An infrastructure error is retried, so it is as good as queued; a job waiting
-# for its backbone's weights leaves the last outcome standing (the job's own reason says what it waits for).
+# of the newest version validated. An infrastructure error is tried again (by the worker, then by
+# resend_long_queued_jobs), so it is as good as queued; a job waiting for its backbone's weights leaves the last
+# outcome standing (the job's own reason says what it waits for).
 UNDER_WAY = {
     Status.QUEUED: Delta.Validation.QUEUED,
     Status.ERROR: Delta.Validation.QUEUED,
@@ -306,7 +313,8 @@ def refresh_delta_validation(delta: Delta) -> int:
 
 def refresh_for_jobs(job_pks: Iterable[int]) -> None:
     """Refresh the deltas of these jobs (one each), after their status changed."""
-    for delta in Delta.objects.filter(versions__validation_jobs__in=job_pks).distinct():
+    versions = DeltaVersion.objects.filter(validation_jobs__in=job_pks).values("delta_id")
+    for delta in Delta.objects.filter(pk__in=versions).only("pk", "task"):
         refresh_delta_validation(delta)
 
 
