@@ -27,28 +27,33 @@ def trivial_score(kind: str, metric: str, rows: list, label_names: list = ()) ->
 
 
 def _majority(metric: str, labels: list) -> float:
-    if metrics.is_regression(metric):
-        guess = sum(labels) / len(labels)
-    else:
-        # The smallest of the most common labels, so ties break the same way every run.
-        counts = Counter(labels)
-        guess = min(label for label, n in counts.items() if n == max(counts.values()))
+    guess = sum(labels) / len(labels) if metrics.is_regression(metric) else _most_common(labels)
     return metrics.compute(metric, labels, [guess] * len(labels))[metric]
 
 
 def _most_frequent_tag(metric: str, rows: list, names: list) -> float | None:
-    counts = Counter(tag for row in rows for tag in row["tags"])
-    if not counts or max(counts) >= len(names):
+    tags = [tag for row in rows for tag in row["tags"]]
+    if not tags or max(tags) >= len(names):
         return None
-    tag = names[min(t for t, n in counts.items() if n == max(counts.values()))]
+    tag = names[_most_common(tags)]
     references = [[names[t] for t in row["tags"]] for row in rows]
     return metrics.tagging(references, [[tag] * len(row["tags"]) for row in rows])[metric]
 
 
+def _most_common(values: list) -> object:
+    """The smallest of the most common values, so ties break the same way every run."""
+    counts = Counter(values)
+    return min(counts, key=lambda value: (-counts[value], value))
+
+
 def _chance_ranking(metric: str, count: int) -> float:
-    """The expected value under a uniformly random rank among `count` documents."""
-    values = {"recall_at_1": 1 / count, "mrr": sum(1 / rank for rank in range(1, count + 1)) / count}
-    return values[metric]
+    """The expected value under a uniformly random rank among `count` documents: each rank equally likely."""
+    return metrics.retrieval(range(1, count + 1))[metric]
+
+
+def beats(margin: float | None) -> bool:
+    """Does a score `margin` over its baseline (None: no baseline measured) show the delta does better than it?"""
+    return margin is not None and margin > 0
 
 
 def stronger(metric: str, *scores: float | None) -> float | None:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from deltacenter.families import FAMILIES
 from hub.deltas.models import DeltaVersion, StoredObject, sha256_constraint, sha256_hex
-from hub.evaluation import metrics
+from hub.evaluation import baselines, metrics
 
 
 class ValidationJobQuerySet(models.QuerySet):
@@ -127,6 +127,15 @@ class EvalResult(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "suite"], name="one_result_per_version_suite")]
+
+    @property
+    def beats_baseline(self):
+        return baselines.beats(self.margin)
+
+    @property
+    def falls_short(self):
+        """Measured against a baseline, and no better than it."""
+        return self.margin is not None and not self.beats_baseline
 
     def __str__(self):
         return f"{self.version} on {self.suite}: {self.score:.4f}"

@@ -7,10 +7,11 @@ baselines) says whether the measurement shows the delta does anything. The badge
 from dataclasses import dataclass
 
 from hub.deltas.models import Delta
+from hub.evaluation.baselines import beats
 from hub.evaluation.models import ValidationJob
 
 State = Delta.Validation
-FINAL = {State.SCORED, State.FITS, State.FAILED, State.UNVALIDATED}
+UNDER_WAY = {State.QUEUED, State.RUNNING}
 
 
 @dataclass(frozen=True)
@@ -26,18 +27,18 @@ def verdict(state: str, margin: float | None = None) -> Verdict:
     """The badge for a delta in validation `state` whose main score beats its baseline by `margin`."""
     if state == State.SCORED:
         return _scored(margin)
-    label, title, tone = PLAIN[state] if state in PLAIN else PLAIN[State.UNVALIDATED]
-    return Verdict(state, label, title, tone, state in FINAL)
+    label, title, tone = PLAIN.get(state, PLAIN[State.UNVALIDATED])
+    return Verdict(state, label, title, tone, state not in UNDER_WAY)
 
 
 def _scored(margin):
     if margin is None:
         title = "Measured on the hub's evaluation suites; no baseline was measured to compare it with."
         return Verdict(State.SCORED, "scored", title, "neutral", True)
-    if margin > 0:
-        title = "Measured on the hub's suites, and better than the trivial predictor and the backbone alone."
+    if beats(margin):
+        title = "Measured on the hub's suites, and better than its baseline (see its validation)."
         return Verdict(State.SCORED, f"✓ scored, beats baseline by {margin:.3f}", title, "good", True)
-    title = "Measured on the hub's suites, and no better than the trivial predictor or the backbone alone."
+    title = "Measured on the hub's suites, and no better than its baseline (see its validation)."
     return Verdict(State.SCORED, "scored, no better than baseline", title, "flat", True)
 
 

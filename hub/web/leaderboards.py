@@ -67,7 +67,7 @@ class BoardRow:
 
     @property
     def beats_baseline(self):
-        return self.result.margin is not None and self.result.margin > 0
+        return self.result.beats_baseline
 
 
 def ranked(user, suite, filters=BoardFilters()):

@@ -16,6 +16,9 @@ def test_a_classification_baseline_predicts_the_majority_label():
 
 def test_a_tie_for_the_majority_breaks_the_same_way_every_time():
     assert trivial_score("classification", "accuracy", [{"label": 1}, {"label": 0}]) == 0.5
+    # Tagging every word "O" (index 0, the smaller) finds no entity; "B-person" would find one.
+    rows = [{"tokens": ["a", "b"], "tags": [1, 0]}]
+    assert trivial_score("tagging", "entity_f1", rows, ["O", "B-person"]) == 0.0
 
 
 def test_a_regression_baseline_predicts_the_mean_and_correlates_with_nothing():

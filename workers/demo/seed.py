@@ -60,11 +60,11 @@ def seed(steps=DEFAULT_STEPS, suite_size=None, say=print):
             outcome = _publish(user, name, backbone, Path(directory), accuracy)
         say(f"Published {outcome.version} (training accuracy {accuracy:.3f}); validation queued.")
         published.append(outcome.version)
-    approved = review_demo_results(published, say)
+    approved = review_demo_results(published)
     say(f"{approved} demo leaderboard entries approved by {DEMO_MODERATOR}.")
 
 
-def review_demo_results(versions, say=print, timeout=VALIDATION_TIMEOUT):
+def review_demo_results(versions, timeout=VALIDATION_TIMEOUT):
     """Validate the demo's versions here (or wait for the worker that took them first), then approve their
     leaderboard entries as the demo's moderator, each with a review event, so the first visit to a fresh hub
     shows leaderboards with the demo's scores and baselines. Returns how many entries were approved."""

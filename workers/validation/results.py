@@ -39,10 +39,9 @@ def known_backbone_scores(backbone_id: int, suites: list) -> dict:
 
 @transaction.atomic
 def record_result(
-    job: ValidationJob, suite: EvalSuite, outcome: SuiteOutcome, runtime: dict, baseline: dict | None = None
+    job: ValidationJob, suite: EvalSuite, outcome: SuiteOutcome, runtime: dict, baseline: dict
 ) -> EvalResult:
     """Store one suite's outcome with its baselines ({"trivial", "backbone"}, either may be missing)."""
-    baseline = baseline or {}
     claimed = claimed_score(job.version.claimed_metrics, suite)
     result, _ = EvalResult.objects.update_or_create(
         version=job.version,
