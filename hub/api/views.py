@@ -1,7 +1,6 @@
 """Thin REST views: parse the request with its declared serializer, call a service, shape the answer."""
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -39,7 +38,7 @@ from hub.api.serializers import (
 from hub.core.errors import NotFound
 from hub.core.validation import parse
 from hub.deltas import binding, finalize, multipart, owner_edits, quotas, services
-from hub.deltas.backbone_search import search_backbones
+from hub.deltas.backbone_search import search_backbones, with_details
 from hub.deltas.commit import CommitOutcome, commit_version, resolve_writable_namespace
 from hub.deltas.facets import FACETS
 from hub.deltas.filters import DeltaFilter, sort_key
@@ -316,9 +315,7 @@ class BackboneListView(generics.ListAPIView):
     serializer_class = BackboneSerializer
 
     def get_queryset(self):
-        visible = Delta.objects.visible_to(self.request.user).values("pk")
-        backbones = Backbone.objects.visible_to(self.request.user)
-        return backbones.annotate(delta_count=Count("deltas", filter=Q(deltas__in=visible))).order_by("name")
+        return with_details(Backbone.objects.visible_to(self.request.user).order_by("name"), self.request.user)
 
     @extend_schema(
         request=BackboneRequest, responses={201: BackboneSerializer, 200: BackboneSerializer},

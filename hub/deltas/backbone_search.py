@@ -55,10 +55,11 @@ def _same_name(lowered: str) -> Exact:
 
 
 def with_details(backbones: QuerySet, user) -> QuerySet:
-    """`backbones` with what tells same-named ones apart: who registered each, and how many deltas it has."""
+    """`backbones` with what tells same-named ones apart: who registered each, and how many deltas it has; without
+    their module paths and tensor shapes (large, read only by the pages that draw or generate from them)."""
     visible = Delta.objects.visible_to(user).filter(backbone=OuterRef("pk")).order_by().values("backbone")
     count = visible.annotate(total=Count("*")).values("total")
-    return backbones.select_related("registered_by").annotate(
+    return backbones.defer(*Backbone.LAYOUT_FIELDS).select_related("registered_by").annotate(
         delta_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
     )
 

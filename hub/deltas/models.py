@@ -107,6 +107,8 @@ class Backbone(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = BackboneQuerySet.as_manager()
+    # Read from the weights' headers, and large for a big model: listings and searches leave them out.
+    LAYOUT_FIELDS = ("module_paths", "tensor_shapes")
 
     class Meta:
         indexes = [

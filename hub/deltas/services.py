@@ -37,6 +37,7 @@ def get_visible_delta(user: User | AnonymousUser, namespace: str, name: str) -> 
     delta = (
         Delta.objects.visible_to(user)
         .select_related("namespace", "backbone")
+        .defer("backbone__tensor_shapes")  # large; the pages that need it read it then
         .filter(namespace__name__iexact=namespace, name__iexact=name)
         .first()
     )
