@@ -59,8 +59,10 @@ def with_details(backbones: QuerySet, user) -> QuerySet:
     their module paths and tensor shapes (large, read only by the pages that draw or generate from them)."""
     visible = Delta.objects.visible_to(user).filter(backbone=OuterRef("pk")).order_by().values("backbone")
     count = visible.annotate(total=Count("*")).values("total")
-    return backbones.defer(*Backbone.LAYOUT_FIELDS).select_related("registered_by").annotate(
-        delta_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+    return (
+        backbones.defer(*Backbone.LAYOUT_FIELDS)
+        .select_related("registered_by")
+        .annotate(delta_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)))
     )
 
 

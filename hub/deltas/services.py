@@ -17,7 +17,7 @@ from hub.deltas import finalize, objects, quotas
 from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.models import Backbone, BackboneFile, Delta, DeltaChange, Finalization, Like
 from hub.deltas.signals import backbone_weights_attached
-from hub.deltas.verify import check_files, tensor_names, tensor_shapes
+from hub.deltas.verify import check_files, module_paths_of, tensor_names, tensor_shapes
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -186,7 +186,7 @@ def attach_backbone_files(
         request = {"files": [asdict(f) for f in files], "proven": sorted(proven)}
         pending = finalize.defer(user, Finalization.Kind.BACKBONE, request, staged, backbone=backbone)
         return AttachOutcome(backbone, pending)
-    backbone.module_paths = sorted({name.rpartition(".")[0] for name in tensor_names(checked)})
+    backbone.module_paths = module_paths_of(tensor_names(checked))
     backbone.tensor_shapes = tensor_shapes(checked)
     with transaction.atomic():
         if finalization is not None:

@@ -30,7 +30,7 @@ from hub.deltas.models import StoredObject, object_key
 from hub.deltas.uploads import note_staged, staged_size
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from django.contrib.auth.models import User
 
@@ -56,6 +56,11 @@ def json_at(by_path: dict[str, CheckedFile], path: str) -> dict | None:
 def tensor_names(checked: list[CheckedFile]) -> list[str]:
     """The names of the tensors in the files' safetensors headers, read once when the files were checked."""
     return sorted({t.name for c in checked if c.safetensors is not None for t in c.safetensors.tensors})
+
+
+def module_paths_of(tensor_names: Iterable[str]) -> list[str]:
+    """The modules that hold these tensors, by path ("" for the model itself)."""
+    return sorted({name.rpartition(".")[0] for name in tensor_names})
 
 
 def tensor_shapes(checked: list[CheckedFile]) -> dict[str, list[int]]:

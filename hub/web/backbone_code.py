@@ -10,7 +10,7 @@ from hub.deltas.inputs import DeltaCodeRequest, delta_choice
 from hub.deltas.models import Backbone
 from hub.deltas.peft_code import DELTA_TYPES
 from hub.deltas.shapes import code_summary, delta_code, tensor_shapes
-from hub.web.module_tree import MAX_MODULES, build_tree, rows
+from hub.web.module_tree import MAX_MODULES, backbone_module_paths, build_tree, rows
 
 CHOICE_DEFAULTS = {"delta_type": "lora", "r": "8", "alpha": "16", "num_virtual_tokens": "20"}
 DELTA_TYPE_LABELS = {"lora": "LoRA", "ia3": "IA3", "prefix": "Prefix tuning", "bitfit": "BitFit"}
@@ -24,10 +24,6 @@ class TreeRow:
     pattern: str
     targeted: bool
     frozen: bool
-
-
-def module_paths(shapes: dict[str, list[int]]) -> set[str]:
-    return {name.rpartition(".")[0] for name in shapes if "." in name}
 
 
 def tree_rows(paths: set[str], targets: set[str], frozen: set[str], fold: bool = True) -> list[TreeRow]:
@@ -64,7 +60,7 @@ def generator(backbone: Backbone, query: QueryDict) -> Generator:
     """What the backbone page's generator shows for the choice in `query` (none asked: the tree alone)."""
     shapes = tensor_shapes(backbone)
     targets, frozen = set(query.getlist("target")), set(query.getlist("frozen"))
-    paths = module_paths(shapes) if shapes else set(backbone.module_paths or ())
+    paths = set(backbone_module_paths(backbone))
     choice = {name: query.get(name, default) for name, default in CHOICE_DEFAULTS.items()}
     result = error = None
     if shapes and "delta_type" in query:

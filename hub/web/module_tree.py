@@ -16,14 +16,14 @@ from botocore.exceptions import BotoCoreError
 from deltacenter.safetensors_header import ITEM_SIZES, MAX_NAME_DEPTH, SafetensorsError
 from hub.core import objectstore
 from hub.deltas.models import Backbone, DeltaVersion
-from hub.deltas.verify import read_safetensors_header
+from hub.deltas.shapes import HEADER_BYTES, tensor_shapes
+from hub.deltas.verify import module_paths_of, read_safetensors_header
 
 log = logging.getLogger(__name__)
 PEFT_PREFIXES = ("base_model.model.", "base_model.")
 MAX_DEPTH = MAX_NAME_DEPTH
 MAX_MODULES = 20_000
 # Backbone checkpoints may be large and use any safetensors dtype.
-BACKBONE_HEADER_BYTES = 100 * 1024 * 1024
 _NUMBER = re.compile(r"[0-9]+")
 
 
@@ -148,10 +148,10 @@ def version_tensor_names(version: DeltaVersion) -> list[str]:
 def backbone_module_paths(backbone: Backbone) -> list[str]:
     """The backbone's module paths; read once from its weights if they were attached before the hub kept them."""
     if backbone.module_paths is None:
-        files = list(backbone.files.select_related("object").filter(path__endswith=".safetensors"))
-        if not files:
+        shapes = tensor_shapes(backbone)
+        if shapes is None:
             return []
-        backbone.module_paths = sorted({_parent(name) for name in _read_names(f.object for f in files)})
+        backbone.module_paths = module_paths_of(shapes)
         Backbone.objects.filter(pk=backbone.pk).update(module_paths=backbone.module_paths)
     return backbone.module_paths
 
@@ -160,7 +160,7 @@ def _read_names(objects) -> list[str]:
     names = []
     for obj in objects:
         try:
-            header = read_safetensors_header(obj.key, obj.size, ITEM_SIZES, BACKBONE_HEADER_BYTES)
+            header = read_safetensors_header(obj.key, obj.size, ITEM_SIZES, HEADER_BYTES)
         except (objectstore.ClientError, BotoCoreError, SafetensorsError) as exc:
             log.warning("Cannot read the safetensors header of %s: %s", obj.sha256[:12], exc)
             continue
