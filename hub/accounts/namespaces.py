@@ -45,6 +45,11 @@ def can_write(user, namespace):
     ).exists()
 
 
+def can_manage(user, namespace):
+    """May `user` change or delete what `namespace` published: those who may write to it, and site admins."""
+    return can_write(user, namespace) or (user.is_authenticated and user.is_superuser)
+
+
 def readable_namespaces(user_id):
     """The ids of the namespaces whose private deltas user `user_id` (an id or an OuterRef) may see, as two
     queries, each answered by an index: (their own, their organisations')."""

@@ -149,7 +149,7 @@ class DeltaDetailView(APIView):
 
     @extend_schema(request=None, responses={204: None}, summary="Delete a delta (owners and site admins)")
     def delete(self, request, namespace, name):
-        services.delete_delta(request.user, services.get_visible_delta(request.user, namespace, name))
+        owner_edits.delete_delta(request.user, services.get_visible_delta(request.user, namespace, name))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from hub.accounts.namespaces import can_write
+from hub.accounts.namespaces import can_manage
 from hub.core.errors import Conflict, Forbidden, NotFound
 from hub.deltas.models import Backbone, Delta
 from hub.deltas.signals import delta_backbone_bound
@@ -100,7 +100,7 @@ def apply_choice(delta: Delta, choice: BackboneChoice) -> bool:
 
 def bind(user: User, delta: Delta, content_hash: str) -> Delta:
     """The owner names the backbone of a delta that is unresolved or was matched by name."""
-    if not (can_write(user, delta.namespace) or user.is_superuser):
+    if not can_manage(user, delta.namespace):
         raise Forbidden("forbidden", f"Only the owners of {delta.full_name} can choose its backbone.")
     backbone = registered_backbone(content_hash)
     with transaction.atomic():

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hub.core.errors import DomainError, NotFound
-from hub.deltas import finalize, repos, staged
+from hub.deltas import finalize, owner_edits, staged
 from hub.deltas.commit import commit_version
 from hub.deltas.file_commits import FileChanges, commit_file_changes
 from hub.deltas.metadata import DeltaMetadata
@@ -135,4 +135,4 @@ def _writable_delta(finalization):
     delta = Delta.objects.live().filter(namespace=finalization.namespace, name__iexact=finalization.name).first()
     if delta is None:
         raise NotFound("delta_not_found", f"{finalization.namespace.name}/{finalization.name} is gone.")
-    return repos.writable_delta(finalization.user, delta)
+    return owner_edits.check_writable(finalization.user, delta)

@@ -8,13 +8,15 @@ while they are held, and finds them referenced, and used a moment ago, once the 
 """
 
 from collections.abc import Iterable
+from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hub.core import objectstore
 from hub.core.errors import Conflict
-from hub.deltas.declared import DeclaredFile
-from hub.deltas.models import StoredObject
+from hub.deltas.declared import DeclaredFile, sha256_base64
+from hub.deltas.models import StoredObject, object_key
 
 
 def removed_error(path: str, sha256: str) -> Conflict:
@@ -27,6 +29,12 @@ def removed_error(path: str, sha256: str) -> Conflict:
 def held(sha256: str) -> bool:
     """Whether the hub holds these bytes already (and the sweep is not removing them): no need to store them."""
     return StoredObject.objects.filter(sha256=sha256, deleting_at__isnull=True).exists()
+
+
+def store(sha256: str, body: bytes | BinaryIO, size: int, metadata: dict | None = None) -> None:
+    """Put `body` at its content address (S3 checks its sha256), unless the hub holds these bytes already."""
+    if not held(sha256):
+        objectstore.put_checked(object_key(sha256), body, size, sha256_base64(sha256), metadata)
 
 
 def record(declared: DeclaredFile) -> StoredObject:

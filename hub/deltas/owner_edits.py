@@ -7,15 +7,14 @@ import hashlib
 from django.db import transaction
 from django.utils import timezone
 
-from hub.accounts.namespaces import can_write
-from hub.core import objectstore
+from hub.accounts.namespaces import can_manage
 from hub.core.errors import Forbidden, TooLarge
 from hub.deltas import objects
 from hub.deltas.commit import CommitOutcome
-from hub.deltas.declared import DeclaredFile, sha256_base64
+from hub.deltas.declared import DeclaredFile
 from hub.deltas.file_commits import FileChanges, commit_file_changes
 from hub.deltas.history import previous_version
-from hub.deltas.models import Delta, DeltaChange, object_key
+from hub.deltas.models import Delta, DeltaChange
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.verify import CARD_PATH, MAX_CARD_BYTES
 
@@ -23,13 +22,13 @@ DEFAULT_CARD_MESSAGE = "Edit the model card"
 
 
 def may_edit(user, delta: Delta) -> bool:
-    return can_write(user, delta.namespace) or (user.is_authenticated and user.is_superuser)
+    return can_manage(user, delta.namespace)
 
 
-def check_writable(user, delta: Delta) -> Delta:
+def check_writable(user, delta: Delta, doing: str = "change it") -> Delta:
     """`delta` (visible to `user`) if they may change it; Forbidden otherwise."""
     if not may_edit(user, delta):
-        raise Forbidden("forbidden", f"You cannot change {delta.full_name}: it is not yours to write.")
+        raise Forbidden("forbidden", f"Only the owners of {delta.full_name} can {doing}.")
     return delta
 
 
@@ -80,7 +79,7 @@ def edit_card(user, delta: Delta, text: str, message: str = "", parent_commit: s
     if len(data) > MAX_CARD_BYTES:
         raise TooLarge("card_too_large", f"The card is {len(data)} bytes; at most {MAX_CARD_BYTES}.", field="card")
     declared = DeclaredFile(CARD_PATH, len(data), hashlib.sha256(data).hexdigest())
-    _store(declared, data)
+    objects.store(declared.sha256, data, declared.size)
     changes = FileChanges(
         summary=message.strip() or DEFAULT_CARD_MESSAGE, parent_commit=parent_commit, added={CARD_PATH: declared}
     )
@@ -94,11 +93,14 @@ def edit_card(user, delta: Delta, text: str, message: str = "", parent_commit: s
     return outcome
 
 
-def _store(declared: DeclaredFile, data: bytes) -> None:
-    """Put the bytes at their content address, unless the hub holds them already (S3 checks the digest)."""
-    if objects.held(declared.sha256):
-        return
-    objectstore.put_checked(object_key(declared.sha256), data, declared.size, sha256_base64(declared.sha256))
+def delete_delta(user, delta: Delta) -> None:
+    """Owners, writers of its organisation and site admins may delete. The delta's metadata stays (soft delete);
+    its objects go with the storage sweep once nothing else references them."""
+    check_writable(user, delta, "delete it")
+    with transaction.atomic():
+        delta.deleted_at = timezone.now()
+        delta.save(update_fields=["deleted_at"])
+        record_change(user, delta, DeltaChange.Action.DELETE, {"deleted": False}, {"deleted": True})
 
 
 def history(delta: Delta, limit: int = 50) -> list[DeltaChange]:

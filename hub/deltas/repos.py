@@ -5,12 +5,10 @@ from django.db import IntegrityError, transaction
 
 from hub.accounts.models import Namespace
 from hub.core.errors import Conflict, Forbidden, NotFound
-from hub.deltas import owner_edits
 from hub.deltas.binding import BackboneChoice
 from hub.deltas.commit import create_delta, resolve_writable_namespace, validate_delta_name
 from hub.deltas.models import Delta
 from hub.deltas.search import refresh_search_vector
-from hub.deltas.services import delete_delta
 
 
 def create_repository(user, namespace_name: str, name: str, private: bool = False) -> Delta:
@@ -35,12 +33,6 @@ def _exists(delta):
     return Conflict("repo_exists", f"You already created {delta.full_name}.", details={"id": delta.full_name})
 
 
-writable_delta = owner_edits.check_writable
-set_visibility = owner_edits.set_visibility
-
-
-def delete_repository(user, delta: Delta) -> None:
-    delete_delta(user, delta)
 
 
 def user_by_id(pk: int):

@@ -9,13 +9,11 @@ from typing import TYPE_CHECKING, TypedDict
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
-from hub.accounts.namespaces import can_write
 from hub.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.deltas import finalize, objects, quotas
 from hub.deltas.declared import DeclaredFile, check_sizes
-from hub.deltas.models import Backbone, BackboneFile, Delta, DeltaChange, Finalization, Like
+from hub.deltas.models import Backbone, BackboneFile, Delta, Finalization, Like
 from hub.deltas.signals import backbone_weights_attached
 from hub.deltas.verify import check_files, module_paths_of, tensor_names, tensor_shapes
 
@@ -63,19 +61,6 @@ def resolve_version(delta: Delta, revision: str | None) -> DeltaVersion:
     if version is None:
         raise NotFound("revision_not_found", f"{delta.full_name} has no revision {revision!r}.")
     return version
-
-
-def delete_delta(user: User, delta: Delta) -> None:
-    """Owners, writers of its organisation and site admins may delete. The delta's metadata stays (soft delete);
-    its objects go with the storage sweep once nothing else references them."""
-    if not (can_write(user, delta.namespace) or user.is_superuser):
-        raise Forbidden("forbidden", f"Only the owners of {delta.full_name} can delete it.")
-    with transaction.atomic():
-        delta.deleted_at = timezone.now()
-        delta.save(update_fields=["deleted_at"])
-        DeltaChange.objects.create(
-            delta=delta, user=user, action=DeltaChange.Action.DELETE, before={"deleted": False}, after={"deleted": True}
-        )
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from hub.accounts.permissions import TokenScopes
 from hub.core.errors import Forbidden, Invalid
 from hub.core.json_input import StrictJSONParser
 from hub.core.validation import parse
-from hub.deltas import multipart, quotas, repos, services
+from hub.deltas import multipart, owner_edits, quotas, repos, services
 from hub.deltas.uploads import DeclaredFile, plan_staged_upload
 from hub.deltas.verify import verify_upload
 from hub.hf.inputs import LfsBatchRequest, LfsCompleteRequest, LfsVerifyRequest
@@ -52,7 +52,7 @@ class BatchView(LfsView):
 
     @extend_schema(request=LfsBatchRequest, responses=OpenApiTypes.OBJECT, summary="Where to upload LFS objects")
     def post(self, request, namespace, name):
-        delta = repos.writable_delta(request.user, services.get_visible_delta(request.user, namespace, name))
+        delta = owner_edits.check_writable(request.user, services.get_visible_delta(request.user, namespace, name))
         body = parse(LfsBatchRequest, request.data)
         if body["operation"] != "upload":
             raise Invalid("unsupported_operation", "Download files through /resolve/, not the LFS batch API.")
@@ -89,7 +89,7 @@ class VerifyView(LfsView):
 
     @extend_schema(request=LfsVerifyRequest, responses=OpenApiTypes.OBJECT, summary="Check an uploaded LFS object")
     def post(self, request, namespace, name):
-        repos.writable_delta(request.user, services.get_visible_delta(request.user, namespace, name))
+        owner_edits.check_writable(request.user, services.get_visible_delta(request.user, namespace, name))
         body = parse(LfsVerifyRequest, request.data)
         return Response(verify_upload(request.user, body["oid"], body["size"]))
 

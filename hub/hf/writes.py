@@ -19,7 +19,7 @@ from hub.accounts.permissions import TokenScopes
 from hub.core import objectstore
 from hub.core.errors import Conflict, DomainError, Invalid, NotFound
 from hub.core.validation import parse
-from hub.deltas import finalize, objects, possession, repos, services
+from hub.deltas import finalize, objects, owner_edits, possession, repos, services
 from hub.deltas.cards import CardError, parse_front_matter
 from hub.deltas.file_commits import FileChanges, commit_file_changes
 from hub.deltas.models import Finalization, StoredObject, object_key
@@ -76,7 +76,7 @@ class DeleteRepoView(HfView):
     def delete(self, request):
         body = parse(DeleteRepoRequest, request.data)
         delta = services.get_visible_delta(request.user, repo_namespace(request.user, body), body["name"])
-        repos.delete_repository(request.user, delta)
+        owner_edits.delete_delta(request.user, delta)
         return Response({})
 
 
@@ -93,9 +93,9 @@ class RepoSettingsView(HfView):
         if body.get("visibility"):
             private = body["visibility"] == "private"
         if private is not None:
-            repos.set_visibility(request.user, delta, private)
+            owner_edits.set_visibility(request.user, delta, private)
         else:
-            repos.writable_delta(request.user, delta)
+            owner_edits.check_writable(request.user, delta)
         return Response({"private": delta.private})
 
 
@@ -132,7 +132,7 @@ class PreuploadView(HfView):
 
 
 def writable_at_main(user, namespace, name, revision):
-    delta = repos.writable_delta(user, services.get_visible_delta(user, namespace, name))
+    delta = owner_edits.check_writable(user, services.get_visible_delta(user, namespace, name))
     if revision != "main":
         raise NotFound("revision_not_found", f"{delta.full_name} has one branch, main; commit to it.")
     return delta

@@ -7,14 +7,12 @@ everything after (format checks, the version's transaction) is the same code the
 
 import hashlib
 
-from hub.core import objectstore
 from hub.core.errors import TooLarge
 from hub.core.validation import parse
 from hub.deltas import objects
 from hub.deltas.commit import commit_version, resolve_writable_namespace
 from hub.deltas.inputs import CommitRequest
-from hub.deltas.models import object_key
-from hub.deltas.uploads import check_sizes, sha256_base64
+from hub.deltas.uploads import check_sizes
 
 MAX_BROWSER_FILE_BYTES = 32 * 1024 * 1024
 MAX_BROWSER_TOTAL_BYTES = 64 * 1024 * 1024
@@ -29,7 +27,8 @@ def upload_from_browser(user, namespace, name, metadata, uploaded_files):
     parsed_metadata, files = parse(CommitRequest, {**metadata, "files": declared})
     check_sizes(files)
     for item, uploaded in zip(declared, uploaded_files, strict=True):
-        _put(item["sha256"], uploaded)
+        uploaded.seek(0)
+        objects.store(item["sha256"], uploaded, uploaded.size)
     # The hub hashed these bytes itself: they are this user's to commit.
     proven = frozenset(item["sha256"] for item in declared)
     return commit_version(user, namespace, name, parsed_metadata, files, proven=proven)
@@ -42,13 +41,6 @@ def _declare(uploaded):
     for chunk in uploaded.chunks():
         digest.update(chunk)
     return {"path": uploaded.name, "size": uploaded.size, "sha256": digest.hexdigest()}
-
-
-def _put(sha256, uploaded):
-    if objects.held(sha256):
-        return
-    uploaded.seek(0)
-    objectstore.put_checked(object_key(sha256), uploaded, uploaded.size, sha256_base64(sha256))
 
 
 def _too_large_message(limit, how="each"):

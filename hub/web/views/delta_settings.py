@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from hub.core.errors import DomainError
 from hub.core.validation import parse
-from hub.deltas import owner_edits, services
+from hub.deltas import owner_edits
 from hub.deltas.inputs import DeltaSettingsRequest
 from hub.web.forms import CardForm, DeleteDeltaForm, TagsForm, VisibilityForm
 from hub.web.views.common import login_required, visible_delta_or_404
@@ -105,7 +105,7 @@ def delete(request, namespace, name):
     form = DeleteDeltaForm(request.POST, full_name=delta.full_name)
     if not form.is_valid():
         return _render(request, delta, status=400, delete_form=form)
-    services.delete_delta(request.user, delta)
+    owner_edits.delete_delta(request.user, delta)
     messages.success(request, f"{delta.full_name} was deleted.")
     if delta.namespace.organization_id:
         return redirect("web:org", name=delta.namespace.name)
