@@ -89,7 +89,7 @@ def backbone_ids_for_search(text: str) -> list[int]:
     lowered = text.lower()
     if not text:
         return []
-    condition = Q(_same_name(lowered)) | Q(aliases__contains=[text])
+    found = Backbone.objects.named(text)
     if len(lowered) >= 7 and HASH_PREFIX.fullmatch(lowered):
-        condition |= Q(content_hash__startswith=lowered)
-    return list(Backbone.objects.filter(condition).values_list("pk", flat=True)[:100])
+        found |= Backbone.objects.filter(content_hash__startswith=lowered)
+    return list(found.values_list("pk", flat=True)[:100])

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 
 from hub.accounts.namespaces import can_manage
 from hub.core.errors import Conflict, Forbidden, NotFound
@@ -50,16 +49,12 @@ def by_hash(content_hash: str, base_model_name: str = "") -> BackboneChoice:
     return BackboneChoice(registered_backbone(content_hash), Delta.Binding.HASH, base_model_name[:MAX_NAME_CHARS])
 
 
-def backbones_named(name: str) -> QuerySet[Backbone]:
-    return Backbone.objects.filter(Q(name__iexact=name) | Q(aliases__contains=[name]))
-
-
 def by_name(name: str) -> BackboneChoice:
     """The one backbone registered under `name` (or with it as an alias); unresolved when none or several."""
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME_CHARS:
         return BackboneChoice.unresolved(name)
-    matches = list(backbones_named(name)[:2])
+    matches = list(Backbone.objects.named(name)[:2])
     if len(matches) != 1:
         return BackboneChoice.unresolved(name)
     return BackboneChoice(matches[0], Delta.Binding.NAME, name)

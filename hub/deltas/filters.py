@@ -39,10 +39,8 @@ class DeltaFilter(django_filters.FilterSet):
     def filter_backbone(self, queryset, name, value):
         value = value.strip()
         # A name several backbones share names none of them: such a backbone is chosen by its hash.
-        matches = Backbone.objects.filter(
-            Q(content_hash=value.lower())
-            | Q(name__iexact=value, name_is_shared=False)
-            | Q(aliases__contains=[value], name_is_shared=False)
+        matches = Backbone.objects.filter(content_hash=value.lower()) | Backbone.objects.named(value).filter(
+            name_is_shared=False
         )
         return queryset.filter(backbone__in=self._ids(name, matches))
 

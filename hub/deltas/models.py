@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Collate, Lower, Upper
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from hub.accounts.models import Namespace
@@ -79,6 +80,11 @@ class BackboneQuerySet(models.QuerySet):
         seen = Delta.objects.visible_to(user).filter(backbone_id=OuterRef("pk"))
         mine = Q(registered_by=user) if user.is_authenticated else Q(pk__in=[])
         return self.filter(~Exists(used) | Exists(seen) | mine)
+
+    def named(self, name):
+        """Backbones registered under `name` in any letter case, or with it as an alias (exactly). LOWER(name) = 'x'
+        is read through backbone_name_ci_idx, where name__iexact would compare UPPER()s."""
+        return self.filter(Q(Exact(Lower("name"), name.lower())) | Q(aliases__contains=[name]))
 
 
 class Backbone(models.Model):

@@ -33,8 +33,6 @@ def _exists(delta):
     return Conflict("repo_exists", f"You already created {delta.full_name}.", details={"id": delta.full_name})
 
 
-
-
 def user_by_id(pk: int):
     user = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if user is None:
