@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG
 from hub.accounts.models import Namespace
 from hub.accounts.names import validate_name
 from hub.accounts.namespaces import can_write
@@ -25,7 +24,7 @@ from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Delta, DeltaVersion, Finalization, VersionFile
 from hub.deltas.search import refresh_search_vector
 from hub.deltas.signals import delta_backbone_bound, version_committed
-from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, json_at, tensor_names
+from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, delta_config, tensor_names
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -175,7 +174,7 @@ def _version_for(
         number=(delta.versions.aggregate(n=Max("number"))["n"] or 0) + 1,
         commit_id=finalization.commit_id if finalization is not None else secrets.token_hex(20),
         manifest_sha256=manifest,
-        delta_config=_delta_config(checked),
+        delta_config=delta_config({c.path: c for c in checked}),
         claimed_metrics=metadata.claimed_metrics,
         training_args=metadata.training_args,
         commit_message=metadata.commit_message,
@@ -239,12 +238,6 @@ def create_delta(
 
 def _locked_delta(namespace: Namespace, name: str) -> Delta | None:
     return Delta.objects.select_for_update().filter(namespace=namespace, name__iexact=name).first()
-
-
-def _delta_config(checked: list[CheckedFile]) -> dict:
-    by_path = {c.path: c for c in checked}
-    config = json_at(by_path, PEFT_CONFIG)
-    return config if config is not None else json_at(by_path, DELTA_CONFIG) or {}
 
 
 def _trainable(checked: list[CheckedFile], backbone: Backbone | None) -> dict:

@@ -20,7 +20,7 @@ from hub.deltas.commit import CommitOutcome, create_version, refuse_staged
 from hub.deltas.declared import DeclaredFile, check_sizes
 from hub.deltas.metadata import DeltaMetadata
 from hub.deltas.models import Delta, DeltaVersion, Finalization
-from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, json_at
+from hub.deltas.verify import CARD_PATH, CheckedFile, check_files, delta_config, json_at
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -126,7 +126,7 @@ def _resulting_files(parent: DeltaVersion | None, changes: FileChanges) -> list[
 
 def _described_by(checked: list[CheckedFile], message: str) -> tuple[DeltaMetadata, binding.BackboneChoice]:
     by_path = {c.path: c for c in checked}
-    config = json_at(by_path, PEFT_CONFIG) or json_at(by_path, DELTA_CONFIG) or {}
+    config = delta_config(by_path)
     card_file = by_path.get(CARD_PATH)
     if card_file is not None and card_file.text is None:
         card_file = None

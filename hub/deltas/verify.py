@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from deltacenter.formats import DELTA_CONFIG, PEFT_CONFIG
 from deltacenter.safetensors_header import (
     DTYPE_SIZES,
     MAX_HEADER_BYTES,
@@ -51,6 +52,12 @@ def json_at(by_path: dict[str, CheckedFile], path: str) -> dict | None:
     """The JSON object of the checked file at `path`; None when there is none, or its JSON is not an object."""
     checked = by_path.get(path)
     return checked.json if checked is not None and isinstance(checked.json, dict) else None
+
+
+def delta_config(by_path: dict[str, CheckedFile]) -> dict:
+    """The delta's config: PEFT's adapter_config.json, else the hub's delta_config.json; {} when neither is there."""
+    config = json_at(by_path, PEFT_CONFIG)
+    return config if config is not None else json_at(by_path, DELTA_CONFIG) or {}
 
 
 def tensor_names(checked: list[CheckedFile]) -> list[str]:
