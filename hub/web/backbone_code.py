@@ -7,13 +7,16 @@ from django.http import QueryDict
 from hub.core.errors import DomainError
 from hub.core.validation import parse
 from hub.deltas.inputs import DeltaCodeRequest, delta_choice
-from hub.deltas.models import Backbone
+from hub.deltas.models import Backbone, Delta
 from hub.deltas.peft_code import DELTA_TYPES
 from hub.deltas.shapes import code_summary, delta_code, tensor_shapes
 from hub.web.module_tree import MAX_MODULES, backbone_module_paths, build_tree, rows
 
-CHOICE_DEFAULTS = {"delta_type": "lora", "r": "8", "alpha": "16", "num_virtual_tokens": "20"}
-DELTA_TYPE_LABELS = {"lora": "LoRA", "ia3": "IA3", "prefix": "Prefix tuning", "bitfit": "BitFit"}
+# The form starts from the request's own defaults.
+CHOICE_DEFAULTS = {
+    "delta_type": "lora",
+    **{name: str(DeltaCodeRequest().fields[name].default) for name in ("r", "alpha", "num_virtual_tokens")},
+}
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class TreeRow:
     frozen: bool
 
 
-def tree_rows(paths: set[str], targets: set[str], frozen: set[str], fold: bool = True) -> list[TreeRow]:
+def tree_rows(paths: set[str], targets: set[str], frozen: set[str], fold: bool) -> list[TreeRow]:
     if not paths or len(paths) > MAX_MODULES:
         return []
     return _with_patterns(rows(build_tree(paths, set(), fold)), targets, frozen)
@@ -76,4 +79,4 @@ def generator(backbone: Backbone, query: QueryDict) -> Generator:
 
 
 def delta_types() -> list[tuple[str, str]]:
-    return [(value, DELTA_TYPE_LABELS[value]) for value in DELTA_TYPES]
+    return [(value, Delta.DeltaType(value).label) for value in DELTA_TYPES]

@@ -59,7 +59,7 @@ def card_view(text: str) -> CardView:
     if is_unfilled_template(body):
         view.unfilled_template = True
     elif body.strip():
-        view.html = render_card(body)
+        view.html = _body_html(body)
     return view
 
 
@@ -88,8 +88,11 @@ def _fact_text(value) -> str:
 
 
 def render_card(text):
-    """Safe HTML for a card: scripts, event handlers, styles and javascript: links are stripped."""
-    # A leading YAML block (`---` ... `---`) is metadata, not for reading.
-    body = split_front_matter(text or "")[1]
+    """Safe HTML for a card's body; a leading YAML block (`---` ... `---`) is metadata, not for reading."""
+    return _body_html(split_front_matter(text)[1])
+
+
+def _body_html(body):
+    """Safe HTML for a card's Markdown body: scripts, event handlers, styles and javascript: links are stripped."""
     html = markdown.markdown(body, extensions=EXTENSIONS, output_format="html")
     return mark_safe(nh3.clean(html, link_rel="noopener noreferrer nofollow"))

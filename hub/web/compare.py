@@ -2,11 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
-
 from hub.core.errors import Invalid
 from hub.deltas.services import get_visible_delta, latest_version
-from hub.evaluation.models import EvalResult
+from hub.web.details import results_of
 
 MIN_DELTAS, MAX_DELTAS = 2, 4
 
@@ -53,9 +51,9 @@ def _compared(delta):
     version = latest_version(delta)
     if version is None:
         return Compared(delta, None, 0, 0, {})
-    files = version.files.aggregate(count=Count("pk"), size=Sum("object__size"))
-    results = EvalResult.objects.filter(version=version).select_related("suite")
-    return Compared(delta, version, files["count"], files["size"] or 0, {r.suite_id: r for r in results})
+    files = version.files.all()  # latest_version fetched them with their objects
+    results = {r.suite_id: r for r in results_of(version)}
+    return Compared(delta, version, len(files), sum(f.object.size for f in files), results)
 
 
 def _best(suite, results):

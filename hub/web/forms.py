@@ -6,7 +6,9 @@ from django.contrib.auth.forms import UserCreationForm
 
 from hub.accounts.models import ApiToken, Membership, Namespace
 from hub.accounts.names import validate_namespace_name
-from hub.deltas.models import Backbone, Delta
+from hub.core.errors import NotFound
+from hub.deltas.models import Delta
+from hub.deltas.services import get_backbone
 from hub.evaluation.review import ACTIONS
 
 
@@ -103,11 +105,10 @@ class UploadForm(forms.Form):
         self.user = user
 
     def clean_backbone(self):
-        content_hash = self.cleaned_data["backbone"].strip().lower()
-        backbone = Backbone.objects.visible_to(self.user).filter(content_hash=content_hash).first()
-        if backbone is None:
-            raise forms.ValidationError("No backbone you can see has this hash: search again and pick one.")
-        return backbone
+        try:
+            return get_backbone(self.user, self.cleaned_data["backbone"].strip())
+        except NotFound:
+            raise forms.ValidationError("No backbone you can see has this hash: search again and pick one.") from None
 
     def metadata(self):
         """The commit payload's descriptive fields; blanks mean “leave unchanged”."""

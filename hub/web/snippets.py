@@ -9,10 +9,10 @@ from deltacenter.usage import DeltaFacts, Snippet, snippets
 MAX_LABELS = 1_000_000
 
 
-def delta_facts(delta, version, card_metadata: dict | None = None, endpoint: str | None = None) -> DeltaFacts:
+def delta_facts(delta, version, card_metadata: dict | None = None) -> DeltaFacts:
     return DeltaFacts(
         repo_id=delta.full_name,
-        endpoint=endpoint or settings.SITE_URL,
+        endpoint=settings.SITE_URL,
         delta_type=delta.delta_type,
         family=declared_family(version),
         backbone=backbone_name(delta),

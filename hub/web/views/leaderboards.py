@@ -21,7 +21,7 @@ def suite_board(request, suite_name, version):
     suite, filters = _suite(suite_name, version), _filters(request.GET)
     rows, hidden = leaderboards.ranked_counting_hidden(request.user, suite, filters)
     column, direction = _sort(request.GET)
-    lines = leaderboards.baselines(suite, rows)
+    lines, query = leaderboards.baselines(suite, rows), _query(filters)
     context = {
         "suite": suite,
         "rows": leaderboards.sorted_rows(rows, column, direction),
@@ -32,8 +32,8 @@ def suite_board(request, suite_name, version):
         "backbones": leaderboards.suite_backbones(request.user, suite),
         "delta_types": Delta.DeltaType.choices,
         "filters": filters,
-        "headers": _headers(request.GET, filters, column, direction),
-        "query": _query(filters),
+        "headers": _headers(query, column, direction),
+        "query": query,
         "waiting": leaderboards.waiting_for_review(request.user, suite) if not rows else 0,
         "hidden": hidden if not rows else 0,
     }
@@ -41,19 +41,24 @@ def suite_board(request, suite_name, version):
 
 
 def export_csv(request, suite_name, version):
-    suite = _suite(suite_name, version)
-    rows = leaderboards.ranked(request.user, suite, _filters(request.GET))
-    response = HttpResponse(exports.board_csv(suite, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(suite)}.csv"'
-    return response
+    suite, rows = _board(request, suite_name, version)
+    return _download(suite, exports.board_csv(suite, rows), "csv", "text/csv; charset=utf-8")
 
 
 def export_json(request, suite_name, version):
-    suite = _suite(suite_name, version)
-    rows = leaderboards.ranked(request.user, suite, _filters(request.GET))
+    suite, rows = _board(request, suite_name, version)
     body = exports.board_json(suite, rows, leaderboards.baselines(suite, rows))
-    response = HttpResponse(json.dumps(body, indent=1), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(suite)}.json"'
+    return _download(suite, json.dumps(body, indent=1), "json", "application/json")
+
+
+def _board(request, suite_name, version):
+    suite = _suite(suite_name, version)
+    return suite, leaderboards.ranked(request.user, suite, _filters(request.GET))
+
+
+def _download(suite, body, extension, content_type):
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{suite.name}-v{suite.version}-leaderboard.{extension}"'
     return response
 
 
@@ -93,21 +98,17 @@ def _sort(params):
     return column, direction if direction in ("asc", "desc") else COLUMNS[column][1]
 
 
-def _headers(params, filters, column, direction):
+def _headers(query, column, direction):
     """Per sortable column: the link that sorts by it (the other way round when it is the current sort), and
     the aria-sort value of its header."""
     headers = {}
     for name, (_, first) in COLUMNS.items():
         current = name == column
         next_direction = ("desc" if direction == "asc" else "asc") if current else first
-        query = "&".join(q for q in (_query(filters), urlencode({"sort": name, "dir": next_direction})) if q)
+        sorted_by = "&".join(q for q in (query, urlencode({"sort": name, "dir": next_direction})) if q)
         aria = ("ascending" if direction == "asc" else "descending") if current else "none"
-        headers[name] = {"url": f"?{query}", "aria": aria}
+        headers[name] = {"url": f"?{sorted_by}", "aria": aria}
     return headers
-
-
-def _filename(suite):
-    return f"{suite.name}-v{suite.version}-leaderboard"
 
 
 def _chart_rows(rows):
