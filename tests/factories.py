@@ -4,6 +4,7 @@ import hashlib
 
 from hub.core import objectstore
 from hub.deltas.models import BackboneFile, Delta, DeltaVersion, StoredObject, VersionFile
+from hub.evaluation.baselines import baseline_fields
 from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry
 
 
@@ -39,7 +40,14 @@ def make_suite(name="sst2", version="1", metric="accuracy", task="sentiment"):
     )
 
 
-def make_entry(version, suite, score=0.9, status="pending", claimed=0.95):
+def make_entry(version, suite, score=0.9, status="pending", claimed=0.95, trivial=None, backbone_score=None):
+    """A leaderboard entry for the version's result on `suite`; given a `trivial` or `backbone_score`, the result
+    carries its baselines as the worker stores them."""
+    baselines = (
+        {}
+        if trivial is None and backbone_score is None
+        else baseline_fields("accuracy", score, trivial, backbone_score)
+    )
     result = EvalResult.objects.create(
         version=version,
         suite=suite,
@@ -51,6 +59,7 @@ def make_entry(version, suite, score=0.9, status="pending", claimed=0.95):
         device="cpu",
         claimed_score=claimed,
         differs_from_claim=claimed is not None and abs(claimed - score) > 0.02,
+        **baselines,
     )
     return LeaderboardEntry.objects.create(result=result, status=status)
 

@@ -119,3 +119,15 @@ def word_tokenizer(texts, vocab_size=TINY_VOCAB):
     trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, special_tokens=["[PAD]", "[BOS]", "[UNK]"])
     tokenizer.train_from_iterator(texts, trainer)
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="[PAD]", bos_token="[BOS]", unk_token="[UNK]")
+
+
+def trainable_count_of(code, directory):
+    """Run generated delta code with the local checkpoint `directory` in place of the hub name "org/tiny" (the
+    documented way) and return how many parameters it trains."""
+    line = 'BACKBONE = "org/tiny"'
+    assert code.count(line) == 1
+    namespace = {}
+    exec(code.replace(line, f"BACKBONE = {str(directory)!r}"), namespace)
+    if "trainable" in namespace:  # BitFit: plain torch
+        return namespace["trainable"]
+    return namespace["model"].get_nb_trainable_parameters()[0]

@@ -8,6 +8,7 @@ from hub.deltas.models import Backbone, Delta
 from hub.deltas.peft_code import DeltaChoice, generate
 from hub.deltas.shapes import facts
 from tests.factories import make_delta, store_backbone_weights
+from tests.models import trainable_count_of
 from tests.uploads import lora_files, upload_form
 
 pytestmark = pytest.mark.django_db
@@ -232,18 +233,7 @@ def test_a_backbone_pushed_by_the_client_gets_code_that_trains_the_count_it_repo
     ]
     for choice in choices:
         answer = client.get(url, choice).json()
-        assert answer["trainable_parameters"] == _trained_by(answer["code"], tmp_path / "tiny"), choice
+        assert answer["trainable_parameters"] == trainable_count_of(answer["code"], tmp_path / "tiny"), choice
         assert answer["backbone_parameters"] == backbone.num_parameters
     pure = generate(facts(backbone), DeltaChoice("lora", targets=("encoder",)))
     assert client.get(url, {"delta_type": "lora", "target": "encoder"}).json()["code"] == pure.code
-
-
-def _trained_by(code, directory):
-    """Run the code with the local checkpoint put in place of the hub name, as the README says."""
-    line = 'BACKBONE = "org/tiny"'
-    assert code.count(line) == 1
-    namespace = {}
-    exec(code.replace(line, f"BACKBONE = {str(directory)!r}"), namespace)
-    if "trainable" in namespace:
-        return namespace["trainable"]
-    return namespace["model"].get_nb_trainable_parameters()[0]

@@ -9,8 +9,7 @@ import pytest
 
 from hub.deltas.models import Delta
 from hub.evaluation import jobs
-from hub.evaluation.baselines import baseline_fields
-from hub.evaluation.models import EvalResult, ValidationJob
+from hub.evaluation.models import ValidationJob
 from tests.conftest import api_client_for
 from tests.factories import make_delta, make_entry, make_suite, make_version
 
@@ -23,8 +22,7 @@ def scored(namespace, name, backbone, score, trivial=0.5, backbone_score=None, s
     delta = make_delta(namespace, name, backbone, task="sentiment")
     version = make_version(delta, share=0.001 * (1 + len(name)))
     ValidationJob.objects.create(version=version, status=Status.SCORED, stage="done")
-    entry = make_entry(version, suite or make_suite(), score=score, status=status)
-    EvalResult.objects.filter(pk=entry.result_id).update(**baseline_fields("accuracy", score, trivial, backbone_score))
+    make_entry(version, suite or make_suite(), score, status, trivial=trivial, backbone_score=backbone_score)
     jobs.refresh_delta_validation(delta)
     delta.refresh_from_db()
     return delta
@@ -54,8 +52,7 @@ def test_the_state_follows_the_newest_job_through_queued_running_and_scored(alic
     jobs.mark_error(job.pk, "S3 down")  # retried: as good as queued
     assert Delta.objects.get(pk=delta.pk).validation_state == "queued"
     jobs.start(job.pk, "w1")
-    make_entry(version, suite, score=0.7)
-    EvalResult.objects.filter(version=version).update(**baseline_fields("accuracy", 0.7, 0.5, None))
+    make_entry(version, suite, score=0.7, trivial=0.5)
     jobs.mark_scored(job.pk)
     delta.refresh_from_db()
     assert (delta.validation_state, delta.verified_score) == ("scored", 0.7)

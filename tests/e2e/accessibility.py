@@ -5,11 +5,15 @@ from axe_playwright_python.sync_playwright import Axe
 _axe = Axe()
 
 
-def axe_violations(page, skip_rules: tuple[str, ...] = (), context: dict | None = None) -> list[dict]:
+def axe_violations(page, context: dict | None = None) -> list[dict]:
     """The violations axe finds on the page as it is now (within `context`, axe's include/exclude selectors, where
     given), each as axe reports it (id, help, nodes...)."""
-    options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in skip_rules}}
-    return _axe.run(page, context=context, options=options).response["violations"]
+    return _axe.run(page, context=context, options={"resultTypes": ["violations"]}).response["violations"]
+
+
+def sideways_overflow(page) -> int:
+    """How many pixels wider than the window the page is (0 or less: it does not scroll sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def describe_violations(violations: list[dict]) -> str:
@@ -26,6 +30,6 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_no_axe_violations(page, skip_rules: tuple[str, ...] = (), context: dict | None = None) -> None:
-    violations = axe_violations(page, skip_rules, context)
+def assert_no_axe_violations(page, context: dict | None = None) -> None:
+    violations = axe_violations(page, context)
     assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n{describe_violations(violations)}"

@@ -11,7 +11,7 @@ from hub.accounts.namespaces import create_organization
 from hub.deltas.models import Delta
 from hub.evaluation.models import ValidationJob
 from tests.conftest import api_client_for
-from tests.e2e.accessibility import axe_violations, describe_violations
+from tests.e2e.accessibility import axe_violations, describe_violations, sideways_overflow
 from tests.e2e.conftest import sign_in, sign_up
 from tests.factories import make_delta, make_entry, make_suite, make_version, store_backbone_weights
 from tests.uploads import push, safetensors_bytes
@@ -139,7 +139,7 @@ def _walk(browser, live_server, site, viewer, width):
             violations = axe_violations(page)
             if violations:
                 found.append(f"{entry.path}:\n{describe_violations(violations)}")
-            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+            if sideways_overflow(page) > 0:
                 found.append(f"{entry.path}: the page scrolls sideways at {width}px")
     finally:
         context.close()

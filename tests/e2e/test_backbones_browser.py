@@ -96,19 +96,3 @@ def test_the_code_generator_writes_the_code_for_the_ticked_modules(page, backbon
     expect(page.locator("#delta-code-text")).to_contain_text("PrefixTuningConfig")
     prefix = generate(facts(backbone), DeltaChoice("prefix"))
     expect(page.locator("#trainable-count")).to_have_text(f"{prefix.trainable_parameters:,}")
-
-
-def test_backbone_pages_fit_a_phone_screen(browser, live_server, alice, backbone):
-    _store_tiny_bert(backbone)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
-    try:
-        phone = context.new_page()
-        sign_in(phone, "alice")
-        for path in ("/backbones/", f"/backbones/{backbone.content_hash}", "/new?backbone_q=tiny"):
-            phone.goto(path)
-            overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
-            assert_no_axe_violations(phone)
-            shot(phone, "phone" + path.replace("/", "-").replace("?", "-"))
-    finally:
-        context.close()

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from hub.deltas.models import Delta
 from tests.conftest import api_client_for
-from tests.e2e.accessibility import assert_no_axe_violations
+from tests.e2e.accessibility import assert_no_axe_violations, sideways_overflow
 from tests.e2e.conftest import shot, sign_in
 from tests.uploads import lora_files, push
 
@@ -60,5 +60,5 @@ def test_the_file_history_and_settings_pages_are_accessible_and_fit_the_width(pa
         page.goto(path)
         assert_no_axe_violations(page)
         shot(page, f"{width}-{path.strip('/').replace('/', '_')[:80]}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = sideways_overflow(page)
         assert overflow <= 0, f"{path} is {overflow} px wider than the window"

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hub.deltas.models import Delta, Like
+from tests.e2e.accessibility import sideways_overflow
 from tests.e2e.conftest import create_token, shot, sign_in, sign_up
 from tests.uploads import lora_files
 
@@ -115,10 +116,6 @@ def test_moderator_approves_an_entry_and_it_reaches_the_leaderboard(page, alice,
 
 
 PHONE = {"width": 390, "height": 844}
-
-
-def sideways_overflow(page):
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def box(locator):

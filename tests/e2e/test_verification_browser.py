@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hub.evaluation import jobs
-from hub.evaluation.baselines import baseline_fields
-from hub.evaluation.models import EvalResult
-from tests.e2e.accessibility import assert_no_axe_violations
+from tests.e2e.accessibility import assert_no_axe_violations, sideways_overflow
 from tests.e2e.conftest import sign_in
 from tests.factories import make_delta, make_entry, make_suite, make_version
 
@@ -18,9 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def entry_with_baseline(namespace, name, backbone, suite, score, status="pending", share=0.001):
-    entry = make_entry(make_version(make_delta(namespace, name, backbone), share=share), suite, score, status)
-    EvalResult.objects.filter(pk=entry.result_id).update(**baseline_fields("accuracy", score, 0.5, None))
-    return entry
+    version = make_version(make_delta(namespace, name, backbone), share=share)
+    return make_entry(version, suite, score, status, trivial=0.5)
 
 
 def test_a_moderator_approves_then_the_board_sorts_exports_and_compares(page, alice, bob, moderator, backbone):
@@ -80,8 +77,7 @@ def test_a_delta_page_follows_its_validation_without_a_reload(page, alice, backb
     jobs.set_stage(job.pk, f"evaluate:{suite.name}")
     expect(page.locator("[data-validation-detail]")).to_contain_text("evaluate:sst2", timeout=NEXT_POLL_MS)
 
-    make_entry(version, suite, score=0.8)
-    EvalResult.objects.filter(version=version).update(**baseline_fields("accuracy", 0.8, 0.5, None))
+    make_entry(version, suite, score=0.8, trivial=0.5)
     jobs.mark_scored(job.pk)
     expect(badge).to_have_text("✓ scored, beats baseline by 0.300", timeout=NEXT_POLL_MS)
     expect(page.locator("#validation-section table")).to_contain_text("+0.3000")
@@ -112,7 +108,7 @@ def test_the_new_pages_are_accessible_and_fit_a_phone(browser, live_server, alic
             page = context.new_page()
             for path, part in paths.items():
                 page.goto(path)
-                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                overflow = sideways_overflow(page)
                 assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
                 if width == 1280:
                     assert_no_axe_violations(page, context=part)

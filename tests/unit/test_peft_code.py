@@ -6,7 +6,7 @@ import torch
 from deltacenter.safetensors_header import read_header
 from hub.core.errors import Invalid
 from hub.deltas.peft_code import BackboneFacts, DeltaChoice, generate, share, suffixes
-from tests.models import tiny_bert, tiny_gpt2, tiny_llama
+from tests.models import tiny_bert, tiny_gpt2, tiny_llama, trainable_count_of
 
 
 def saved(model, directory):
@@ -22,17 +22,6 @@ def facts(model, directory, model_class):
     shapes = saved(model, directory)
     config = model.config.to_dict()
     return BackboneFacts("org/tiny", model_class, config["model_type"], config, shapes)
-
-
-def run(code, directory):
-    """Execute the generated code with the local checkpoint in place of the hub name (the documented way)."""
-    assert code.count('BACKBONE = "org/tiny"') == 1
-    namespace = {}
-    exec(code.replace('BACKBONE = "org/tiny"', f"BACKBONE = {str(directory)!r}"), namespace)
-    model = namespace["model"]
-    if "trainable" in namespace:  # BitFit: plain torch
-        return namespace["trainable"]
-    return model.get_nb_trainable_parameters()[0]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +54,7 @@ def test_the_code_trains_exactly_the_count_it_reports_on_bert(bert, choice):
     backbone, directory = bert
     generated = generate(backbone, choice)
     assert generated.trainable_parameters > 0
-    assert run(generated.code, directory) == generated.trainable_parameters
+    assert trainable_count_of(generated.code, directory) == generated.trainable_parameters
 
 
 GPT2_CHOICES = [
@@ -81,7 +70,7 @@ GPT2_CHOICES = [
 def test_the_code_trains_exactly_the_count_it_reports_on_gpt2_conv1d_layers(gpt2, choice):
     backbone, directory = gpt2
     generated = generate(backbone, choice)
-    assert run(generated.code, directory) == generated.trainable_parameters
+    assert trainable_count_of(generated.code, directory) == generated.trainable_parameters
 
 
 @pytest.mark.parametrize(
@@ -102,7 +91,7 @@ def test_a_causal_lm_with_grouped_query_attention_trains_the_count_reported(tmp_
     backbone = facts(model, tmp_path, "LlamaForCausalLM")
     generated = generate(backbone, choice)
     assert expected_code in generated.code
-    assert run(generated.code, tmp_path) == generated.trainable_parameters
+    assert trainable_count_of(generated.code, tmp_path) == generated.trainable_parameters
 
 
 def test_lora_counts_r_times_in_plus_out_per_layer(bert):
