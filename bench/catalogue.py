@@ -133,18 +133,18 @@ def start_server(base_dir, shared_buffers=None):
     `shared_buffers` (e.g. "2GB") sizes the throwaway server's cache as a server for a large catalogue would
     be; Postgres's own default (128MB) holds about a tenth of a million deltas.
     """
-    from hub.devstack.engine import start_engines
-    from hub.devstack.ports import free_port
+    from hub.devstack.engine import is_configured, start_engines
+    from hub.devstack.harness import THROWAWAY_ENGINES
     from hub.devstack.postgres import PostgresEngine
     from hub.devstack.redis_server import RedisEngine
 
-    def engines():
-        throwaway = [] if os.environ.get("DATABASE_URL") else [PostgresEngine(base_dir / "postgres")]
-        if not os.environ.get("CELERY_BROKER_URL"):  # the cache (sessions' lockouts, rate limits) lives in Redis
-            throwaway.append(RedisEngine(base_dir / "redis", port=free_port(), persistent=False))
-        return throwaway
+    # The cache (sessions' lockouts, rate limits) lives in Redis.
+    missing = [kind for kind in (PostgresEngine, RedisEngine) if not is_configured(kind, os.environ)]
 
-    if not engines():
+    def engines():
+        return [THROWAWAY_ENGINES[kind](base_dir) for kind in missing]
+
+    if not missing:
         return None
     stack = start_engines(engines())
     if shared_buffers and "DATABASE_URL" in stack.env:

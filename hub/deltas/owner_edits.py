@@ -46,14 +46,13 @@ def set_tags(user, delta: Delta, tags: list[str]) -> Delta:
     with transaction.atomic():
         locked = Delta.objects.select_for_update().select_related("namespace").get(pk=delta.pk)
         before = list(locked.tags)
-        if before == tags:
-            return locked
-        locked.tags, locked.updated_at = tags, timezone.now()
-        locked.save(update_fields=["tags", "updated_at"])
-        refresh_search_vector(locked)
-        record_change(user, locked, DeltaChange.Action.TAGS, {"tags": before}, {"tags": tags})
-    delta.tags = tags
-    return locked
+        if before != tags:
+            locked.tags, locked.updated_at = tags, timezone.now()
+            locked.save(update_fields=["tags", "updated_at"])
+            refresh_search_vector(locked)
+            record_change(user, locked, DeltaChange.Action.TAGS, {"tags": before}, {"tags": tags})
+    delta.tags, delta.updated_at = locked.tags, locked.updated_at
+    return delta
 
 
 def set_visibility(user, delta: Delta, private: bool) -> Delta:
