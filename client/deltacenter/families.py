@@ -37,6 +37,15 @@ TASK_TYPE_OF_FAMILY = {family: task_type for task_type, family in FAMILY_OF_TASK
 FAMILIES = tuple(TASK_TYPE_OF_FAMILY)
 # Families whose output layer is trained for the task, so the delta has to bring it.
 HEAD_FAMILIES = (SEQUENCE_CLASSIFICATION, TOKEN_CLASSIFICATION, QUESTION_ANSWERING)
+# The transformers Auto class that loads a model of each family.
+AUTO_CLASS = {
+    SEQUENCE_CLASSIFICATION: "AutoModelForSequenceClassification",
+    TOKEN_CLASSIFICATION: "AutoModelForTokenClassification",
+    QUESTION_ANSWERING: "AutoModelForQuestionAnswering",
+    CAUSAL_LM: "AutoModelForCausalLM",
+    SEQ2SEQ_LM: "AutoModelForSeq2SeqLM",
+    FEATURE_EXTRACTION: "AutoModel",
+}
 
 CONFIG_FILES = ("adapter_config.json", "delta_config.json")
 

@@ -11,6 +11,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from deltacenter.families import (
+    AUTO_CLASS,
     CAUSAL_LM,
     FEATURE_EXTRACTION,
     HEAD_FAMILIES,
@@ -26,15 +27,6 @@ PEFT_DELTA_TYPES = frozenset(PEFT_TYPES.values())
 INSTALL = 'pip install "./client[torch]"   # from a checkout of the Delta Center source'
 BACKBONE_PLACEHOLDER = "the backbone it was trained on"
 TOKEN_PLACEHOLDER = "dc_..."  # an API token of this hub, from its tokens page
-
-AUTO_CLASS = {
-    SEQUENCE_CLASSIFICATION: "AutoModelForSequenceClassification",
-    TOKEN_CLASSIFICATION: "AutoModelForTokenClassification",
-    QUESTION_ANSWERING: "AutoModelForQuestionAnswering",
-    CAUSAL_LM: "AutoModelForCausalLM",
-    SEQ2SEQ_LM: "AutoModelForSeq2SeqLM",
-    FEATURE_EXTRACTION: "AutoModel",
-}
 
 # What each family does with the loaded model: a line of input, and the lines that run it and print the result.
 _RUN = {
@@ -131,25 +123,21 @@ def snippets(facts: DeltaFacts) -> list[Snippet]:
     return ([peft_snippet(facts)] if is_peft_format(facts.delta_type) else []) + found
 
 
-def _load_backbone(facts: DeltaFacts) -> list[str]:
+def _load_backbone(facts: DeltaFacts) -> tuple[list[str], list[str]]:
+    """(imports, lines) that load the backbone and its tokenizer."""
     auto = AUTO_CLASS.get(facts.family, "AutoModel")
     options = ", num_labels=NUM_LABELS" if facts.family in HEAD_FAMILIES else ""
-    lines = [
-        "import torch",
-        f"from transformers import AutoTokenizer, {auto}",
-        "",
-        f"BACKBONE = {_py(facts.backbone or BACKBONE_PLACEHOLDER)}  # or a local directory of these weights",
-    ]
+    lines = [f"BACKBONE = {_py(facts.backbone or BACKBONE_PLACEHOLDER)}  # or a local directory of these weights"]
     if facts.family in HEAD_FAMILIES:
         if facts.num_labels:
             lines.append(f"NUM_LABELS = {int(facts.num_labels)}  # the labels of the delta's task head")
         else:
             lines.append("NUM_LABELS = 2  # as many labels as the delta was trained with")
-    return [
-        *lines,
+    lines += [
         "tokenizer = AutoTokenizer.from_pretrained(BACKBONE)",
         f"backbone = {auto}.from_pretrained(BACKBONE{options})",
     ]
+    return ["import torch", f"from transformers import AutoTokenizer, {auto}"], lines
 
 
 def _run(facts: DeltaFacts) -> list[str]:
@@ -157,37 +145,31 @@ def _run(facts: DeltaFacts) -> list[str]:
     return [f'inputs = tokenizer({text}, return_tensors="pt")', *lines]
 
 
+def _python(facts: DeltaFacts, imports: list[str], attach: list[str]) -> str:
+    """Code that loads the backbone, attaches the delta with the lines `attach` (which need `imports`), runs it."""
+    backbone_imports, load = _load_backbone(facts)
+    return "\n".join([*backbone_imports, *imports, "", *load, "", *attach, "", *_run(facts)]) + "\n"
+
+
 def peft_snippet(facts: DeltaFacts) -> Snippet:
-    code = [
-        *_load_backbone(facts)[:2],
-        "from huggingface_hub import snapshot_download",
-        "from peft import PeftModel",
-        *_load_backbone(facts)[2:],
-        "",
+    attach = [
         "# endpoint= fetches the delta from this hub and leaves the backbone's download to the Hugging Face Hub.",
         f"delta_dir = snapshot_download({_py(facts.repo_id)}, endpoint={_py(facts.endpoint)})",
         "model = PeftModel.from_pretrained(backbone, delta_dir).eval()",
-        "",
-        *_run(facts),
     ]
+    code = _python(facts, ["from huggingface_hub import snapshot_download", "from peft import PeftModel"], attach)
     env = {"HF_TOKEN": TOKEN_PLACEHOLDER} if facts.private else {}
-    return Snippet("peft", "Transformers and PEFT", "python", "\n".join(code) + "\n", env)
+    return Snippet("peft", "Transformers and PEFT", "python", code, env)
 
 
 def deltacenter_snippet(facts: DeltaFacts) -> Snippet:
-    lines = _load_backbone(facts)
-    code = [
-        *lines[:2],
-        "from deltacenter import from_finetuned",
-        *lines[2:],
-        "",
+    attach = [
         "# Checks that the backbone's content hash is the one the delta was trained on, then attaches it.",
         f"model = from_finetuned({_py(facts.repo_id)}, backbone, endpoint={_py(facts.endpoint)})",
-        "",
-        *_run(facts),
     ]
+    code = _python(facts, ["from deltacenter import from_finetuned"], attach)
     env = {"DELTACENTER_TOKEN": TOKEN_PLACEHOLDER} if facts.private else {}
-    return Snippet("deltacenter", "The deltacenter client", "python", "\n".join(code) + "\n", env)
+    return Snippet("deltacenter", "The deltacenter client", "python", code, env)
 
 
 def huggingface_hub_snippet(facts: DeltaFacts) -> Snippet:

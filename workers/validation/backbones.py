@@ -28,13 +28,14 @@ FAMILY_DOES_NOT_FIT = "family_does_not_fit"
 # A task head is not part of the backbone: seed its initialisation so every worker builds the same. It is
 # never scored: the delta brings its own, or the delta is not scored.
 HEAD_SEED = 0
-AUTO_CLASSES = {
-    families.SEQUENCE_CLASSIFICATION: ("AutoModelForSequenceClassification", "MODEL_FOR_SEQUENCE_CLASSIFICATION"),
-    families.TOKEN_CLASSIFICATION: ("AutoModelForTokenClassification", "MODEL_FOR_TOKEN_CLASSIFICATION"),
-    families.QUESTION_ANSWERING: ("AutoModelForQuestionAnswering", "MODEL_FOR_QUESTION_ANSWERING"),
-    families.CAUSAL_LM: ("AutoModelForCausalLM", "MODEL_FOR_CAUSAL_LM"),
-    families.SEQ2SEQ_LM: ("AutoModelForSeq2SeqLM", "MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM"),
-    families.FEATURE_EXTRACTION: ("AutoModel", "MODEL"),
+# The transformers mapping whose architectures each family's Auto class (deltacenter.families.AUTO_CLASS) loads.
+AUTO_MAPPINGS = {
+    families.SEQUENCE_CLASSIFICATION: "MODEL_FOR_SEQUENCE_CLASSIFICATION",
+    families.TOKEN_CLASSIFICATION: "MODEL_FOR_TOKEN_CLASSIFICATION",
+    families.QUESTION_ANSWERING: "MODEL_FOR_QUESTION_ANSWERING",
+    families.CAUSAL_LM: "MODEL_FOR_CAUSAL_LM",
+    families.SEQ2SEQ_LM: "MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM",
+    families.FEATURE_EXTRACTION: "MODEL",
 }
 
 
@@ -93,7 +94,7 @@ def model_class(family: str, config: PretrainedConfig) -> type:
     import transformers
     from transformers.models.auto import modeling_auto
 
-    auto_name, mapping = AUTO_CLASSES[family]
+    auto_name, mapping = families.AUTO_CLASS[family], AUTO_MAPPINGS[family]
     if config.model_type not in getattr(modeling_auto, f"{mapping}_MAPPING_NAMES"):
         raise ValidationFailed(
             FAMILY_DOES_NOT_FIT,
