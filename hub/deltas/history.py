@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from hub.core.errors import Invalid, NotFound
+from hub.core.errors import Invalid
 from hub.deltas.models import Delta, DeltaDownload, DeltaVersion, VersionFile
 
 VERSIONS_PER_PAGE = 30
@@ -30,13 +30,6 @@ def version_page(delta: Delta, before: str | None = None, per_page: int = VERSIO
     more = len(rows) > per_page
     rows = rows[:per_page]
     return VersionPage(rows, rows[-1].number if more else None)
-
-
-def version_by_commit(delta: Delta, commit_id: str) -> DeltaVersion:
-    version = delta.versions.select_related("author").filter(commit_id=commit_id).first()
-    if version is None:
-        raise NotFound("revision_not_found", f"{delta.full_name} has no commit {commit_id[:40]!r}.")
-    return version
 
 
 def previous_version(version: DeltaVersion) -> DeltaVersion | None:

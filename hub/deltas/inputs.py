@@ -11,6 +11,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from hub.core.validation import as_field_error
+from hub.deltas.backbone_search import MAX_QUERY_LENGTH, MAX_RESULTS
 from hub.deltas.filters import SORTS
 from hub.deltas.listing import DEFAULT_LIMIT, MAX_LIMIT
 from hub.deltas.metadata import DeltaMetadata
@@ -232,9 +233,12 @@ class BackboneSearchRequest(serializers.Serializer):
     """A backbone search: by the start of a name, an architecture or a content hash, or an exact alias."""
 
     q = serializers.CharField(
-        max_length=200, allow_blank=True, default="", help_text="A name, architecture or content hash (or its start)."
+        max_length=MAX_QUERY_LENGTH,
+        allow_blank=True,
+        default="",
+        help_text="A name, architecture or content hash (or its start).",
     )
-    limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_RESULTS, default=20)
 
 
 class DeltaCodeRequest(serializers.Serializer):

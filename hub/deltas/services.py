@@ -50,7 +50,7 @@ def latest_version(delta: Delta) -> DeltaVersion | None:
 
 def resolve_version(delta: Delta, revision: str | None) -> DeltaVersion:
     """`main` is the newest version; any other revision is a commit id (or its unique prefix of 7+)."""
-    versions = delta.versions.prefetch_related("files__object")
+    versions = delta.versions.select_related("author").prefetch_related("files__object")
     if revision == "main":
         version = versions.order_by("-number").first()
     elif re.fullmatch(r"[0-9a-f]{7,40}", revision or ""):

@@ -43,7 +43,7 @@ def versions_page(request, namespace, name):
 def version_detail(request, namespace, name, commit_id):
     delta = visible_delta_or_404(request.user, namespace, name)
     try:
-        version = history.version_by_commit(delta, commit_id)
+        version = services.resolve_version(delta, commit_id)
     except NotFound:
         raise Http404("No such commit.") from None
     parent = history.previous_version(version)
