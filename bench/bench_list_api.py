@@ -77,9 +77,11 @@ def listing_sql(client, url):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from hub.deltas.listing_query import PAGE_SELECT
+
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200, url
-    [sql] = [q["sql"] for q in captured if q["sql"].startswith('SELECT "deltas_delta"."id"')]
+    [sql] = [q["sql"] for q in captured if q["sql"].startswith(PAGE_SELECT)]
     return sql
 
 

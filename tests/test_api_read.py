@@ -88,6 +88,8 @@ def test_filters_and_sorts_of_the_listing(alice, backbone, client):
         task="topic",
         delta_type="bitfit",
         card="Trained on BBC news articles.",
+        license="mit",
+        test_datasets=["bbc"],
     )
     ids = lambda query: [d["id"] for d in client.get(f"/api/deltas?{query}").json()["results"]]  # noqa: E731
     assert ids("task=sentiment") == ["alice/sst"]
@@ -98,6 +100,14 @@ def test_filters_and_sorts_of_the_listing(alice, backbone, client):
     assert ids(f"backbone={backbone.content_hash}") == ["alice/news", "alice/sst"]
     assert ids("backbone=tiny-bert&author=alice&sort=likes") == ["alice/news", "alice/sst"]
     assert ids("validation=scored") == []
+    # Task and licence in any case; a dataset in either list; several types at once; unknown names match nothing.
+    assert ids("task=SENTIMENT") == ["alice/sst"]
+    assert ids("license=MIT") == ["alice/news"]
+    assert ids("dataset=bbc") == ["alice/news"]
+    assert ids("delta_type=bitfit&delta_type=lora") == ["alice/news", "alice/sst"]
+    assert ids("author=nobody") == ids("backbone=no-such-backbone") == []
+    # A name's start is matched literally: "_" is no wildcard.
+    assert ids("q=s_t") == [] and ids("q=ss") == ["alice/sst"]
 
 
 def test_listing_pages_with_a_cursor(alice, backbone, client):
@@ -137,6 +147,7 @@ def test_the_listing_query_count_does_not_grow_with_the_page(alice, backbone, cl
 
 def test_listed_deltas_serialise_as_the_summary_serializer_does(alice, backbone, settings):
     from hub.api.serializers import DeltaSummarySerializer, ListedDeltaSerializer
+    from hub.deltas.listing import NO_FILTERS, list_deltas
     from tests.factories import make_delta
 
     plain = make_delta(alice.namespace, "plain", backbone)
@@ -157,7 +168,9 @@ def test_listed_deltas_serialise_as_the_summary_serializer_does(alice, backbone,
         verified_metric="accuracy",
         verified_rank=0.75,
     )
+    unbound = make_delta(alice.namespace, "unbound", None, base_model_name="some/model", backbone_binding="unresolved")
+    rows = {row.name: row for row in list_deltas(alice, NO_FILTERS, "recent").rows}
     for time_zone in ("UTC", "Europe/Paris"):
         settings.TIME_ZONE = time_zone
-        for delta in (plain, full):
-            assert ListedDeltaSerializer(delta).data == DeltaSummarySerializer(delta).data
+        for delta in (plain, full, unbound):
+            assert ListedDeltaSerializer(rows[delta.name]).data == DeltaSummarySerializer(delta).data

@@ -1,7 +1,7 @@
 """Who owns a namespace, and what a user may do in it."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from hub.accounts.models import Membership, Namespace, Organization
 from hub.accounts.names import validate_namespace_name
@@ -50,12 +50,16 @@ def can_manage(user, namespace):
     return can_write(user, namespace) or (user.is_authenticated and user.is_superuser)
 
 
-def readable_namespaces(user_id):
-    """The ids of the namespaces whose private deltas user `user_id` (an id or an OuterRef) may see, as two
-    queries, each answered by an index: (their own, their organisations')."""
-    own = Namespace.objects.filter(user_id=user_id).values("pk")
-    organisations = Namespace.objects.filter(organization__memberships__user_id=user_id).values("pk")
-    return own, organisations
+def readable_namespace_ids_sql(user_id_sql):
+    """SQL: the ids (a bigint[]) of the namespaces whose private deltas the user whose id is the SQL expression
+    `user_id_sql` may see: their own and their organisations', each read through an index."""
+    namespaces, memberships = Namespace._meta.db_table, Membership._meta.db_table
+    own = f"SELECT id FROM {namespaces} WHERE user_id = {user_id_sql}"
+    organisations = (
+        f"SELECT n.id FROM {namespaces} AS n JOIN {memberships} AS m ON m.organization_id = n.organization_id"
+        f" WHERE m.user_id = {user_id_sql}"
+    )
+    return f"array_cat(ARRAY({own}), ARRAY({organisations}))"
 
 
 def readable_namespace_ids(user):
@@ -70,5 +74,6 @@ def readable_namespace_ids(user):
     known = getattr(user, "known_namespace_ids", None)
     if known is not None:
         return list(known)
-    own, organisations = readable_namespaces(user.pk)
-    return list(own.union(organisations, all=True).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {readable_namespace_ids_sql('%s')}", [user.pk, user.pk])
+        return cursor.fetchone()[0]

@@ -138,36 +138,37 @@ def _iso_8601(value):
 
 
 class ListedDeltaSerializer(DeltaSummarySerializer):
-    """DeltaSummarySerializer's output, built in one step: a listing serialises many deltas per request, and
-    DRF's field-by-field walk costs more than the query. A test holds the two outputs equal."""
+    """DeltaSummarySerializer's output for a listing's rows (hub.deltas.listing_query.ListedDelta), built in one
+    step: a listing serialises many deltas per request, and DRF's field-by-field walk costs more than the query.
+    A test holds the two outputs equal."""
 
-    def to_representation(self, delta):
-        namespace, backbone = delta.namespace.name, delta.backbone
+    def to_representation(self, row):
+        namespace = row.namespace_name
         return {
-            "id": f"{namespace}/{delta.name}",
+            "id": f"{namespace}/{row.name}",
             "namespace": namespace,
-            "name": delta.name,
-            "delta_type": delta.delta_type,
+            "name": row.name,
+            "delta_type": row.delta_type,
             "backbone": {
-                "content_hash": backbone.content_hash if backbone else None,
-                "name": backbone.name if backbone else (delta.base_model_name or None),
-                "binding": delta.backbone_binding,
+                "content_hash": row.backbone_hash,
+                "name": row.backbone_name if row.backbone_id is not None else (row.base_model_name or None),
+                "binding": row.backbone_binding,
             },
-            "task": delta.task,
-            "train_datasets": list(delta.train_datasets),
-            "test_datasets": list(delta.test_datasets),
-            "tags": list(delta.tags),
-            "license": delta.license,
-            "private": delta.private,
-            "likes_count": delta.likes_count,
-            "downloads_count": delta.downloads_count,
-            "validation_state": delta.validation_state,
-            "verified_score": delta.verified_score,
-            "verified_metric": delta.verified_metric,
-            "verified_margin": delta.verified_margin,
-            "created_at": _iso_8601(delta.created_at),
-            "updated_at": _iso_8601(delta.updated_at),
-            "url": f"{settings.SITE_URL}/{namespace}/{delta.name}",
+            "task": row.task,
+            "train_datasets": list(row.train_datasets),
+            "test_datasets": list(row.test_datasets),
+            "tags": list(row.tags),
+            "license": row.license,
+            "private": row.private,
+            "likes_count": row.likes_count,
+            "downloads_count": row.downloads_count,
+            "validation_state": row.validation_state,
+            "verified_score": row.verified_score,
+            "verified_metric": row.verified_metric,
+            "verified_margin": row.verified_margin,
+            "created_at": _iso_8601(row.created_at),
+            "updated_at": _iso_8601(row.updated_at),
+            "url": f"{settings.SITE_URL}/{namespace}/{row.name}",
         }
 
 

@@ -8,10 +8,10 @@ beyond that every count is shown as a lower bound ("500+"), never higher than th
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 
 from hub.deltas.facets import FACET_TABLE, FACETS, RECOUNT_SQL, TOTAL, facet_columns, facet_counts
+from hub.deltas.listing_query import sample
 from hub.deltas.models import Backbone, Delta
 
 COUNT_LIMIT = 500  # a filtered listing counts exactly up to this many matches (a few ms on a small machine)
@@ -81,13 +81,10 @@ def kept_counts(namespace_ids, sees_everything):
         return _labelled(cursor.fetchall(), exact=True)
 
 
-def sampled_counts(matching):
-    """Counts of the deltas of queryset `matching`, exact when there are at most COUNT_LIMIT of them."""
-    sample = matching.order_by().values("id", *facet_columns())[: COUNT_LIMIT + 1]
-    try:
-        rows_sql, params = sample.query.sql_with_params()
-    except EmptyResultSet:  # a filter no delta can match, such as an unknown backbone
-        return _labelled([], exact=True)
+def sampled_counts(where):
+    """Counts of the deltas `where` (a hub.deltas.listing_query.Where) keeps, exact when there are at most
+    COUNT_LIMIT of them."""
+    rows_sql, params = sample(where, facet_columns(), COUNT_LIMIT + 1)
     with connection.cursor() as cursor:
         cursor.execute(SAMPLED_COUNTS_SQL.format(rows=rows_sql), params)
         rows = cursor.fetchall()

@@ -1,77 +1,79 @@
-"""Filters for delta listings, shared by the API and the browser pages."""
+"""The filters of delta listings, shared by the API and the browser pages: the parameters, and what each keeps."""
 
 import django_filters
-from django.db.models import Q, Value
-from django.db.models.functions import Lower
+from django.core.exceptions import ValidationError
+from django.db import connection
 
 from hub.accounts.models import Namespace
+from hub.deltas.listing_query import any_of, holds, matches, same_text
 from hub.deltas.models import Backbone, Delta
-from hub.deltas.search import SearchText, search
 
 
 class DeltaFilter(django_filters.FilterSet):
-    backbone = django_filters.CharFilter(method="filter_backbone", label="Backbone hash or name")
-    delta_type = django_filters.MultipleChoiceFilter(choices=Delta.DeltaType.choices, distinct=False)
-    task = django_filters.CharFilter(field_name="task", lookup_expr="iexact")
-    dataset = django_filters.CharFilter(method="filter_dataset", label="Train or test dataset")
-    tag = django_filters.CharFilter(method="filter_tag")
-    author = django_filters.CharFilter(method="filter_author", label="Namespace (user or organisation)")
-    license = django_filters.CharFilter(field_name="license", lookup_expr="iexact")
-    validation = django_filters.MultipleChoiceFilter(
-        field_name="validation_state", choices=Delta.Validation.choices, distinct=False, label="Validation outcome"
-    )
-    q = django_filters.CharFilter(method="filter_search", label="Full-text search")
+    """The listing's parameters: their validation and their description in the OpenAPI schema. What each keeps
+    is its entry in CONDITIONS, in SQL (hub.deltas.listing_query)."""
+
+    backbone = django_filters.CharFilter(label="Backbone hash or name")
+    delta_type = django_filters.MultipleChoiceFilter(choices=Delta.DeltaType.choices)
+    task = django_filters.CharFilter(label="Task (any case)")
+    dataset = django_filters.CharFilter(label="Train or test dataset")
+    tag = django_filters.CharFilter()
+    author = django_filters.CharFilter(label="Namespace (user or organisation)")
+    license = django_filters.CharFilter(label="License (any case)")
+    validation = django_filters.MultipleChoiceFilter(choices=Delta.Validation.choices, label="Validation outcome")
+    q = django_filters.CharFilter(label="Full-text search")
 
     class Meta:
         model = Delta
         fields = []
 
-    def get_form_class(self):
-        # The form's fields never change: build its class once, not on every request.
-        cls = type(self)
-        if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
-        return cls._form_class
+    @classmethod
+    def clean(cls, params):
+        """(the valid values of `params` by name, the errors of the others by name). A form would do this, but
+        it deep-copies its fields on every request; the fields themselves keep no state, so they are built once
+        and shared."""
+        if "_form_fields" not in cls.__dict__:
+            cls._form_fields = cls(queryset=Delta.objects.none()).get_form_class().base_fields
+        values, errors = {}, {}
+        for name, form_field in cls._form_fields.items():
+            try:
+                values[name] = form_field.clean(form_field.widget.value_from_datadict(params, {}, name))
+            except ValidationError as error:
+                errors[name] = error.messages
+        return values, errors
 
-    # Backbones and authors are looked up first, in their own small tables, once per listing: the listing's
-    # query then holds literal ids, whose frequency Postgres's statistics know, so a rare backbone is read
-    # through its index instead of by walking the sort order until enough rows match.
-    def filter_backbone(self, queryset, name, value):
-        value = value.strip()
-        # A name several backbones share names none of them: such a backbone is chosen by its hash.
-        matches = Backbone.objects.filter(content_hash=value.lower()) | Backbone.objects.named(value).filter(
-            name_is_shared=False
-        )
-        return queryset.filter(backbone__in=self._ids(name, matches))
 
-    def filter_author(self, queryset, name, value):
-        # LOWER(name) = LOWER(value): the namespace names' case-insensitive unique index answers it.
-        namespaces = Namespace.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(value)))
-        return queryset.filter(namespace__in=self._ids(name, namespaces))
+# Backbones and authors are looked up first, in their own small tables, once per listing: the listing's
+# statement then holds literal ids, whose frequency Postgres's statistics know, so a rare backbone is read
+# through its index instead of by walking the sort order until enough rows match.
+def backbone_ids(value):
+    value = value.strip()
+    # A name several backbones share names none of them: such a backbone is chosen by its hash.
+    matching = Backbone.objects.filter(content_hash=value.lower()) | Backbone.objects.named(value).filter(
+        name_is_shared=False
+    )
+    return list(matching.values_list("pk", flat=True))
 
-    def _ids(self, name, queryset):
-        return self._once(name, lambda: list(queryset.values_list("pk", flat=True)))
 
-    def _once(self, key, look_up):
-        looked_up = self.__dict__.setdefault("_looked_up", {})
-        if key not in looked_up:
-            looked_up[key] = look_up()
-        return looked_up[key]
+def namespace_ids(value):
+    # LOWER(name) = LOWER(value): the namespace names' case-insensitive unique index answers it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Namespace._meta.db_table} WHERE LOWER(name) = LOWER(%s)", [value])
+        return [pk for (pk,) in cursor.fetchall()]
 
-    def search_text(self, value):
-        """The search `value` with the backbones it names, looked up once for the listing, its page and counts."""
-        value = value.strip()
-        return self._once(("q", value), lambda: SearchText.of(value))
 
-    def filter_dataset(self, queryset, name, value):
-        return queryset.filter(Q(train_datasets__contains=[value]) | Q(test_datasets__contains=[value]))
-
-    def filter_tag(self, queryset, name, value):
-        return queryset.filter(tags__contains=[value])
-
-    def filter_search(self, queryset, name, value):
-        return search(queryset, self.search_text(value)) if value.strip() else queryset
-
+# What each filter keeps: parameter -> function of (the listing's Filters, the value) giving (SQL, params).
+CONDITIONS = {
+    "backbone": lambda filters, value: any_of("backbone_id", filters.once("backbone", backbone_ids, value), "bigint"),
+    "delta_type": lambda filters, values: any_of("delta_type", values),
+    "task": lambda filters, value: same_text("task", value),
+    "dataset": lambda filters, value: holds(("train_datasets", "test_datasets"), value),
+    "tag": lambda filters, value: holds(("tags",), value),
+    "author": lambda filters, value: any_of("namespace_id", filters.once("author", namespace_ids, value), "bigint"),
+    "license": lambda filters, value: same_text("license", value),
+    "validation": lambda filters, values: any_of("validation_state", values),
+    "q": lambda filters, value: matches(filters.search_text()),
+}
 
 # Every listing sorts newest, biggest or best first, then by id: (column, id) is a strict order a keyset
 # cursor can resume from. The column is a Delta field, or "rank", the relevance of a full-text query.

@@ -7,6 +7,7 @@ from django.http import QueryDict
 
 from hub.core.errors import Invalid
 from hub.deltas.listing import MAX_LIMIT, list_deltas, parse_filters
+from hub.deltas.listing_query import as_delta
 
 SORTS = {"downloads": "downloads", "likes": "likes", "createdAt": "recent", "created_at": "recent",
          "lastModified": "updated", "last_modified": "updated", "trendingScore": "downloads"}  # fmt: skip
@@ -30,11 +31,12 @@ def list_models(user, params: QueryDict) -> ModelPage:
     limit = _limit(params.get("limit"))
     listing = list_deltas(user, filters, "relevance" if params.get("search") and not params.get("sort") else sort,
                           params.get("cursor") or None, limit)  # fmt: skip
+    deltas = [as_delta(row) for row in listing.rows]
     if listing.next_cursor is None:
-        return ModelPage(listing.rows, None)
+        return ModelPage(deltas, None)
     query = params.copy()
     query["cursor"] = listing.next_cursor
-    return ModelPage(listing.rows, query.urlencode())
+    return ModelPage(deltas, query.urlencode())
 
 
 def _listing_params(params):

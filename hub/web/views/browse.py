@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from hub.deltas.listing import RELEVANCE_POOL
+from hub.deltas.listing_query import as_delta
 from hub.deltas.models import Backbone
 from hub.web.browse import PAGE_SIZES, SORT_CHOICES, browse
 from hub.web.querystring import POSITION, toggled, with_cursor
@@ -15,7 +16,7 @@ def home(request):
     listing = result.listing
     context = {
         "result": result,
-        "deltas": listing.rows,
+        "deltas": [as_delta(row) for row in listing.rows],
         "sorts": [(key, label) for key, label in SORT_CHOICES if key != "relevance" or searching],
         "page_sizes": PAGE_SIZES,
         "scored_url": toggled(request.GET, "validation", "scored"),
