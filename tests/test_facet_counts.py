@@ -171,6 +171,27 @@ def test_a_filtered_listing_counts_exactly_up_to_the_limit_then_shows_a_lower_bo
     assert qa.count_of("tag", "x").n <= 2 and not qa.count_of("tag", "x").exact
 
 
+def test_a_search_counts_each_match_once_whether_by_its_words_its_name_or_both(alice, backbone, monkeypatch):
+    from hub.deltas.search import refresh_search_vector
+
+    monkeypatch.setattr("hub.deltas.counting.COUNT_LIMIT", 5)
+
+    def delta(name, card="", task="qa"):
+        refresh_search_vector(make_delta(alice.namespace, name, backbone, card=card, task=task))
+
+    delta("mov-a")  # its words and its name's start
+    delta("mov-b", task="ner")
+    delta("other", card="A mov of a delta.")  # its words only
+    delta("movie-x")  # its name's start only
+    delta("unrelated")
+    mov = counts_for(AnonymousUser(), "q=mov")
+    assert mov.total == Count(4, True)
+    assert mov.count_of("task", "qa") == Count(3, True) and mov.count_of("task", "ner") == Count(1, True)
+    delta("movie-y")
+    delta("movie-z")
+    assert counts_for(AnonymousUser(), "q=mov").total == Count(5, False)
+
+
 def test_the_most_frequent_values_are_kept_when_private_ones_join_them(alice, bob, backbone, monkeypatch):
     monkeypatch.setattr("hub.deltas.counting.FACET_VALUES", 2)
     for task, public, private in (("a", 3, 0), ("b", 2, 0), ("c", 1, 3)):

@@ -81,10 +81,10 @@ def kept_counts(namespace_ids, sees_everything):
         return _labelled(cursor.fetchall(), exact=True)
 
 
-def sampled_counts(where):
-    """Counts of the deltas `where` (a hub.deltas.listing_query.Where) keeps, exact when there are at most
-    COUNT_LIMIT of them."""
-    rows_sql, params = sample(where, facet_columns(), COUNT_LIMIT + 1)
+def sampled_counts(alternatives):
+    """Counts of the deltas that any of `alternatives` (hub.deltas.listing_query.Where) keeps, exact when there
+    are at most COUNT_LIMIT of them."""
+    rows_sql, params = sample(alternatives, facet_columns(), COUNT_LIMIT + 1)
     with connection.cursor() as cursor:
         cursor.execute(SAMPLED_COUNTS_SQL.format(rows=rows_sql), params)
         rows = cursor.fetchall()

@@ -12,7 +12,7 @@ from hub.core.validation import invalid_from
 from hub.deltas.counting import FacetCounts, kept_counts, sampled_counts
 from hub.deltas.filters import CONDITIONS, DEFAULT_SORT, SORTS, DeltaFilter
 from hub.deltas.keyset import NULLABLE_KEYS, Cursor, decode_cursor
-from hub.deltas.listing_query import Source, Where, page, readable, relevance, relevance_pool
+from hub.deltas.listing_query import Source, Where, page, readable, relevance, relevance_pool, search_parts
 from hub.deltas.models import Delta
 from hub.deltas.search import SearchText
 
@@ -117,7 +117,9 @@ def count_facets(user, filters):
     viewer = Viewer.of(user)
     if not filters.active:
         return kept_counts(viewer.namespace_ids, viewer.sees_everything)
-    return sampled_counts(filters.where(viewer.where()))
+    if not filters.text:
+        return sampled_counts([filters.where(viewer.where())])
+    return sampled_counts(search_parts(filters.where(viewer.where(), text=False), filters.search_text()))
 
 
 def _usable(sort, filters):

@@ -126,19 +126,28 @@ def relevance(search_text):
     return sql, params
 
 
+def search_parts(where, search_text):
+    """The deltas `where` keeps that the SearchText matches, as its two ways of matching apart, each answered by an
+    index of its own: [those whose words or backbone match, (those whose name starts with it)]. One condition
+    OR-ing them makes Postgres read both indexes whole, however few rows it needs."""
+    parts = [where.also(Where().add(*words_or_backbone(search_text)))]
+    if search_text.prefix is not None:
+        parts.append(where.also(Where().add(*name_starts(search_text.prefix))))
+    return parts
+
+
 def relevance_pool(where, search_text, size):
     """SQL and parameters of the ids relevance ranks among the deltas `where` keeps: `size` of each kind at most,
     the newest whose words or backbone match, and the first by name among those whose name starts with the text.
     A common word matches much of a large catalogue and ranking reads every candidate's search vector, so only
     these are ranked. Each part is read in the order of an index, up to `size` rows."""
-    words = where.also(Where().add(*words_or_backbone(search_text)))
-    sql = f"(SELECT d.id FROM deltas_delta AS d WHERE {words.sql} ORDER BY d.created_at DESC, d.id DESC LIMIT %s)"
-    params = [*words.params, size]
-    if search_text.prefix is None:
-        return sql, params
-    names = where.also(Where().add(*name_starts(search_text.prefix)))
-    sql += f" UNION ALL (SELECT d.id FROM deltas_delta AS d WHERE {names.sql} ORDER BY {NAME_KEY} LIMIT %s)"
-    return sql, [*params, *names.params, size]
+    orders = ("d.created_at DESC, d.id DESC", NAME_KEY)
+    parts = search_parts(where, search_text)
+    sql = " UNION ALL ".join(
+        f"(SELECT d.id FROM deltas_delta AS d WHERE {part.sql} ORDER BY {order} LIMIT %s)"
+        for part, order in zip(parts, orders, strict=False)
+    )
+    return sql, [param for part in parts for param in (*part.params, size)]
 
 
 # --- the page ---------------------------------------------------------------------------------------------------
@@ -177,10 +186,17 @@ def page(source, after, backward, count, valued_only=False):
         return [ListedDelta._make(row) for row in cursor.fetchall()]
 
 
-def sample(where, columns, size):
-    """SQL and parameters of the first `size` deltas `where` keeps, in no order, with their `columns`."""
+def sample(alternatives, columns, size):
+    """SQL and parameters of `size` deltas (in no order, with their `columns`) among those that any of the Wheres
+    `alternatives` keeps. Each alternative is read on its own, up to `size` rows: when fewer than `size` come
+    back in all, each alternative was read whole, so the sample holds every match."""
     selected = ", ".join(f"d.{column}" for column in ("id", *columns))
-    return f"SELECT {selected} FROM deltas_delta AS d WHERE {where.sql} LIMIT %s", [*where.params, size]
+    if len(alternatives) == 1:
+        [where] = alternatives
+        return f"SELECT {selected} FROM deltas_delta AS d WHERE {where.sql} LIMIT %s", [*where.params, size]
+    ids = " UNION ALL ".join(f"(SELECT d.id FROM deltas_delta AS d WHERE {w.sql} LIMIT %s)" for w in alternatives)
+    params = [param for where in alternatives for param in (*where.params, size)]
+    return f"SELECT {selected} FROM deltas_delta AS d WHERE d.id IN ({ids}) LIMIT %s", [*params, size]
 
 
 def as_delta(row):
