@@ -69,6 +69,9 @@ def readable(namespace_ids, sees_everything):
 
 
 def any_of(column, values, cast="text"):
+    if len(values) == 1:
+        # Equality, not ANY: Postgres then reads an index on (column, sort key) in the sort's order.
+        return f"d.{column} = %s::{cast}", [values[0]]
     return f"d.{column} = ANY(%s::{cast}[])", [list(values)]
 
 

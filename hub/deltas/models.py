@@ -259,6 +259,8 @@ class Delta(models.Model):
             models.Index(fields=["downloads_count", "id"], name="delta_downloads_keyset"),
             models.Index(fields=["likes_count", "id"], name="delta_likes_keyset"),
             models.Index(fields=["created_at", "id"], name="delta_created_keyset"),
+            # One author's deltas, newest first (?author=): a range of this, however many others publish.
+            models.Index(fields=["namespace", "created_at", "id"], name="delta_author_created_keyset"),
             models.Index(fields=["updated_at", "id"], name="delta_updated_keyset"),
             models.Index(
                 fields=["verified_rank", "id"], name="delta_score_keyset", condition=Q(verified_rank__isnull=False)
@@ -269,7 +271,7 @@ class Delta(models.Model):
             # The task and licence filters compare without letter case (iexact: UPPER(column) = UPPER(value)).
             models.Index(Upper("task"), name="delta_task_upper_idx"),
             models.Index(Upper("license"), name="delta_license_upper_idx"),
-            # Searches match names by their start, in byte order: LOWER(name) COLLATE "C" (hub.deltas.search).
+            # Searches match names by their start, in byte order: LOWER(name) COLLATE "C" (hub.deltas.listing_query).
             models.Index(Collate(Lower("name"), "C"), name="delta_name_key_idx"),
             GinIndex(fields=["search_vector"], name="delta_search_gin"),
         ]
