@@ -45,14 +45,15 @@ def _wait_until_idle(hostname, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         inspect = app.control.inspect(destination=[hostname], timeout=1.0)
-        busy = [
-            task for answer in (inspect.active() or {}, inspect.reserved() or {}) for task in answer.get(hostname, [])
-        ]
+        answers = [inspect.active(), inspect.reserved()]
+        # A solo-pool worker answers only between tasks: no answer means it is running one.
+        answered = all(answer is not None and hostname in answer for answer in answers)
+        busy = [task for answer in answers if answer for task in answer.get(hostname, [])]
         waiting = _messages_waiting(app, settings.CELERY_TASK_DEFAULT_QUEUE)
-        if not busy and not waiting:
+        if answered and not busy and not waiting:
             return
         time.sleep(0.1)
-    names = sorted(task.get("name", "?") for task in busy)
+    names = sorted(task.get("name", "?") for task in busy) if answered else "(it did not answer)"
     warnings.warn(
         f"the worker {hostname} was still busy after {timeout:g} s: tasks {names}, {waiting} message(s) waiting;"
         " the next test may see their effects",
