@@ -241,10 +241,10 @@ def deep_cursor(sort, fraction, user=None):
 
     from hub.deltas.filters import SORTS
     from hub.deltas.keyset import Cursor
-    from hub.deltas.listing import Viewer
+    from hub.deltas.models import Delta
 
     column = SORTS[sort]
-    visible = Viewer.of(user or AnonymousUser()).deltas()
+    visible = Delta.objects.visible_to(user or AnonymousUser())
     row = visible.order_by(f"-{column}", "-pk").values_list(column, "pk")[int(visible.count() * fraction)]
     return Cursor(sort, *row).encode()
 

@@ -1,11 +1,9 @@
 """Rows for page tests, made directly in the database (no S3 objects behind them, except a backbone's weights)."""
 
-import hashlib
-
-from hub.core import objectstore
 from hub.deltas.models import BackboneFile, Delta, DeltaVersion, StoredObject, VersionFile
 from hub.evaluation.baselines import baseline_fields
 from hub.evaluation.models import EvalResult, EvalSuite, LeaderboardEntry
+from hub.evaluation.suites import store_bytes
 
 
 def make_delta(namespace, name, backbone, **fields):
@@ -43,11 +41,7 @@ def make_suite(name="sst2", version="1", metric="accuracy", task="sentiment"):
 def make_entry(version, suite, score=0.9, status="pending", claimed=0.95, trivial=None, backbone_score=None):
     """A leaderboard entry for the version's result on `suite`; given a `trivial` or `backbone_score`, the result
     carries its baselines as the worker stores them."""
-    baselines = (
-        {}
-        if trivial is None and backbone_score is None
-        else baseline_fields("accuracy", score, trivial, backbone_score)
-    )
+    baselines = baseline_fields(suite.metric, score, trivial, backbone_score)
     result = EvalResult.objects.create(
         version=version,
         suite=suite,
@@ -68,7 +62,5 @@ def store_backbone_weights(backbone, tensors) -> None:
     """`tensors` (name: torch tensor), stored in the object store as the backbone's model.safetensors."""
     from safetensors.torch import save
 
-    data = save({name: tensor.contiguous() for name, tensor in tensors.items()})
-    stored = StoredObject.objects.create(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    objectstore.client().put_object(Bucket=objectstore.bucket(), Key=stored.key, Body=data)
+    stored = store_bytes(save({name: tensor.contiguous() for name, tensor in tensors.items()}))
     BackboneFile.objects.create(backbone=backbone, path="model.safetensors", object=stored)

@@ -48,20 +48,20 @@ def walk(client, url, step=None):
     """Every page from `url` on, following `next`; `step(i)` runs after page i."""
     pages = []
     while url:
-        page = client.get(url).json()
-        pages.append(names(page))
+        pages.append(client.get(url).json())
         if step:
             step(len(pages))
-        url = page["next"]
+        url = pages[-1]["next"]
     return pages
+
+
+def listed_names(client, url):
+    return [name for page in walk(client, url) for name in names(page)]
 
 
 def walk_forward_and_back(client, url):
     """The pages from `url` on, following `next`, then from the last page back, following `previous`."""
-    forward = []
-    while url:
-        forward.append(client.get(url).json())
-        url = forward[-1]["next"]
+    forward = walk(client, url)
     backward = [forward[-1]]
     while backward[-1]["previous"]:
         backward.append(client.get(backward[-1]["previous"]).json())
@@ -77,7 +77,7 @@ def test_pages_are_complete_and_never_overlap_while_deltas_arrive(client, alice,
         catalogue(alice.namespace, backbone, 2, first=next(added) * 10)
 
     pages = walk(client, f"/api/deltas?q=lora&sort={sort}&limit=5", step=insert_two)
-    listed = [name for page in pages for name in page]
+    listed = [name for page in pages for name in names(page)]
     assert len(listed) == len(set(listed)), "a delta was listed twice"
     assert before <= set(listed), "a delta was skipped"
 
@@ -102,12 +102,11 @@ def partly_scored(namespace, backbone, count, first=0):
 def test_the_score_sort_keeps_unscored_deltas_last_across_keyset_pages(client, alice, backbone):
     partly_scored(alice.namespace, backbone, 14)
     added = iter(range(100, 200))
-    url, listed = "/api/deltas?sort=score&limit=4", []
-    while url:
-        page = client.get(url).json()
-        listed += page["results"]
-        partly_scored(alice.namespace, backbone, 3, first=next(added) * 10)  # rows arrive between pages
-        url = page["next"]
+
+    def arrive(_):  # rows arrive between pages
+        partly_scored(alice.namespace, backbone, 3, first=next(added) * 10)
+
+    listed = [d for page in walk(client, "/api/deltas?sort=score&limit=4", step=arrive) for d in page["results"]]
     ids = [d["id"] for d in listed]
     assert len(ids) == len(set(ids)), "a delta was listed twice"
     original = {d.full_name for d in Delta.objects.filter(name__regex=r"^lora-\d$|^lora-1[0-3]$")}
@@ -156,9 +155,9 @@ def test_bad_listing_parameters_are_a_400_naming_them(client, query, field):
 def test_private_deltas_never_appear_in_someone_elses_pages(client, alice, bob, backbone):
     catalogue(alice.namespace, backbone, 6)
     Delta.objects.filter(name__in=["lora-1", "lora-4"]).update(private=True)
-    everyone = {n for page in walk(client, "/api/deltas?limit=2") for n in page}
-    bobs = {n for page in walk(api_client_for(bob), "/api/deltas?limit=2") for n in page}
-    alices = {n for page in walk(api_client_for(alice), "/api/deltas?limit=2") for n in page}
+    everyone = set(listed_names(client, "/api/deltas?limit=2"))
+    bobs = set(listed_names(api_client_for(bob), "/api/deltas?limit=2"))
+    alices = set(listed_names(api_client_for(alice), "/api/deltas?limit=2"))
     assert everyone == bobs == {"lora-0", "lora-2", "lora-3", "lora-5"}
     assert alices == everyone | {"lora-1", "lora-4"}
 

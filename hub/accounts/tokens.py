@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -51,39 +52,46 @@ def find_active_token(secret):
     """Return the live token for `secret`, or None when it is unknown, revoked or its user is inactive."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
+    statement = _token_statement()
     with connection.cursor() as cursor:
-        cursor.execute(_token_statement(), [hash_secret(secret)])
+        cursor.execute(statement.sql, [hash_secret(secret)])
         row = cursor.fetchone()
     if row is None:
         return None
-    token = _token_of(row)
+    token = statement.token_of(row)
     if token.revoked_at is not None or not token.user.is_active:
         return None
     _touch(token)
     return token
 
 
-# Every API call with a token reads it: one statement of fixed text, with its user and the namespaces whose
-# private deltas the user may see (what listings need), rather than an ORM query compiled on each call.
+@dataclass(frozen=True)
+class _TokenStatement:
+    """Every API call with a token reads it: one statement of fixed text, with its user and the namespaces whose
+    private deltas the user may see (what listings need), rather than an ORM query compiled on each call."""
+
+    sql: str
+    token_fields: tuple  # attribute names, in the statement's order
+    user_fields: tuple
+
+    def token_of(self, row):
+        tokens, users = len(self.token_fields), len(self.user_fields)
+        token = ApiToken.from_db(connection.alias, self.token_fields, row[:tokens])
+        token.user = get_user_model().from_db(connection.alias, self.user_fields, row[tokens : tokens + users])
+        token.user.known_namespace_ids = row[-1]
+        return token
+
+
 @functools.cache
 def _token_statement():
-    user_table = get_user_model()._meta.db_table
-    tokens = ", ".join(f"t.{f.column}" for f in ApiToken._meta.concrete_fields)
-    users = ", ".join(f"u.{f.column}" for f in get_user_model()._meta.concrete_fields)
-    return (
-        f"SELECT {tokens}, {users}, {readable_namespace_ids_sql('t.user_id')}"
-        f" FROM {ApiToken._meta.db_table} AS t JOIN {user_table} AS u ON u.id = t.user_id WHERE t.key_hash = %s"
-    )
-
-
-def _token_of(row):
     token_fields, user_model = ApiToken._meta.concrete_fields, get_user_model()
     user_fields = user_model._meta.concrete_fields
-    token = ApiToken.from_db(None, [f.attname for f in token_fields], row[: len(token_fields)])
-    user_values = row[len(token_fields) : len(token_fields) + len(user_fields)]
-    token.user = user_model.from_db(None, [f.attname for f in user_fields], user_values)
-    token.user.known_namespace_ids = row[-1]
-    return token
+    columns = [*(f"t.{f.column}" for f in token_fields), *(f"u.{f.column}" for f in user_fields)]
+    sql = (
+        f"SELECT {', '.join(columns)}, {readable_namespace_ids_sql('t.user_id')} FROM {ApiToken._meta.db_table} AS t"
+        f" JOIN {user_model._meta.db_table} AS u ON u.id = t.user_id WHERE t.key_hash = %s"
+    )
+    return _TokenStatement(sql, tuple(f.attname for f in token_fields), tuple(f.attname for f in user_fields))
 
 
 def _touch(token):

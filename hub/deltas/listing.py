@@ -13,7 +13,6 @@ from hub.deltas.counting import FacetCounts, kept_counts, sampled_counts
 from hub.deltas.filters import CONDITIONS, DEFAULT_SORT, SORTS, DeltaFilter
 from hub.deltas.keyset import NULLABLE_KEYS, Cursor, decode_cursor
 from hub.deltas.listing_query import Source, Where, page, readable, relevance, relevance_pool, search_parts
-from hub.deltas.models import Delta
 from hub.deltas.search import SearchText
 
 DEFAULT_LIMIT = 20
@@ -40,9 +39,6 @@ class Viewer:
 
     def where(self):
         return readable(self.namespace_ids, self.sees_everything)
-
-    def deltas(self):
-        return Delta.objects.live() if self.sees_everything else Delta.objects.readable_in(self.namespace_ids)
 
 
 @dataclass(frozen=True)
@@ -72,10 +68,10 @@ class Filters:
 
     def where(self, readable_where, text=True):
         """`readable_where` and the filters' conditions; without the full-text search `q` when not `text`."""
-        where = readable_where.also(Where())
+        where = readable_where
         for name, value in self.values.items():
             if value not in (None, "", []) and (text or name != "q"):
-                where.add(*CONDITIONS[name](self, value))
+                where = where.and_(*CONDITIONS[name](self, value))
         return where
 
 
@@ -117,9 +113,8 @@ def count_facets(user, filters):
     viewer = Viewer.of(user)
     if not filters.active:
         return kept_counts(viewer.namespace_ids, viewer.sees_everything)
-    if not filters.text:
-        return sampled_counts([filters.where(viewer.where())])
-    return sampled_counts(search_parts(filters.where(viewer.where(), text=False), filters.search_text()))
+    where = filters.where(viewer.where(), text=False)
+    return sampled_counts(search_parts(where, filters.search_text()) if filters.text else [where])
 
 
 def _usable(sort, filters):
@@ -176,9 +171,9 @@ def _fetch_nulls_last(source, column, position, backward, count):
 
 def _unvalued(source, column, position, backward, count):
     """The rows of `source` without a value in `column`, by id, past `position` (None: from the newest)."""
-    where = source.where.also(Where().add(f"d.{column} IS NULL"))
+    where = source.where.and_(f"d.{column} IS NULL")
     if position is not None:
-        where.add(f"d.id {'>' if backward else '<'} %s", [position.pk])
+        where = where.and_(f"d.id {'>' if backward else '<'} %s", [position.pk])
     rows = page(replace(source, where=where, key=("d.id", [])), None, backward, count)
     return [row._replace(sort_key=None) for row in rows]
 

@@ -8,7 +8,7 @@ declarations (hub.deltas.facets) do.
 """
 
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -21,34 +21,32 @@ from hub.deltas.search import CONFIG
 LISTED_COLUMNS = tuple(
     f.attname for f in Delta._meta.concrete_fields if f.name not in ("card", "search_vector", "dict_tags")
 )
-JOINED_COLUMNS = ("namespace_name", "backbone_hash", "backbone_name", "backbone_name_is_shared")
-BACKBONE_COLUMNS = ("id", "content_hash", "name", "name_is_shared")
+# The namespace's and backbone's columns a row carries, by name: `n` is the namespace, `b` the backbone.
+JOINED = {
+    "namespace_name": "n.name",
+    "backbone_hash": "b.content_hash",
+    "backbone_name": "b.name",
+    "backbone_name_is_shared": "b.name_is_shared",
+}
 # Each row ends with its sort key (the value a cursor resumes from): a column, or the relevance of a search.
-ListedDelta = namedtuple("ListedDelta", (*LISTED_COLUMNS, *JOINED_COLUMNS, "sort_key"))
+ListedDelta = namedtuple("ListedDelta", (*LISTED_COLUMNS, *JOINED, "sort_key"))
 _KEY_POSITION = len(ListedDelta._fields)  # ORDER BY the sort key by its place: the expression is not repeated
 
-_SELECTED = ", ".join(
-    [*(f"d.{column}" for column in LISTED_COLUMNS), "n.name", "b.content_hash", "b.name", "b.name_is_shared"]
-)
+_SELECTED = ", ".join([*(f"d.{column}" for column in LISTED_COLUMNS), *JOINED.values()])
 PAGE_SELECT = f"SELECT {_SELECTED}"  # how every page's statement begins
 _JOINS = "JOIN accounts_namespace AS n ON n.id = d.namespace_id LEFT JOIN deltas_backbone AS b ON b.id = d.backbone_id"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Where:
     """Conditions joined by AND, each an SQL fragment with its own parameters."""
 
-    parts: list = field(default_factory=list)
-    params: list = field(default_factory=list)
+    parts: tuple = ()
+    params: tuple = ()
 
-    def add(self, sql, params=()):
-        self.parts.append(sql)
-        self.params.extend(params)
-        return self
-
-    def also(self, other):
-        """These conditions and `other`'s, as a new Where."""
-        return Where([*self.parts, *other.parts], [*self.params, *other.params])
+    def and_(self, sql, params=()):
+        """These conditions and `sql` with its `params`, as a new Where."""
+        return Where((*self.parts, sql), (*self.params, *params))
 
     @property
     def sql(self):
@@ -57,12 +55,12 @@ class Where:
 
 def readable(namespace_ids, sees_everything):
     """The live deltas a viewer may see: the public ones, and the private ones of `namespace_ids` (or all)."""
-    where = Where().add("d.deleted_at IS NULL")
+    where = Where().and_("d.deleted_at IS NULL")
     if sees_everything:
         return where
     if not namespace_ids:
-        return where.add("NOT d.private")
-    return where.add("(NOT d.private OR d.namespace_id = ANY(%s::bigint[]))", [list(namespace_ids)])
+        return where.and_("NOT d.private")
+    return where.and_("(NOT d.private OR d.namespace_id = ANY(%s::bigint[]))", [list(namespace_ids)])
 
 
 # --- what each filter keeps -------------------------------------------------------------------------------------
@@ -133,9 +131,9 @@ def search_parts(where, search_text):
     """The deltas `where` keeps that the SearchText matches, as its two ways of matching apart, each answered by an
     index of its own: [those whose words or backbone match, (those whose name starts with it)]. One condition
     OR-ing them makes Postgres read both indexes whole, however few rows it needs."""
-    parts = [where.also(Where().add(*words_or_backbone(search_text)))]
+    parts = [where.and_(*words_or_backbone(search_text))]
     if search_text.prefix is not None:
-        parts.append(where.also(Where().add(*name_starts(search_text.prefix))))
+        parts.append(where.and_(*name_starts(search_text.prefix)))
     return parts
 
 
@@ -172,13 +170,13 @@ def page(source, after, backward, count, valued_only=False):
     if count <= 0:
         return []
     key_sql, key_params = source.key
-    where = source.where.also(Where())
+    where = source.where
     if source.ranked_ids is not None:
-        where.add(f"d.id IN ({source.ranked_ids[0]})", source.ranked_ids[1])
+        where = where.and_(f"d.id IN ({source.ranked_ids[0]})", source.ranked_ids[1])
     if valued_only:
-        where.add(f"{key_sql} IS NOT NULL", key_params)
+        where = where.and_(f"{key_sql} IS NOT NULL", key_params)
     if after is not None:
-        where.add(f"({key_sql}, d.id) {'>' if backward else '<'} (%s, %s)", [*key_params, *after])
+        where = where.and_(f"({key_sql}, d.id) {'>' if backward else '<'} (%s, %s)", [*key_params, *after])
     direction = "ASC" if backward else "DESC"
     sql = (
         f"{PAGE_SELECT}, {key_sql} FROM deltas_delta AS d {_JOINS} WHERE {where.sql}"
@@ -200,6 +198,9 @@ def sample(alternatives, columns, size):
     ids = " UNION ALL ".join(f"(SELECT d.id FROM deltas_delta AS d WHERE {w.sql} LIMIT %s)" for w in alternatives)
     params = [param for where in alternatives for param in (*where.params, size)]
     return f"SELECT {selected} FROM deltas_delta AS d WHERE d.id IN ({ids}) LIMIT %s", [*params, size]
+
+
+BACKBONE_COLUMNS = ("id", "content_hash", "name", "name_is_shared")
 
 
 def as_delta(row):

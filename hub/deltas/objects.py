@@ -31,10 +31,10 @@ def held(sha256: str) -> bool:
     return StoredObject.objects.filter(sha256=sha256, deleting_at__isnull=True).exists()
 
 
-def store(sha256: str, body: bytes | BinaryIO, size: int, metadata: dict | None = None) -> None:
+def store(sha256: str, body: bytes | BinaryIO, size: int) -> None:
     """Put `body` at its content address (S3 checks its sha256), unless the hub holds these bytes already."""
     if not held(sha256):
-        objectstore.put_checked(object_key(sha256), body, size, sha256_base64(sha256), metadata)
+        objectstore.put_checked(object_key(sha256), body, size, sha256_base64(sha256))
 
 
 def record(declared: DeclaredFile) -> StoredObject:

@@ -7,11 +7,13 @@ baselines) says whether the measurement shows the delta does anything. The badge
 from dataclasses import dataclass
 
 from hub.deltas.models import Delta
+from hub.evaluation import jobs
 from hub.evaluation.baselines import beats
 from hub.evaluation.models import ValidationJob
 
 State = Delta.Validation
-UNDER_WAY = {State.QUEUED, State.RUNNING}
+# The delta states a job still under way shows (hub.evaluation.jobs.UNDER_WAY): the outcome is yet to come.
+PENDING_STATES = set(jobs.UNDER_WAY.values())
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ def verdict(state: str, margin: float | None = None) -> Verdict:
     if state == State.SCORED:
         return _scored(margin)
     label, title, tone = PLAIN.get(state, PLAIN[State.UNVALIDATED])
-    return Verdict(state, label, title, tone, state not in UNDER_WAY)
+    return Verdict(state, label, title, tone, state not in PENDING_STATES)
 
 
 def _scored(margin):

@@ -63,7 +63,8 @@ def generator(backbone: Backbone, query: QueryDict) -> Generator:
     """What the backbone page's generator shows for the choice in `query` (none asked: the tree alone)."""
     shapes = tensor_shapes(backbone)
     targets, frozen = set(query.getlist("target")), set(query.getlist("frozen"))
-    paths = set(backbone_module_paths(backbone))
+    # Without readable weights, only paths kept from before: reading them again would repeat the lookup that failed.
+    paths = set(backbone_module_paths(backbone) if shapes else backbone.module_paths or ())
     choice = {name: query.get(name, default) for name, default in CHOICE_DEFAULTS.items()}
     result = error = None
     if shapes and "delta_type" in query:

@@ -87,11 +87,6 @@ def _fact_text(value) -> str:
     return ""
 
 
-def render_card(text):
-    """Safe HTML for a card's body; a leading YAML block (`---` ... `---`) is metadata, not for reading."""
-    return _body_html(split_front_matter(text)[1])
-
-
 def _body_html(body):
     """Safe HTML for a card's Markdown body: scripts, event handlers, styles and javascript: links are stripped."""
     html = markdown.markdown(body, extensions=EXTENSIONS, output_format="html")

@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 PEFT_PREFIXES = ("base_model.model.", "base_model.")
 MAX_DEPTH = MAX_NAME_DEPTH
 MAX_MODULES = 20_000
-# Backbone checkpoints may be large and use any safetensors dtype.
 _NUMBER = re.compile(r"[0-9]+")
 
 

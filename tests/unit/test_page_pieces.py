@@ -1,7 +1,7 @@
 """Pieces of the pages and health report that need no database: module tree folding, cards, checks."""
 
 from hub.core import health
-from hub.web.cards import render_card
+from hub.web.cards import card_view
 from hub.web.module_tree import MAX_DEPTH, build_tree, rows
 from tests.trees import labels
 
@@ -30,7 +30,7 @@ def test_layers_sort_numerically_before_folding():
 
 
 def test_card_front_matter_is_not_shown():
-    html = render_card("---\nlicense: mit\ntags:\n- lora\n---\n# Title\n\nBody")
+    html = card_view("---\nlicense: mit\ntags:\n- lora\n---\n# Title\n\nBody").html
     assert "license: mit" not in html and "<h1>Title</h1>" in html
 
 

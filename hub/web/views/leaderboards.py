@@ -35,7 +35,7 @@ def suite_board(request, suite_name, version):
         "headers": _headers(query, column, direction),
         "query": query,
         "waiting": leaderboards.waiting_for_review(request.user, suite) if not rows else 0,
-        "hidden": hidden if not rows else 0,
+        "hidden": hidden,
     }
     return render(request, "web/leaderboard.html", context)
 
